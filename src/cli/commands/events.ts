@@ -1,0 +1,134 @@
+/**
+ * `calsync events` and `calsync event add|update|delete|history|restore`: change hub (WedSync) events
+ * from the command line. Changes are audited and pushed to every enabled calendar on the next sync (a
+ * running `calsync serve`/`worker` picks the queued jobs up at once).
+ */
+import type { Command } from 'commander';
+import { formatTime } from '../../model/time.js';
+import { priorityOf } from '../../model/priority.js';
+import { createHubEvent, deleteHubEvent, updateHubEvent } from '../../service/hub-events.js';
+import { propagate } from '../../service/sync-jobs.js';
+import { withContext, type CliContext } from '../context.js';
+import { formatTable, printJson, printLine } from '../output.js';
+
+interface EventFieldOpts {
+  title?: string;
+  start?: string;
+  end?: string;
+  tz?: string;
+  location?: string;
+  description?: string;
+  kind?: string;
+  weddingId?: string;
+  weddingDate?: string;
+  emergency?: boolean;
+}
+
+function toInput(opts: EventFieldOpts): Record<string, unknown> {
+  const map: Record<string, unknown> = {
+    title: opts.title,
+    start: opts.start,
+    end: opts.end,
+    timeZone: opts.tz,
+    location: opts.location,
+    description: opts.description,
+    kind: opts.kind,
+    weddingId: opts.weddingId,
+    weddingDate: opts.weddingDate,
+    emergency: opts.emergency,
+  };
+  return Object.fromEntries(Object.entries(map).filter(([, v]) => v !== undefined));
+}
+
+function withFieldOptions(cmd: Command): Command {
+  return cmd
+    .option('--start <time>', 'YYYY-MM-DD (all-day), YYYY-MM-DDTHH:mm (with --tz, or floating) or an ISO UTC instant')
+    .option('--end <time>', 'same forms as --start (exclusive)')
+    .option('--tz <zone>', 'time zone for --start/--end (IANA or Windows name)')
+    .option('--location <place>', 'where')
+    .option('--description <text>', 'notes')
+    .option('--kind <kind>', 'ceremony | reception | wedding_day_timeline | rehearsal | client_meeting | venue_visit | vendor_meeting | tasting | deadline | other')
+    .option('--wedding-id <id>', 'the WedSync wedding this event belongs to')
+    .option('--wedding-date <date>', 'the wedding day (YYYY-MM-DD)')
+    .option('--emergency', 'flag as an emergency change (jumps the queue)')
+    .option('--json', 'machine-readable output');
+}
+
+/** Hub writes enqueue pushes to the calendars; a running service or worker picks them up. */
+async function writeDeps(ctx: CliContext) {
+  return { store: ctx.runtime.store, clock: ctx.runtime.clock, queue: await ctx.queue() };
+}
+
+export function registerEventCommands(program: Command): void {
+  program
+    .command('events')
+    .description('list hub events')
+    .option('--deleted', 'include deleted events')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { deleted?: boolean }, cmd: Command) =>
+      withContext(cmd, async (ctx) => {
+        const events = await ctx.runtime.store.events.list(ctx.tenant.id, { includeDeleted: opts.deleted === true });
+        if (ctx.json) return printJson(events);
+        if (events.length === 0) return printLine('no events yet; add one with: calsync event add --title "Ceremony" --start 2027-06-12T14:00 --tz Europe/London');
+        printLine(
+          formatTable(
+            ['id', 'title', 'start', 'kind', 'priority', 'version', 'state'],
+            events.map((e) => [e.id, e.event.title, formatTime(e.event.start), e.event.wedding.kind, priorityOf(e.event), String(e.version), e.deletedAt ? 'deleted' : '']),
+          ),
+        );
+      }),
+    );
+
+  const event = program.command('event').description('add, change or delete hub events');
+  withFieldOptions(event.command('add').description('add an event to the hub').requiredOption('--title <title>', 'what it is')).action(
+    async (opts: EventFieldOpts, cmd: Command) =>
+      withContext(cmd, async (ctx) => {
+        const created = await createHubEvent(await writeDeps(ctx), ctx.tenant.id, toInput(opts), 'cli');
+        if (ctx.json) return printJson(created);
+        printLine(`added ${created.id} "${created.event.title}" (${created.event.wedding.kind}, ${priorityOf(created.event)} priority); it reaches your calendars on the next sync`);
+      }),
+  );
+  withFieldOptions(event.command('update <id>').description('change fields of a hub event').option('--title <title>', 'what it is')).action(
+    async (id: string, opts: EventFieldOpts, cmd: Command) =>
+      withContext(cmd, async (ctx) => {
+        const updated = await updateHubEvent(await writeDeps(ctx), ctx.tenant.id, id, toInput(opts), 'cli');
+        if (ctx.json) return printJson(updated);
+        printLine(`updated ${updated.id} "${updated.event.title}" (version ${updated.version})`);
+      }),
+  );
+  event
+    .command('delete <id>')
+    .description('delete a hub event (kept as a tombstone; restore with: calsync event restore <id>)')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, _opts, cmd: Command) =>
+      withContext(cmd, async (ctx) => {
+        const deleted = await deleteHubEvent(await writeDeps(ctx), ctx.tenant.id, id, 'cli');
+        if (ctx.json) return printJson(deleted);
+        printLine(`deleted ${deleted.id} "${deleted.event.title}"`);
+      }),
+    );
+  event
+    .command('history <id>')
+    .description("an event's audit history: every change with its source")
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, _opts, cmd: Command) =>
+      withContext(cmd, async (ctx) => {
+        const history = await ctx.runtime.store.events.history(ctx.tenant.id, id);
+        if (ctx.json) return printJson(history);
+        printLine(formatTable(['audit id', 'at', 'action', 'source', 'title'], history.map((h) => [h.id, h.at, h.action, h.source, (h.after ?? h.before)?.title ?? ''])));
+      }),
+    );
+  event
+    .command('restore <id>')
+    .description('undelete an event, or roll it back to a version from its history (--audit ID)')
+    .option('--audit <auditId>', 'the history entry to go back to')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, opts: { audit?: string }, cmd: Command) =>
+      withContext(cmd, async (ctx) => {
+        const restored = await ctx.runtime.store.events.restore(ctx.tenant.id, id, { source: 'restore', ...(opts.audit ? { auditId: opts.audit } : {}) });
+        await propagate(await writeDeps(ctx), ctx.tenant.id, undefined, [restored.id]);
+        if (ctx.json) return printJson(restored);
+        printLine(`restored ${restored.id} "${restored.event.title}" (version ${restored.version})`);
+      }),
+    );
+}

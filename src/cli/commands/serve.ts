@@ -1,0 +1,65 @@
+/**
+ * `calsync serve`: the HTTP service (health, API, webhooks, dashboard) with in-process workers.
+ * Shuts down gracefully on SIGINT/SIGTERM: stops taking requests and jobs, lets in-flight work finish.
+ */
+import type { Command } from 'commander';
+import { buildApp } from '../../server/app.js';
+import { createMetrics } from '../../server/metrics.js';
+import { openNotificationEndpoints } from '../../service/notifications/endpoints.js';
+import { openLiveStatus } from '../../service/status/live.js';
+import { SubscriptionDirectory } from '../../service/outlook/subscription-directory.js';
+import { startWorkers } from '../../service/workers.js';
+import { openServiceProcess } from '../service-process.js';
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('run the HTTP service with in-process workers (SQLite and the embedded queue by default)')
+    .option('--port <port>', 'port to listen on (default: $PORT or 3000)')
+    .option('--host <host>', 'address to bind (default: $HOST or 127.0.0.1)')
+    .option('--no-workers', 'serve HTTP only: jobs run in separate `calsync worker` processes')
+    .action(async (opts: { port?: string; host?: string; workers: boolean }) => {
+      const { config, logger, runtime, queue, providers } = await openServiceProcess();
+      // One lookup cache for the webhook and the subscription manager: a new subscription is known at once.
+      const subscriptionDirectory = new SubscriptionDirectory(runtime.store, runtime.clock);
+      // Live status: in-process syncs publish to the bus; the WebSocket also hears other processes' syncs.
+      const metrics = createMetrics({ queue, clock: runtime.clock });
+      const live = await openLiveStatus(runtime, { logger, metrics });
+      const notifications = await openNotificationEndpoints(runtime);
+      const workers =
+        opts.workers === false
+          ? undefined
+          : startWorkers({ store: runtime.store, queue, providers, clock: runtime.clock, logger, publicUrl: config.publicUrl, subscriptionDirectory, onStatus: live.onStatus, statusBus: live.bus, notifications, notifierOptions: { allowPrivateUrls: config.allowPrivateUrls } });
+      const app = await buildApp({ store: runtime.store, queue, logger, clock: runtime.clock, subscriptionDirectory, providers, statusBus: live.bus, metrics, notifications, allowPrivateUrls: config.allowPrivateUrls, api: { onSyncStatus: live.onStatus } });
+      const port = opts.port === undefined ? config.port : Number(opts.port);
+      const host = opts.host ?? config.host;
+      const closeAll = async (): Promise<void> => {
+        await app.close();
+        await workers?.stop(10_000);
+        await live.close();
+        await providers.close();
+        await queue.close();
+        await runtime.close();
+      };
+      let address: string;
+      try {
+        address = await app.listen({ port, host });
+      } catch (err) {
+        // Port taken, bad address: without this the workers and the poller keep the process alive, silently.
+        await closeAll();
+        throw err;
+      }
+      logger.info({ address, dataDir: config.dataDir, store: runtime.store.dialect, queue: queue.backend }, 'calsync is serving');
+
+      let stopping = false;
+      const shutdown = async (signal: string): Promise<void> => {
+        if (stopping) return;
+        stopping = true;
+        logger.info({ signal }, 'shutting down');
+        await closeAll();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void shutdown('SIGINT'));
+      process.once('SIGTERM', () => void shutdown('SIGTERM'));
+    });
+}

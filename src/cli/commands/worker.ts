@@ -1,0 +1,50 @@
+/**
+ * `calsync worker`: queue workers (and the poller) without the HTTP server, against the same store and
+ * queue as `calsync serve` — PostgreSQL + Redis for scale-out. Stops gracefully on SIGINT/SIGTERM:
+ * in-flight jobs finish, or are released for another worker when the timeout passes.
+ */
+import type { Command } from 'commander';
+import { CalsyncError } from '../../errors.js';
+import { openNotificationEndpoints } from '../../service/notifications/endpoints.js';
+import { openLiveStatus } from '../../service/status/live.js';
+import { createMetrics } from '../../server/metrics.js';
+import { startMetricsServer } from '../../server/routes/metrics.js';
+import { startWorkers } from '../../service/workers.js';
+import { openServiceProcess } from '../service-process.js';
+
+export function registerWorkerCommand(program: Command): void {
+  program
+    .command('worker')
+    .description('run queue workers only (scale out: run several against PostgreSQL + Redis)')
+    .option('--concurrency <n>', 'jobs at once in this process', '4')
+    .option('--no-poll', "don't schedule polls from this process (run the poller in one process only)")
+    .option('--metrics-port <port>', 'serve /metrics, /healthz and /readyz of this worker on this port (on $HOST)')
+    .action(async (opts: { concurrency: string; poll: boolean; metricsPort?: string }) => {
+      const concurrency = Number(opts.concurrency);
+      if (!Number.isInteger(concurrency) || concurrency < 1) throw new CalsyncError('VALIDATION', `--concurrency must be a whole number of at least 1, got "${opts.concurrency}"`);
+      const { config, logger, runtime, queue, providers } = await openServiceProcess();
+      // Syncs are measured where they run: a worker has its own /metrics when asked for a port.
+      const metrics = opts.metricsPort === undefined ? undefined : createMetrics({ queue, clock: runtime.clock });
+      // Sync progress reaches every `calsync serve` WebSocket through the status bus (Redis or the store).
+      const live = await openLiveStatus(runtime, { logger, ...(metrics ? { metrics } : {}) });
+      const metricsServer = metrics ? await startMetricsServer({ store: runtime.store, queue, metrics, port: Number(opts.metricsPort), host: config.host }) : undefined;
+      const notifications = await openNotificationEndpoints(runtime);
+      const workers = startWorkers({ store: runtime.store, queue, providers, clock: runtime.clock, logger, publicUrl: config.publicUrl, onStatus: live.onStatus, statusBus: live.bus, notifications, notifierOptions: { allowPrivateUrls: config.allowPrivateUrls } }, { concurrency, poll: opts.poll });
+      logger.info({ store: runtime.store.dialect, queue: queue.backend, concurrency }, 'calsync worker started');
+      let stopping = false;
+      const shutdown = async (signal: string): Promise<void> => {
+        if (stopping) return;
+        stopping = true;
+        logger.info({ signal }, 'worker shutting down');
+        await metricsServer?.close();
+        await workers.stop(10_000);
+        await live.close();
+        await providers.close();
+        await queue.close();
+        await runtime.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void shutdown('SIGINT'));
+      process.once('SIGTERM', () => void shutdown('SIGTERM'));
+    });
+}

@@ -1,0 +1,159 @@
+/**
+ * Typed errors. Every error calsync raises on purpose is a `CalsyncError` with a stable `code`;
+ * whether it may be retried is a property of the error, decided here and nowhere else. HTTP status codes
+ * are attached only at the HTTP edge (see `httpStatusFor`).
+ */
+export type ErrorCode =
+  // input
+  | 'ICAL_PARSE'
+  | 'ICAL_TOO_LARGE'
+  | 'ICAL_UNSUPPORTED'
+  | 'VALIDATION'
+  | 'CONFIG'
+  // store
+  | 'STORE_CONFLICT'
+  | 'STORE_NOT_FOUND'
+  | 'STORE_FAILURE'
+  | 'CRYPTO'
+  // providers (shared by every calendar system)
+  | 'PROVIDER_PRECONDITION_FAILED'
+  | 'PROVIDER_NOT_FOUND'
+  | 'PROVIDER_THROTTLED'
+  | 'PROVIDER_UNAVAILABLE'
+  | 'PROVIDER_AUTH'
+  | 'PROVIDER_LISTING_FAILED'
+  | 'PROVIDER_INVALID_SYNC_TOKEN'
+  | 'PROVIDER_REJECTED'
+  | 'PROVIDER_CONFLICT'
+  | 'PROVIDER_TIMEOUT'
+  | 'PROVIDER_CIRCUIT_OPEN'
+  // sync safety
+  | 'SYNC_MASS_DELETE'
+  | 'SYNC_STORAGE_EMPTY'
+  | 'SYNC_DUPLICATE_UID'
+  | 'SYNC_BUSY'
+  // queue
+  | 'QUEUE_FAILURE'
+  | 'JOB_UNRECOVERABLE'
+  // http
+  | 'UNAUTHORIZED'
+  | 'NOT_FOUND'
+  | 'PAYLOAD_TOO_LARGE';
+
+export interface CalsyncErrorOptions {
+  cause?: unknown;
+  /** Override the code's default retryability. */
+  retryable?: boolean;
+  /** Seconds the peer asked us to wait (Retry-After). */
+  retryAfterS?: number;
+  /** Machine-readable details (never secrets). */
+  details?: Record<string, unknown>;
+}
+
+const RETRYABLE_BY_DEFAULT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'STORE_FAILURE',
+  'PROVIDER_THROTTLED',
+  'PROVIDER_UNAVAILABLE',
+  'PROVIDER_LISTING_FAILED',
+  'PROVIDER_TIMEOUT',
+  'PROVIDER_CIRCUIT_OPEN',
+  'PROVIDER_PRECONDITION_FAILED',
+  'SYNC_BUSY',
+  'QUEUE_FAILURE',
+]);
+
+export class CalsyncError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  readonly retryAfterS: number | undefined;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: CalsyncErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retryable = options.retryable ?? RETRYABLE_BY_DEFAULT.has(code);
+    this.retryAfterS = options.retryAfterS;
+    this.details = options.details;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; details?: Record<string, unknown> } {
+    return { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) };
+  }
+}
+
+/** Invalid iCalendar text: names the (1-based) line and the reason. */
+export class IcalParseError extends CalsyncError {
+  readonly line: number | undefined;
+  readonly reason: string;
+  constructor(reason: string, line?: number, options: CalsyncErrorOptions = {}) {
+    super('ICAL_PARSE', line === undefined ? `iCalendar: ${reason}` : `iCalendar line ${line}: ${reason}`, {
+      ...options,
+      details: { ...options.details, reason, ...(line === undefined ? {} : { line }) },
+    });
+    this.line = line;
+    this.reason = reason;
+  }
+}
+
+export class ValidationError extends CalsyncError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('VALIDATION', message, details ? { details } : {});
+  }
+}
+
+export class NotFoundError extends CalsyncError {
+  constructor(what: string, id: string) {
+    super('STORE_NOT_FOUND', `${what} ${id} not found`, { details: { what, id } });
+  }
+}
+
+/** A compare-and-set lost its race (the row moved since it was read). */
+export class StoreConflictError extends CalsyncError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('STORE_CONFLICT', message, details ? { details } : {});
+  }
+}
+
+export function isCalsyncError(err: unknown): err is CalsyncError {
+  return err instanceof CalsyncError;
+}
+
+export function isRetryable(err: unknown): boolean {
+  return isCalsyncError(err) ? err.retryable : false;
+}
+
+/** The HTTP status for an error at the HTTP edge (server and webhook routes). */
+export function httpStatusFor(err: unknown): number {
+  if (!isCalsyncError(err)) return 500;
+  switch (err.code) {
+    case 'VALIDATION':
+    case 'ICAL_PARSE':
+    case 'ICAL_UNSUPPORTED':
+      return 400;
+    case 'UNAUTHORIZED':
+    case 'PROVIDER_AUTH':
+      return 401;
+    case 'NOT_FOUND':
+    case 'STORE_NOT_FOUND':
+      return 404;
+    case 'STORE_CONFLICT':
+    case 'PROVIDER_CONFLICT':
+    case 'SYNC_BUSY':
+      return 409;
+    case 'PAYLOAD_TOO_LARGE':
+    case 'ICAL_TOO_LARGE':
+      return 413;
+    case 'SYNC_MASS_DELETE':
+    case 'SYNC_STORAGE_EMPTY':
+      return 422;
+    case 'PROVIDER_THROTTLED':
+      return 429;
+    case 'PROVIDER_UNAVAILABLE':
+    case 'PROVIDER_CIRCUIT_OPEN':
+    case 'PROVIDER_TIMEOUT':
+      return 503;
+    default:
+      return 500;
+  }
+}

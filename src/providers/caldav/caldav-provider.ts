@@ -1,0 +1,223 @@
+/**
+ * `CalendarProvider` for Apple iCloud and any CalDAV server (Radicale, Xandikos, Nextcloud, …).
+ *
+ * Layers: `DavClient` (one request, resilient) → `CalendarCollection` (one collection's requests) →
+ * this class (events, cursors, preconditions). Calendar ids are absolute collection URLs (iCloud's
+ * live on another host than the one the user entered); item ids are normalized resource paths.
+ */
+import { CalsyncError, isCalsyncError } from '../../errors.js';
+import { serializeIcal } from '../../ical/index.js';
+import type { CalendarEvent } from '../../model/event.js';
+import { systemClock, type Clock } from '../../util/clock.js';
+import type { CalendarProvider, ChangeSet, ProviderCapabilities, RemoteCalendar, RemoteItem, RequestStats, WriteOptions } from '../types.js';
+import { CalendarCollection } from './calendar-collection.js';
+import { ChangeDetector } from './change-detector.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { DavClient, type FetchLike } from './dav-client.js';
+import { findCalendarHomes, listCalendarsIn, type DiscoveredCalendar } from './discovery.js';
+import type { CircuitStateName, ResilienceOptions } from './resilience.js';
+import { readResources } from './resource-items.js';
+import { resourceNameForUid } from './resource-name.js';
+import type { Sleep, TokenBucketOptions } from './token-bucket.js';
+import type { Lookup } from './url-safety.js';
+
+/** iCloud's CalDAV entry point (caldav.md): discovery starts here and lands on a `pNN-caldav` host. */
+export const ICLOUD_CALDAV_URL = 'https://caldav.icloud.com/';
+
+export interface CalDavProviderOptions {
+  /** Server URL as the user entered it (or `ICLOUD_CALDAV_URL`). */
+  url: string;
+  username: string;
+  /** Password, or an iCloud app-specific password. */
+  password: string;
+  /** Default: a node:http fetch on the provider's own agents (address-guarded unless `allowPrivate`). */
+  fetch?: FetchLike;
+  /** Default: the system clock. */
+  clock?: Clock;
+  /** Allow loopback/private addresses and plain http (LAN servers, tests). Default false. */
+  allowPrivate?: boolean;
+  /** Per-attempt request timeout. Default 30 s. */
+  timeoutMs?: number;
+  /** Retries and circuit breaker (see `ResilienceOptions` for defaults). */
+  resilience?: ResilienceOptions;
+  /** Per-host token bucket. Default 20 burst, 10/s. */
+  rateLimit?: TokenBucketOptions;
+  /** Rate-limiter sleep (tests). */
+  sleep?: Sleep;
+  /** DNS lookup for the private-address check (tests). */
+  lookup?: Lookup;
+}
+
+export class CalDavProvider implements CalendarProvider {
+  readonly kind = 'caldav';
+  readonly capabilities: ProviderCapabilities = {
+    incremental: true,
+    push: false,
+    supportsRecurrence: () => true,
+    maxConcurrency: 4,
+  };
+  private readonly client: DavClient;
+  private readonly detector = new ChangeDetector();
+  private readonly clock: Clock;
+  /** calendar-home-set URLs found by the first discovery. */
+  private homes: string[] | undefined;
+
+  constructor(private readonly options: CalDavProviderOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.client = new DavClient({
+      trustedUrl: options.url,
+      username: options.username,
+      password: options.password,
+      clock: this.clock,
+      ...(options.fetch && { fetch: options.fetch }),
+      ...(options.allowPrivate !== undefined && { allowPrivate: options.allowPrivate }),
+      ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
+      ...(options.resilience && { resilience: options.resilience }),
+      ...(options.rateLimit && { rateLimit: options.rateLimit }),
+      ...(options.sleep && { sleep: options.sleep }),
+      ...(options.lookup && { lookup: options.lookup }),
+    });
+  }
+
+  get stats(): RequestStats {
+    return this.client.stats;
+  }
+
+  /** Circuit state of the server behind `url` (default: the server the user entered). */
+  circuitState(url: string = this.options.url): CircuitStateName {
+    return this.client.circuitState(url);
+  }
+
+  async listCalendars(): Promise<RemoteCalendar[]> {
+    const found = await this.discover();
+    // A collection is either VEVENT or VTODO on iCloud; task lists cannot hold events.
+    return found
+      .filter((c) => c.components === undefined || c.components.includes('VEVENT'))
+      .map((c) => ({
+        remoteId: c.url,
+        name: c.name,
+        writable: c.writable,
+        ...(c.color === undefined ? {} : { color: c.color }),
+        ...(c.components === undefined ? {} : { components: c.components }),
+      }));
+  }
+
+  async listChanges(calendarId: string, cursor: string | null, opts: { full?: boolean } = {}): Promise<ChangeSet> {
+    const previous = cursor === null ? null : decodeCursor(cursor);
+    const changes = await this.listing(calendarId, () => this.detector.detect(this.collection(calendarId), previous, opts.full ?? false));
+    switch (changes.kind) {
+      case 'unchanged':
+        return { kind: 'unchanged', cursor: encodeCursor(changes.cursor) };
+      case 'delta': {
+        const read = readResources(changes.changed);
+        return { kind: 'delta', changed: read.items, removed: changes.removed, cursor: encodeCursor(changes.cursor), problems: read.problems };
+      }
+      case 'full': {
+        const read = readResources(changes.items);
+        return { kind: 'full', items: read.items, cursor: encodeCursor(changes.cursor), problems: read.problems };
+      }
+    }
+  }
+
+  async fetch(calendarId: string, remoteIds: readonly string[]): Promise<RemoteItem[]> {
+    if (remoteIds.length === 0) return [];
+    const resources = await this.listing(calendarId, () => this.collection(calendarId).multiget(remoteIds));
+    return readResources(resources).items;
+  }
+
+  async findByUid(calendarId: string, uid: string): Promise<RemoteItem | undefined> {
+    // text-match is a substring match (RFC 4791 §9.7.5), so the parsed UID is compared exactly.
+    const resources = await this.listing(calendarId, () => this.collection(calendarId).query(true, { uid }));
+    return readResources(resources).items.find((item) => item.event.uid === uid);
+  }
+
+  async create(calendarId: string, event: CalendarEvent, opts: WriteOptions): Promise<RemoteItem> {
+    const collection = this.collection(calendarId);
+    const href = `${collection.path}${resourceNameForUid(event.uid)}`;
+    try {
+      await collection.put(href, this.serialize(event, opts), { ifNoneMatch: true });
+    } catch (err) {
+      // If-None-Match: * failed: the resource exists (a retried create, or another client's item).
+      if (isCalsyncError(err) && err.code === 'PROVIDER_PRECONDITION_FAILED') {
+        throw new CalsyncError('PROVIDER_CONFLICT', `an item named for UID ${event.uid} already exists`, { cause: err, details: { uid: event.uid, remoteId: href } });
+      }
+      throw err;
+    }
+    return this.storedCopy(collection, href);
+  }
+
+  async update(calendarId: string, remoteId: string, event: CalendarEvent, etag: string, opts: WriteOptions): Promise<RemoteItem> {
+    const collection = this.collection(calendarId);
+    try {
+      await collection.put(remoteId, this.serialize(event, opts), { ifMatch: etag });
+    } catch (err) {
+      // If-Match on a missing resource also fails with 412; tell "gone" apart from "changed".
+      if (isCalsyncError(err) && err.code === 'PROVIDER_PRECONDITION_FAILED' && (await collection.get(remoteId)) === undefined) {
+        throw new CalsyncError('PROVIDER_NOT_FOUND', `${remoteId} is gone`, { cause: err, details: { remoteId } });
+      }
+      throw err;
+    }
+    return this.storedCopy(collection, remoteId);
+  }
+
+  async delete(calendarId: string, remoteId: string, etag: string): Promise<void> {
+    const collection = this.collection(calendarId);
+    try {
+      await collection.delete(remoteId, etag);
+    } catch (err) {
+      if (isCalsyncError(err) && err.code === 'PROVIDER_NOT_FOUND') return;
+      if (isCalsyncError(err) && err.code === 'PROVIDER_PRECONDITION_FAILED' && (await collection.get(remoteId)) === undefined) return;
+      throw err;
+    }
+  }
+
+  /** Calendars of the cached home sets; discovery runs again when a home has moved or vanished. */
+  private async discover(): Promise<DiscoveredCalendar[]> {
+    if (this.homes) {
+      try {
+        return (await Promise.all(this.homes.map((home) => listCalendarsIn(this.client, home)))).flat();
+      } catch (err) {
+        if (!isCalsyncError(err) || (err.code !== 'PROVIDER_NOT_FOUND' && err.code !== 'PROVIDER_REJECTED')) throw err;
+      }
+    }
+    this.homes = await findCalendarHomes(this.client, this.options.url);
+    return (await Promise.all(this.homes.map((home) => listCalendarsIn(this.client, home)))).flat();
+  }
+
+  private collection(calendarId: string): CalendarCollection {
+    return new CalendarCollection(this.client, calendarId);
+  }
+
+  private serialize(event: CalendarEvent, opts: WriteOptions): string {
+    return serializeIcal([event], { hubId: opts.hubId, clock: this.clock });
+  }
+
+  /**
+   * The server's copy after a write. Radicale and Xandikos rewrite what they store, and a PUT may come
+   * back without an ETag, so the stored bytes (not ours) become the item and the next merge's base.
+   */
+  private async storedCopy(collection: CalendarCollection, href: string): Promise<RemoteItem> {
+    let stored = await collection.get(href);
+    // A GET without ETag header (allowed, if unhelpful): calendar-multiget always carries getetag.
+    if (stored?.etag === '') [stored] = await collection.multiget([href]);
+    if (!stored) {
+      throw new CalsyncError('PROVIDER_UNAVAILABLE', `${href} could not be read back after the write`, { details: { remoteId: href } });
+    }
+    const [item] = readResources([stored]).items;
+    if (!item) throw new CalsyncError('PROVIDER_REJECTED', `the server stored ${href} in a form calsync cannot read`, { details: { remoteId: href } });
+    return item;
+  }
+
+  /** A listing that fails is never "empty": outages keep their code, anything else is LISTING_FAILED. */
+  private async listing<T>(calendarId: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      if (isCalsyncError(err) && err.code !== 'PROVIDER_REJECTED') throw err;
+      throw new CalsyncError('PROVIDER_LISTING_FAILED', `listing ${calendarId} failed: ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+        details: { calendarId },
+      });
+    }
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * Retries and circuit breaking with cockatiel, one breaker per server (origin).
+ *
+ * An attempt runs through: retry (outer) → circuit breaker → the request. Only outages (unavailable,
+ * timeout) trip the breaker; a 404 or 412 says nothing about the server's health. Throttling is retried
+ * after the server's Retry-After, or handed back to the job queue when that is longer than we wait
+ * in-process. An open circuit fails fast with PROVIDER_CIRCUIT_OPEN and is never retried here.
+ *
+ * Cockatiel reads `Date.now()` for the breaker's cool-down and `setTimeout` for retry delays; the
+ * injected clock drives everything else (rate limit, Retry-After dates).
+ */
+import {
+  BrokenCircuitError,
+  CircuitState,
+  ConsecutiveBreaker,
+  DelegateBackoff,
+  IsolatedCircuitError,
+  circuitBreaker,
+  handleWhen,
+  retry,
+  type CircuitBreakerPolicy,
+  type IRetryBackoffContext,
+  type RetryPolicy,
+} from 'cockatiel';
+import { CalsyncError, isCalsyncError } from '../../errors.js';
+
+export interface ResilienceOptions {
+  /** Attempts per request including the first. Default 4. */
+  maxAttempts?: number;
+  /** First retry delay before jitter. Default 250 ms. */
+  baseDelayMs?: number;
+  /** Cap for one backoff delay and for an honoured Retry-After. Default 30 s. */
+  maxDelayMs?: number;
+  /** Consecutive outage failures that open a server's circuit. Default 5. */
+  breakerThreshold?: number;
+  /** How long an open circuit stays open before one trial request (half-open). Default 30 s. */
+  halfOpenAfterMs?: number;
+  /** Jitter source in [0, 1). Default Math.random. */
+  random?: () => number;
+}
+
+type Resolved = Required<ResilienceOptions>;
+
+const DEFAULTS: Resolved = {
+  maxAttempts: 4,
+  baseDelayMs: 250,
+  maxDelayMs: 30_000,
+  breakerThreshold: 5,
+  halfOpenAfterMs: 30_000,
+  random: Math.random,
+};
+
+export type CircuitStateName = 'closed' | 'open' | 'half-open' | 'isolated';
+
+const STATE_NAMES: Record<CircuitState, CircuitStateName> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.Open]: 'open',
+  [CircuitState.HalfOpen]: 'half-open',
+  [CircuitState.Isolated]: 'isolated',
+};
+
+/**
+ * Delay before retry number `attempt` (1-based): the server's Retry-After when it gave one, otherwise
+ * exponential backoff with "equal jitter" (half fixed, half random) so clients do not retry in step.
+ */
+export function retryDelayMs(attempt: number, error: unknown, options: ResilienceOptions = {}): number {
+  const o = { ...DEFAULTS, ...options };
+  if (isCalsyncError(error) && error.retryAfterS !== undefined) return Math.min(error.retryAfterS * 1000, o.maxDelayMs);
+  const ceiling = Math.min(o.maxDelayMs, o.baseDelayMs * 2 ** (attempt - 1));
+  return Math.round(ceiling / 2 + o.random() * (ceiling / 2));
+}
+
+/** An outage: what trips the breaker. */
+export function isOutage(error: unknown): boolean {
+  return isCalsyncError(error) && (error.code === 'PROVIDER_UNAVAILABLE' || error.code === 'PROVIDER_TIMEOUT');
+}
+
+/** Worth retrying in-process: retryable, not a fast-fail, and not asking for a longer wait than we allow. */
+export function shouldRetry(error: unknown, options: ResilienceOptions = {}): boolean {
+  if (!isCalsyncError(error) || !error.retryable) return false;
+  if (error.code === 'PROVIDER_CIRCUIT_OPEN' || error.code === 'PROVIDER_PRECONDITION_FAILED') return false;
+  const maxDelayMs = options.maxDelayMs ?? DEFAULTS.maxDelayMs;
+  return error.retryAfterS === undefined || error.retryAfterS * 1000 <= maxDelayMs;
+}
+
+export class ServerPolicies {
+  private readonly options: Resolved;
+  private readonly breakers = new Map<string, CircuitBreakerPolicy>();
+  private readonly retryPolicy: RetryPolicy;
+
+  constructor(options: ResilienceOptions = {}) {
+    this.options = { ...DEFAULTS, ...options };
+    this.retryPolicy = retry(
+      handleWhen((err) => shouldRetry(err, this.options)),
+      {
+        maxAttempts: this.options.maxAttempts - 1,
+        backoff: new DelegateBackoff((ctx: IRetryBackoffContext<unknown>) =>
+          retryDelayMs(ctx.attempt, 'error' in ctx.result ? ctx.result.error : undefined, this.options),
+        ),
+      },
+    );
+  }
+
+  private breaker(origin: string): CircuitBreakerPolicy {
+    let breaker = this.breakers.get(origin);
+    if (!breaker) {
+      breaker = circuitBreaker(handleWhen(isOutage), {
+        halfOpenAfter: this.options.halfOpenAfterMs,
+        breaker: new ConsecutiveBreaker(this.options.breakerThreshold),
+      });
+      this.breakers.set(origin, breaker);
+    }
+    return breaker;
+  }
+
+  /** The circuit state of a server; servers never contacted are closed. */
+  state(origin: string): CircuitStateName {
+    const breaker = this.breakers.get(origin);
+    return breaker ? STATE_NAMES[breaker.state] : 'closed';
+  }
+
+  /** Run one logical request against `origin` with retries and the server's breaker. */
+  execute<T>(origin: string, attempt: (signal: AbortSignal) => Promise<T>, retries = true): Promise<T> {
+    const breaker = this.breaker(origin);
+    const guarded = (signal: AbortSignal): Promise<T> =>
+      breaker.execute(({ signal: inner }) => attempt(inner), signal).catch((err: unknown) => {
+        throw this.translate(err, origin);
+      });
+    return retries ? this.retryPolicy.execute(({ signal }) => guarded(signal)) : guarded(new AbortController().signal);
+  }
+
+  private translate(err: unknown, origin: string): unknown {
+    if (err instanceof BrokenCircuitError || err instanceof IsolatedCircuitError) {
+      return new CalsyncError('PROVIDER_CIRCUIT_OPEN', `circuit open for ${origin}: failing fast after repeated outages`, {
+        cause: err,
+        retryAfterS: Math.ceil(this.options.halfOpenAfterMs / 1000),
+        details: { origin },
+      });
+    }
+    return err;
+  }
+}

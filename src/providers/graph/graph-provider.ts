@@ -1,0 +1,153 @@
+/**
+ * Outlook through Microsoft Graph as a `CalendarProvider` (src/providers/types.ts), for one mailbox.
+ * Reading: change-listing.ts (delta) and item-reader.ts (series assembly); writing: item-writer.ts;
+ * HTTP: client.ts (≤ 4 concurrent requests, Retry-After, token refresh) and http/batch.ts.
+ *
+ * Every returned item is re-read from Graph after a write, so the server's copy becomes the base.
+ */
+import { CalsyncError } from '../../errors.js';
+import type { CalendarEvent } from '../../model/event.js';
+import { stableStringify } from '../../model/hash.js';
+import type { Clock } from '../../util/clock.js';
+import { systemClock } from '../../util/clock.js';
+import type { CalendarProvider, ChangeSet, ProviderCapabilities, RemoteCalendar, RemoteItem, RequestStats, WriteOptions } from '../types.js';
+import type { GraphClient } from './client.js';
+import { GRAPH_PROVIDER_KIND, OUTLOOK_MAX_CONCURRENCY, UID_PROPERTY } from './constants.js';
+import type { ProviderContext, SyncWindow } from './context.js';
+import { EXPAND_QUERY, calendarEventsPath } from './context.js';
+import { asListingFailure, deltaListing, fullListing } from './change-listing.js';
+import type { GraphCalendar, GraphEvent } from './graph-types.js';
+import { collectListing, collectPages } from './http/paging.js';
+import { ETAG_SEPARATOR, buildItem, readItems } from './item-reader.js';
+import { deleteEvent, patchEvent, postEvent, readBackFailed, syncOccurrences } from './item-writer.js';
+import { eventToGraph } from './mapping/event-to-graph.js';
+import { supportsRecurrence } from './mapping/recurrence-to-graph.js';
+import { outlookPattern } from './mapping/snapshot.js';
+
+export interface GraphProviderOptions {
+  client: GraphClient;
+  /** Days before now the delta window starts. Default 365. */
+  pastDays?: number;
+  /** Days after now the delta window ends. Default 730. */
+  futureDays?: number;
+  /** Days after which a delta cursor's window is renewed through a full listing. Default 30. */
+  windowRefreshDays?: number;
+  /** IANA zone floating hub times are written in (Graph has no floating time). Default UTC. */
+  floatingZone?: string;
+  clock?: Clock;
+  /** Releases what the creator opened for this provider (the HTTP transport); called by `close()`. */
+  onClose?: () => Promise<void>;
+}
+
+const DAY_MS = 86_400_000;
+
+/** OData string literal: single quotes doubled. */
+const literal = (value: string): string => `'${value.replace(/'/g, "''")}'`;
+
+export class GraphProvider implements CalendarProvider {
+  readonly kind = GRAPH_PROVIDER_KIND;
+  readonly capabilities: ProviderCapabilities = { incremental: true, push: true, supportsRecurrence, maxConcurrency: OUTLOOK_MAX_CONCURRENCY };
+  readonly stats: RequestStats;
+  private readonly ctx: ProviderContext;
+  private readonly windowRefreshDays: number;
+  private readonly onClose: (() => Promise<void>) | undefined;
+
+  constructor(opts: GraphProviderOptions) {
+    const clock = opts.clock ?? systemClock;
+    const pastDays = opts.pastDays ?? 365;
+    const futureDays = opts.futureDays ?? 730;
+    const client = opts.client;
+    this.windowRefreshDays = opts.windowRefreshDays ?? 30;
+    this.onClose = opts.onClose;
+    this.ctx = {
+      client,
+      window: (): SyncWindow => {
+        // Whole days, so two listings on the same day ask for the same window.
+        const today = Math.floor(clock.now() / DAY_MS) * DAY_MS;
+        return { fromMs: today - pastDays * DAY_MS, toMs: today + (futureDays + 1) * DAY_MS };
+      },
+      floatingZone: opts.floatingZone ?? 'UTC',
+    };
+    this.stats = {
+      get requests(): number {
+        return client.requests;
+      },
+    };
+  }
+
+  async listCalendars(): Promise<RemoteCalendar[]> {
+    const { items } = await collectListing<GraphCalendar>(this.ctx.client, { method: 'GET', url: '/me/calendars' });
+    return items.map((c) => {
+      const color = c.hexColor || undefined;
+      return { remoteId: c.id, name: c.name ?? '', writable: c.canEdit !== false, ...(color ? { color } : {}) };
+    });
+  }
+
+  async listChanges(calendarId: string, cursor: string | null, opts: { full?: boolean } = {}): Promise<ChangeSet> {
+    try {
+      if (cursor === null || opts.full) return await fullListing(this.ctx, calendarId);
+      return await deltaListing(this.ctx, calendarId, cursor, this.windowRefreshDays);
+    } catch (err) {
+      throw asListingFailure(err);
+    }
+  }
+
+  async fetch(calendarId: string, remoteIds: readonly string[]): Promise<RemoteItem[]> {
+    const items = await readItems(this.ctx, calendarId, remoteIds);
+    return remoteIds.flatMap((id) => items.get(id) ?? []);
+  }
+
+  async findByUid(calendarId: string, uid: string): Promise<RemoteItem | undefined> {
+    // Our UID property first (events we wrote), then iCalUId (events that came from elsewhere).
+    const filters = [`singleValueExtendedProperties/any(ep: ep/id eq ${literal(UID_PROPERTY)} and ep/value eq ${literal(uid)})`, `iCalUId eq ${literal(uid)}`];
+    for (const $filter of filters) {
+      const { items } = await collectPages<GraphEvent>(this.ctx.client, { method: 'GET', url: calendarEventsPath(calendarId), query: { $filter, ...EXPAND_QUERY } });
+      const first = items.find((e) => e.type !== 'occurrence' && e.type !== 'exception');
+      if (first) return buildItem(this.ctx, first);
+    }
+    return undefined;
+  }
+
+  async create(calendarId: string, event: CalendarEvent, opts: WriteOptions): Promise<RemoteItem> {
+    // Refuse an unsupported recurrence before any request (PROVIDER_REJECTED, nothing written).
+    eventToGraph(event, { floatingZone: this.ctx.floatingZone });
+    const existing = await this.findByUid(calendarId, event.uid);
+    if (existing) {
+      throw new CalsyncError('PROVIDER_CONFLICT', `an event with UID ${event.uid} already exists in the calendar`, { details: { uid: event.uid, remoteId: existing.remoteId } });
+    }
+    const created = await postEvent(this.ctx, calendarId, event, opts);
+    if (event.recurrence) await syncOccurrences(this.ctx, created, event);
+    return this.readBack(calendarId, created.id);
+  }
+
+  async update(calendarId: string, remoteId: string, event: CalendarEvent, etag: string, opts: WriteOptions): Promise<RemoteItem> {
+    eventToGraph(event, { floatingZone: this.ctx.floatingZone });
+    // A series' item etag also covers its exceptions, which the master's If-Match cannot see: compare
+    // it first. A single event needs no read — If-Match on the PATCH decides.
+    let keepPattern = false;
+    if (event.recurrence || etag.includes(ETAG_SEPARATOR)) {
+      const current = (await readItems(this.ctx, calendarId, [remoteId])).get(remoteId);
+      if (!current) throw new CalsyncError('PROVIDER_NOT_FOUND', `event ${remoteId} does not exist`, { details: { remoteId } });
+      if (current.etag !== etag) throw new CalsyncError('PROVIDER_PRECONDITION_FAILED', `event ${remoteId} changed since etag ${etag}`, { details: { remoteId, etag, current: current.etag } });
+      const mapping = { floatingZone: this.ctx.floatingZone };
+      keepPattern = event.recurrence !== undefined && stableStringify(outlookPattern(current.event, mapping)) === stableStringify(outlookPattern(event, mapping));
+    }
+    const master = await patchEvent(this.ctx, remoteId, event, etag, opts, keepPattern);
+    if (event.recurrence) await syncOccurrences(this.ctx, master, event);
+    return this.readBack(calendarId, remoteId);
+  }
+
+  async delete(_calendarId: string, remoteId: string, etag: string): Promise<void> {
+    await deleteEvent(this.ctx, remoteId, etag);
+  }
+
+  async close(): Promise<void> {
+    await this.onClose?.();
+  }
+
+  private async readBack(calendarId: string, remoteId: string): Promise<RemoteItem> {
+    const item = (await readItems(this.ctx, calendarId, [remoteId])).get(remoteId);
+    if (!item) throw readBackFailed(remoteId);
+    return item;
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * Writes. Creates are idempotent twice over: a UID already in the calendar is refused with
+ * PROVIDER_CONFLICT (match before create), and the POST carries a `transactionId` derived from the
+ * calendar, UID and content, so a POST retried after a lost response returns the first event instead of
+ * a duplicate (lessons.md row 1). Updates and deletes carry `If-Match` with the master's etag; a series
+ * is additionally compared with its full item etag (exceptions included) before anything is written.
+ *
+ * Overrides and EXDATEs are written the only way Graph allows: by PATCHing the occurrence at the
+ * override's original start (making it an exception) and by DELETEing cancelled occurrences, in `$batch`
+ * requests. Graph cannot restore a deleted occurrence, so an EXDATE removed in the hub stays cancelled
+ * in Outlook.
+ */
+import { createHash } from 'node:crypto';
+import { CalsyncError, isCalsyncError } from '../../errors.js';
+import type { CalendarEvent } from '../../model/event.js';
+import { hashEvent } from '../../model/hash.js';
+import type { WriteOptions } from '../types.js';
+import type { ProviderContext } from './context.js';
+import { batchError, calendarEventsPath, eventPath, isSuccess } from './context.js';
+import type { GraphEvent } from './graph-types.js';
+import type { BatchItem } from './http/batch.js';
+import { sendBatch } from './http/batch.js';
+import { eventToGraph, fieldsToGraph } from './mapping/event-to-graph.js';
+import type { GraphEventWrite } from './mapping/event-to-graph.js';
+import { fieldsFromGraph } from './mapping/event-from-graph.js';
+import { ourProperties } from './mapping/extended-properties.js';
+import { snapshotText } from './mapping/snapshot.js';
+import { plainOccurrence, sameOnOutlook } from './mapping/plain-occurrence.js';
+import { occurrenceKey, recurrenceIdFromGraph } from './mapping/time.js';
+import { masterEtagOf, readSeries } from './item-reader.js';
+
+/** Graph's idempotency key for a create: the same create, retried, gets the same key. */
+export function transactionIdFor(calendarId: string, event: CalendarEvent): string {
+  return `calsync-${createHash('sha256').update(`${calendarId}\n${event.uid}\n${hashEvent(event)}`).digest('hex').slice(0, 32)}`;
+}
+
+/** The body of a POST/PATCH: mapped fields plus our id, UID and snapshot. */
+export function writeBody(event: CalendarEvent, opts: WriteOptions, ctx: ProviderContext): GraphEventWrite {
+  return { ...eventToGraph(event, { floatingZone: ctx.floatingZone }), singleValueExtendedProperties: ourProperties(opts.hubId, event.uid, snapshotText(event)) };
+}
+
+export async function postEvent(ctx: ProviderContext, calendarId: string, event: CalendarEvent, opts: WriteOptions): Promise<GraphEvent> {
+  const body = { ...writeBody(event, opts, ctx), transactionId: transactionIdFor(calendarId, event) };
+  return ctx.client.json<GraphEvent>({ method: 'POST', url: calendarEventsPath(calendarId), body });
+}
+
+/**
+ * PATCH with If-Match on the master's etag; resolves with the event Graph returns.
+ * @param keepPattern leave `recurrence` out: Outlook discards every exception and cancellation of a
+ * series whose recurrence is PATCHed, even to the same value.
+ */
+export async function patchEvent(ctx: ProviderContext, remoteId: string, event: CalendarEvent, etag: string, opts: WriteOptions, keepPattern = false): Promise<GraphEvent> {
+  const body = writeBody(event, opts, ctx);
+  if (keepPattern) delete body.recurrence;
+  return ctx.client.json<GraphEvent>({ method: 'PATCH', url: eventPath(remoteId), headers: { 'If-Match': masterEtagOf(etag) }, body });
+}
+
+/** DELETE with If-Match; an item already gone is success (deletes are idempotent). */
+export async function deleteEvent(ctx: ProviderContext, remoteId: string, etag: string): Promise<void> {
+  try {
+    await ctx.client.send({ method: 'DELETE', url: eventPath(remoteId), headers: { 'If-Match': masterEtagOf(etag) } });
+  } catch (err) {
+    if (isCalsyncError(err) && err.code === 'PROVIDER_NOT_FOUND') return;
+    // An id Graph cannot even parse names nothing that could exist.
+    if (isCalsyncError(err) && err.code === 'PROVIDER_REJECTED' && /InvalidId/i.test(String(err.details?.graphCode))) return;
+    throw err;
+  }
+}
+
+/**
+ * Makes the series' occurrences match the event's overrides and EXDATEs: occurrences at an EXDATE are
+ * deleted, occurrences with an override are patched (only when they differ), and exceptions the hub no
+ * longer has are patched back to the plain occurrence.
+ */
+export async function syncOccurrences(ctx: ProviderContext, master: GraphEvent, event: CalendarEvent): Promise<void> {
+  if (!event.recurrence) return;
+  const series = await readSeries(ctx, master);
+  const opts = { floatingZone: ctx.floatingZone };
+  const exdates = new Set(event.recurrence.exdates.map(occurrenceKey));
+  const overrides = new Map(event.overrides.map((o) => [occurrenceKey(o.recurrenceId), o] as const));
+  const ops: BatchItem[] = [];
+  for (const instance of series.instances) {
+    const k = series.keyOf(instance);
+    const url = eventPath(instance.id);
+    const headers = instance['@odata.etag'] ? { 'If-Match': instance['@odata.etag'] } : undefined;
+    const override = overrides.get(k);
+    const current = fieldsFromGraph(instance);
+    if (exdates.has(k)) ops.push({ method: 'DELETE', url, ...(headers ? { headers } : {}) });
+    else if (override && !sameOnOutlook(override, current, opts)) ops.push({ method: 'PATCH', url, body: fieldsToGraph(override, opts), ...(headers ? { headers } : {}) });
+    else if (!override && instance.type === 'exception' && instance.originalStart) {
+      const plain = plainOccurrence(event, recurrenceIdFromGraph(instance.originalStart, event.start, opts));
+      if (!sameOnOutlook(plain, current, opts)) ops.push({ method: 'PATCH', url, body: fieldsToGraph(plain, opts), ...(headers ? { headers } : {}) });
+    }
+  }
+  const results = await sendBatch(ctx.client, ops);
+  results.forEach((result, i) => {
+    const op = ops[i] as BatchItem;
+    // A 404 on DELETE: the occurrence is already gone, which is what we wanted.
+    if (!isSuccess(result.status) && !(op.method === 'DELETE' && result.status === 404)) throw batchError(result, op.method, op.url);
+  });
+}
+
+/** The write finished on the server but its result could not be read back. */
+export function readBackFailed(remoteId: string): CalsyncError {
+  return new CalsyncError('PROVIDER_NOT_FOUND', `event ${remoteId} was written but is gone when read back`, { details: { remoteId } });
+}

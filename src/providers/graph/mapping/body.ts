@@ -1,0 +1,48 @@
+/**
+ * Event body ⇄ model description. Outlook bodies are usually HTML; the model holds plain text. The HTML
+ * is kept (under `extra.provider.graph.bodyHtml`) and written back untouched while the text derived
+ * from it is unchanged, so a sync never flattens a formatted invitation.
+ */
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', '#39': "'" };
+
+/** Plain text of an HTML body: tags dropped, block ends as newlines, entities decoded, blank runs trimmed. */
+export function htmlToText(html: string): string {
+  return html
+    .replace(/<(script|style|head)\b[\s\S]*?<\/\1>/gi, '')
+    .replace(/<br\s*\/?>/gi, '\n')
+    .replace(/<\/(p|div|li|tr|h[1-6])>/gi, '\n')
+    .replace(/<[^>]*>/g, '')
+    .replace(/&(#\d+|#x[0-9a-f]+|[a-z]+);/gi, (whole, name: string) => {
+      const lower = name.toLowerCase();
+      if (lower.startsWith('#x')) return String.fromCodePoint(parseInt(lower.slice(2), 16));
+      if (lower.startsWith('#') && lower !== '#39') return String.fromCodePoint(Number(lower.slice(1)));
+      return ENTITIES[lower] ?? whole;
+    })
+    .replace(/\r\n?/g, '\n')
+    .replace(/[ \t]+\n/g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
+
+export interface BodyParts {
+  description?: string;
+  /** The HTML source when the body was HTML. */
+  html?: string;
+}
+
+export function bodyFromGraph(body: { contentType?: string | null; content?: string | null } | null | undefined): BodyParts {
+  const content = body?.content ?? '';
+  if (content.trim() === '') return {};
+  if (body?.contentType === 'html') {
+    const text = htmlToText(content);
+    return text === '' ? { html: content } : { description: text, html: content };
+  }
+  return { description: content };
+}
+
+/** The body to write: the kept HTML while its text still equals the description, else plain text. */
+export function bodyToGraph(description: string | undefined, keptHtml: string | undefined): { contentType: 'text' | 'html'; content: string } {
+  if (keptHtml !== undefined && htmlToText(keptHtml) === (description ?? '')) return { contentType: 'html', content: keptHtml };
+  return { contentType: 'text', content: description ?? '' };
+}

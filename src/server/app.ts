@@ -1,0 +1,134 @@
+/**
+ * The Fastify application `calsync serve` runs. External plugins and dependencies are created by the
+ * caller (store, queue) and passed in, so tests build the same app with `inject()` and no socket.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { JobQueue } from '../queue/types.js';
+import type { Store } from '../store/types.js';
+import type { Logger } from '../util/logger.js';
+import { httpStatusFor, isCalsyncError } from '../errors.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { dashboardPlugin } from './dashboard/plugin.js';
+import { graphWebhookRoutes } from './routes/graph-webhook.js';
+import { NotificationIntake } from '../service/outlook/notification-intake.js';
+import { SubscriptionDirectory } from '../service/outlook/subscription-directory.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { ProviderRegistry } from '../service/providers.js';
+import { apiRoutes, type ApiDeps } from './routes/api/index.js';
+import type { StatusBus } from '../service/status/bus.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { registerMetricsRoutes } from './routes/metrics.js';
+import { healthApiRoutes } from './routes/health-api.js';
+import { wsRoutes } from './routes/ws.js';
+import { registerApiKeyAuth } from './auth.js';
+import { notificationEndpointRoutes } from './routes/notification-endpoints.js';
+import type { NotificationEndpoints } from '../service/notifications/endpoints.js';
+
+export interface AppDeps {
+  store: Store;
+  queue?: JobQueue;
+  logger?: Logger;
+  /** Request body limit in bytes (default 1 MiB). */
+  bodyLimit?: number;
+  clock?: Clock;
+  /** The Graph webhook's subscription lookups; share it with the in-process SubscriptionManager. Default: a new one. */
+  subscriptionDirectory?: SubscriptionDirectory;
+  /** Providers for API dry runs, conflict resolution and health; share the workers' registry. Default: a new one. */
+  providers?: ProviderRegistry;
+  /** Allow CalDAV servers on loopback/private networks when connecting through the API. */
+  allowPrivateUrls?: boolean;
+  /** Live status for `/ws`; without it there is no WebSocket route. */
+  statusBus?: StatusBus;
+  /** Prometheus registry for `/metrics` (share it with in-process workers). Default: a new one. */
+  metrics?: Metrics;
+  /** Notification endpoints (`/api/v1/notification-endpoints`); without them the routes are absent. */
+  notifications?: NotificationEndpoints;
+  /** REST API hooks (Outlook disconnect/OAuth, discovery provider for tests, live status, auth cache). */
+  api?: Pick<ApiDeps, 'onDisconnect' | 'makeCalDavProvider' | 'outlookOAuth' | 'onSyncStatus' | 'authCacheTtlMs'>;
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  // pino's Logger is a FastifyBaseLogger; widening the instance type keeps route modules simple.
+  const app: FastifyInstance = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : {}),
+    bodyLimit: deps.bodyLimit ?? 1024 * 1024,
+    // Unknown fields are refused (400), not silently dropped: a typo must not turn into a no-op update.
+    ajv: { customOptions: { removeAdditional: false } },
+  });
+
+  // One error shape at the HTTP edge: {error:{code,message}} with the status the error code maps to.
+  app.setErrorHandler((err, req, reply) => {
+    if (isCalsyncError(err)) {
+      const status = httpStatusFor(err);
+      if (status >= 500) req.log.error({ err }, 'request failed');
+      return reply.code(status).send({ error: { code: err.code, message: err.message } });
+    }
+    const fastifyErr = err as { statusCode?: number; code?: string; message?: string; validation?: unknown };
+    if (fastifyErr.validation) {
+      return reply.code(400).send({ error: { code: 'VALIDATION', message: fastifyErr.message ?? 'invalid request' } });
+    }
+    if (fastifyErr.statusCode === 413) {
+      return reply.code(413).send({ error: { code: 'PAYLOAD_TOO_LARGE', message: 'request body too large' } });
+    }
+    if (fastifyErr.statusCode && fastifyErr.statusCode >= 400 && fastifyErr.statusCode < 500) {
+      return reply.code(fastifyErr.statusCode).send({ error: { code: fastifyErr.code ?? 'BAD_REQUEST', message: fastifyErr.message ?? 'bad request' } });
+    }
+    req.log.error({ err }, 'unhandled error');
+    return reply.code(500).send({ error: { code: 'INTERNAL', message: 'internal error' } });
+  });
+
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url}` } }),
+  );
+
+  // OpenAPI: registered before any route so every route's schema lands in the document (/docs/json).
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'calsync API', version: '1', description: 'Two-way calendar sync for wedding businesses. Errors: {"error":{"code","message"}}.' },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'A tenant API key (calsync apikey create <tenant>)' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  registerHealthRoutes(app, deps);
+  // Before the other routes, so its onResponse hook times the webhook routes registered below.
+  registerMetricsRoutes(app, deps.metrics ?? createMetrics({ ...(deps.queue ? { queue: deps.queue } : {}), ...(deps.clock ? { clock: deps.clock } : {}) }));
+  const statusBus = deps.statusBus;
+  if (statusBus) await app.register(async (scope) => wsRoutes(scope, { store: deps.store, bus: statusBus }));
+  // The dashboard: a static page at /dashboard (and / redirecting there) that uses the API and /ws.
+  await app.register(dashboardPlugin);
+  {
+    const clock = deps.clock ?? systemClock;
+    const allowPrivateUrls = deps.allowPrivateUrls ?? false;
+    let providers = deps.providers;
+    if (!providers) {
+      const own = new ProviderRegistry({ store: deps.store, clock, allowPrivateUrls });
+      app.addHook('onClose', async () => own.close());
+      providers = own;
+    }
+    const api: ApiDeps = { ...deps.api, store: deps.store, providers, clock, allowPrivateUrls, ...(deps.queue ? { queue: deps.queue } : {}), ...(deps.logger ? { logger: deps.logger } : {}) };
+    await app.register(async (scope) => apiRoutes(scope, api), { prefix: '/api/v1' });
+    const healthProviders = providers;
+    const notifications = deps.notifications;
+    await app.register(
+      async (scope) => {
+        registerApiKeyAuth(scope, { store: deps.store, clock });
+        healthApiRoutes(scope, { store: deps.store, providers: healthProviders, clock, ...(deps.queue ? { queue: deps.queue } : {}) });
+        if (notifications) notificationEndpointRoutes(scope, { endpoints: notifications, allowPrivateUrls });
+      },
+      { prefix: '/api/v1' },
+    );
+  }
+  // Graph webhooks need somewhere durable to put the work: only with a queue.
+  const queue = deps.queue;
+  if (queue) {
+    const clock = deps.clock ?? systemClock;
+    const directory = deps.subscriptionDirectory ?? new SubscriptionDirectory(deps.store, clock);
+    const intake = new NotificationIntake({ store: deps.store, queue, clock, directory, ...(deps.logger ? { logger: deps.logger } : {}) });
+    await app.register(async (scope) => graphWebhookRoutes(scope, { intake }));
+  }
+  return app;
+}
+

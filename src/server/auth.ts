@@ -1,0 +1,110 @@
+/**
+ * API-key authentication for the `/api/v1` scope: `Authorization: Bearer <key>` → the key's tenant on
+ * `request.tenant`. Every API handler takes the tenant from here, never from the body or the URL.
+ *
+ * Verified keys are cached briefly (by a hash of the key, never the key itself) because verification
+ * reads the database and hashes on every request; a revoked key therefore keeps working for at most
+ * `cacheTtlMs`. Failed lookups are not cached, so a key created a moment ago works at once.
+ */
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { CalsyncError } from '../errors.js';
+import type { ApiKeyRecord, Store, Tenant } from '../store/types.js';
+import { systemClock, type Clock } from '../util/clock.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated tenant (set by the auth hook on every `/api/v1` request). */
+    tenant: Tenant;
+    /** The API key used (id, label, prefix — never the key). */
+    apiKey: ApiKeyRecord;
+  }
+}
+
+export interface AuthOptions {
+  store: Store;
+  clock?: Clock;
+  /** How long a verified key is trusted without asking the store again (default 30 s; 0 disables). */
+  cacheTtlMs?: number;
+  /** Cache size bound (default 1,000 keys); the oldest entry is dropped first. */
+  cacheSize?: number;
+}
+
+interface CacheEntry {
+  tenant: Tenant;
+  record: ApiKeyRecord;
+  expires: number;
+}
+
+/** Keys are random tokens of bounded length; anything longer is not one of ours. */
+const MAX_KEY_LENGTH = 512;
+
+function unauthorized(message: string): CalsyncError {
+  return new CalsyncError('UNAUTHORIZED', message, { retryable: false });
+}
+
+function bearerToken(req: FastifyRequest): string {
+  const header = req.headers.authorization;
+  if (header === undefined || header === '') throw unauthorized('missing Authorization header; send "Authorization: Bearer <api key>"');
+  const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
+  if (!match?.[1]) throw unauthorized('the Authorization header must be "Bearer <api key>"');
+  if (match[1].length > MAX_KEY_LENGTH) throw unauthorized('invalid API key');
+  return match[1];
+}
+
+export class ApiKeyVerifier {
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly clock: Clock;
+  private readonly ttlMs: number;
+  private readonly size: number;
+
+  constructor(private readonly opts: AuthOptions) {
+    this.clock = opts.clock ?? systemClock;
+    this.ttlMs = opts.cacheTtlMs ?? 30_000;
+    this.size = opts.cacheSize ?? 1_000;
+  }
+
+  async verify(key: string): Promise<{ tenant: Tenant; record: ApiKeyRecord } | undefined> {
+    const digest = createHash('sha256').update(key).digest('base64url');
+    const now = this.clock.now();
+    const hit = this.cache.get(digest);
+    if (hit && hit.expires > now) return hit;
+    this.cache.delete(digest);
+    const found = await this.opts.store.apiKeys.verify(key);
+    if (found && this.ttlMs > 0) {
+      if (this.cache.size >= this.size) {
+        const oldest = this.cache.keys().next();
+        if (!oldest.done) this.cache.delete(oldest.value);
+      }
+      this.cache.set(digest, { ...found, expires: now + this.ttlMs });
+    }
+    return found;
+  }
+
+  /** Forget every cached key (after a revocation, when waiting out the TTL is not acceptable). */
+  clear(): void {
+    this.cache.clear();
+  }
+}
+
+/**
+ * Adds the auth hook to `scope` (an encapsulated plugin scope: routes outside it stay public).
+ * Runs on `onRequest`, before the body is read, so an unauthenticated client cannot make us parse it.
+ */
+export function registerApiKeyAuth(scope: FastifyInstance, opts: AuthOptions | { verifier: ApiKeyVerifier }): ApiKeyVerifier {
+  const verifier = 'verifier' in opts ? opts.verifier : new ApiKeyVerifier(opts);
+  scope.decorateRequest('tenant', null as unknown as Tenant);
+  scope.decorateRequest('apiKey', null as unknown as ApiKeyRecord);
+  scope.addHook('onRequest', async (req, reply) => {
+    try {
+      const found = await verifier.verify(bearerToken(req));
+      if (!found) throw unauthorized('invalid API key');
+      req.tenant = found.tenant;
+      req.apiKey = found.record;
+    } catch (err) {
+      void reply.header('www-authenticate', 'Bearer realm="calsync"');
+      throw err;
+    }
+  });
+  return verifier;
+}

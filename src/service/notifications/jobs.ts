@@ -1,0 +1,32 @@
+/**
+ * The notification side of the workers: the job handlers, and the hook the sync job calls after a sync
+ * to announce schedule changes.
+ */
+import type { JobHandler } from '../../queue/types.js';
+import { HEALTH_SWEEP_JOB, healthSweepHandler, type HealthSweepDeps } from './health-sweep.js';
+import { NOTIFY_DELIVER_JOB, deliveryHandler, notify, type NotifierDeps } from './notifier.js';
+import { ScheduleWatch } from './schedule-watch.js';
+
+export function notificationJobHandlers(deps: HealthSweepDeps): Record<string, JobHandler<never>> {
+  return {
+    [NOTIFY_DELIVER_JOB]: deliveryHandler(deps) as JobHandler<never>,
+    [HEALTH_SWEEP_JOB]: healthSweepHandler(deps) as JobHandler<never>,
+  };
+}
+
+/** Scans the tenant's hub for schedule changes and sends `schedule.changed` for each; returns the deliveries enqueued. */
+export async function notifyScheduleChanges(deps: NotifierDeps & Pick<HealthSweepDeps, 'store'>, tenantId: string): Promise<number> {
+  let sent = 0;
+  for (const change of await new ScheduleWatch(deps.endpoints.db, deps.store).scan(tenantId)) sent += await notify(deps, tenantId, 'schedule.changed', change);
+  return sent;
+}
+
+/**
+ * The `afterSync` hook of the sync job. Every sync scans — not only those that changed the hub: a change
+ * made through the API or the CLI reaches the calendars by syncs too, and the scan finds it there.
+ */
+export function scheduleChangeHook(deps: NotifierDeps & Pick<HealthSweepDeps, 'store'>) {
+  return async (tenantId: string): Promise<void> => {
+    await notifyScheduleChanges(deps, tenantId);
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * Sending notifications: one `notify.deliver` job per (notification, endpoint), so each endpoint is
+ * retried with backoff on its own and dead-lettered after its last attempt without holding up the
+ * others. A delivery is a signed POST (see signature.ts); any answer but 2xx, a timeout or a network
+ * error is a failed attempt.
+ */
+import { randomUUID } from 'node:crypto';
+import { CalsyncError } from '../../errors.js';
+import { guardedFetch, unguardedFetch } from '../../providers/caldav/guarded-fetch.js';
+import type { FetchLike } from '../../providers/caldav/dav-client.js';
+import type { JobHandler, JobQueue } from '../../queue/types.js';
+import type { Clock } from '../../util/clock.js';
+import { isoNow } from '../../util/clock.js';
+import type { Logger } from '../../util/logger.js';
+import type { NotificationEndpoints, NotificationType } from './endpoints.js';
+import { EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign } from './signature.js';
+
+export const NOTIFY_DELIVER_JOB = 'notify.deliver';
+
+export interface DeliveryPayload {
+  endpointId: string;
+  eventId: string;
+  type: NotificationType;
+  /** The exact body sent on every attempt (the signature covers it). */
+  body: string;
+}
+
+export interface NotifierOptions {
+  /** Attempts per delivery (default 6: over about a minute with the default backoff). */
+  attempts?: number;
+  /** Backoff base in ms (default 2,000, doubling). */
+  backoffMs?: number;
+  /** Per-attempt timeout (default 10 s). */
+  timeoutMs?: number;
+  /** Allow endpoints on loopback/private addresses (tests, on-premises receivers). */
+  allowPrivateUrls?: boolean;
+  /** Injectable HTTP (tests); default: fetch that refuses private addresses unless allowed. */
+  fetch?: FetchLike;
+}
+
+export interface NotifierDeps {
+  queue: JobQueue;
+  endpoints: NotificationEndpoints;
+  clock: Clock;
+  logger?: Logger;
+  notifierOptions?: NotifierOptions;
+}
+
+/** Enqueues `type` with `data` to every endpoint of the tenant that takes it; returns how many. */
+export async function notify(deps: NotifierDeps, tenantId: string, type: NotificationType, data: unknown): Promise<number> {
+  const targets = await deps.endpoints.list(tenantId, type);
+  const opts = deps.notifierOptions ?? {};
+  for (const endpoint of targets) {
+    const eventId = randomUUID();
+    const body = JSON.stringify({ id: eventId, type, createdAt: isoNow(deps.clock), tenantId, data });
+    await deps.queue.enqueue<DeliveryPayload>({
+      type: NOTIFY_DELIVER_JOB,
+      tenantId,
+      payload: { endpointId: endpoint.id, eventId, type, body },
+      // Suppliers act on schedule changes: they go ahead of background syncs.
+      priority: 'high',
+      attempts: opts.attempts ?? 6,
+      backoffMs: opts.backoffMs ?? 2_000,
+    });
+  }
+  return targets.length;
+}
+
+export function deliveryHandler(deps: NotifierDeps): JobHandler<DeliveryPayload> {
+  const opts = deps.notifierOptions ?? {};
+  // The same node:http client as CalDAV (not the global fetch, whose dispatcher npm undici may have replaced).
+  let http: FetchLike | undefined = opts.fetch ?? (opts.allowPrivateUrls ? unguardedFetch() : undefined);
+  return async (payload, job) => {
+    const target = await deps.endpoints.withSecret(job.tenantId, payload.endpointId);
+    if (!target) {
+      deps.logger?.info({ endpointId: payload.endpointId }, 'notification endpoint was deleted; delivery dropped');
+      return;
+    }
+    // Resolved at connect time and checked there too: a name that later points inward is refused.
+    http ??= guardedFetch();
+    const timestamp = Math.floor(deps.clock.now() / 1000);
+    let status: number;
+    try {
+      const response = await http(target.endpoint.url, {
+        method: 'POST',
+        redirect: 'manual',
+        signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'calsync-notifications/1',
+          [EVENT_ID_HEADER]: payload.eventId,
+          [EVENT_TYPE_HEADER]: payload.type,
+          [TIMESTAMP_HEADER]: String(timestamp),
+          [SIGNATURE_HEADER]: sign(target.secret, timestamp, payload.body),
+        },
+        body: payload.body,
+      });
+      status = response.status;
+      await response.body?.cancel();
+    } catch (err) {
+      throw new CalsyncError('PROVIDER_UNAVAILABLE', `notification endpoint unreachable: ${err instanceof Error ? err.message : String(err)}`, { cause: err, retryable: true });
+    }
+    if (status < 200 || status >= 300) throw new CalsyncError('PROVIDER_UNAVAILABLE', `notification endpoint answered HTTP ${status}`, { retryable: true, details: { status } });
+    deps.logger?.info({ endpointId: payload.endpointId, eventId: payload.eventId, type: payload.type }, 'notification delivered');
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * Signing notification webhooks, and checking them on the receiving side.
+ *
+ * Every delivery carries `X-Calsync-Event-Id` (stable across retries), `X-Calsync-Timestamp` (Unix
+ * seconds of this attempt) and `X-Calsync-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">`
+ * under the endpoint's secret. A receiver recomputes the HMAC over the raw body, compares in constant
+ * time, refuses timestamps outside a tolerance (default 5 minutes) — so a captured request cannot be
+ * replayed later — and drops event ids it has already processed (retries reuse the id).
+ */
+import { createHmac } from 'node:crypto';
+import { safeEqual } from '../../util/crypto.js';
+
+export const EVENT_ID_HEADER = 'x-calsync-event-id';
+export const EVENT_TYPE_HEADER = 'x-calsync-event';
+export const TIMESTAMP_HEADER = 'x-calsync-timestamp';
+export const SIGNATURE_HEADER = 'x-calsync-signature';
+export const DEFAULT_TOLERANCE_S = 300;
+
+export function sign(secret: string, timestampS: number, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestampS}.${body}`, 'utf8').digest('hex')}`;
+}
+
+export interface VerifyInput {
+  secret: string;
+  /** The raw request body, exactly as received. */
+  body: string;
+  timestamp: string | undefined;
+  signature: string | undefined;
+  /** Receiver's clock, epoch ms (default now). */
+  nowMs?: number;
+  toleranceS?: number;
+}
+
+export type VerifyResult = { ok: true } | { ok: false; reason: 'missing_headers' | 'stale_timestamp' | 'bad_signature' };
+
+/** The receiver's check (replay protection by event id is the receiver's part: remember the ids seen). */
+export function verifySignature(input: VerifyInput): VerifyResult {
+  if (!input.timestamp || !input.signature || !/^\d+$/.test(input.timestamp)) return { ok: false, reason: 'missing_headers' };
+  const ts = Number(input.timestamp);
+  const now = (input.nowMs ?? Date.now()) / 1000;
+  if (Math.abs(now - ts) > (input.toleranceS ?? DEFAULT_TOLERANCE_S)) return { ok: false, reason: 'stale_timestamp' };
+  return safeEqual(sign(input.secret, ts, input.body), input.signature) ? { ok: true } : { ok: false, reason: 'bad_signature' };
+}

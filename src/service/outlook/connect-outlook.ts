@@ -1,0 +1,118 @@
+/**
+ * Connecting an Outlook mailbox: OAuth2 authorization code + PKCE through MSAL with a loopback
+ * redirect, the calendars listed with the new tokens (so a broken grant is caught before anything is
+ * saved), then the integration stored — MSAL cache and subscription key in the encrypted credentials —
+ * with its calendars. Against the emulator (any `--graph-url` but Microsoft's) consent is implied and
+ * the authorize URL redirects straight back, so the flow follows it itself and needs no browser.
+ */
+import { randomBytes } from 'node:crypto';
+import { Agent, request } from 'undici';
+import { CalsyncError } from '../../errors.js';
+import { GRAPH_V1_BASE_URL } from '../../providers/graph/constants.js';
+import type { CalendarRecord, Integration, Store } from '../../store/types.js';
+import type { Clock } from '../../util/clock.js';
+import { graphAuthFor, openOutlookConnection, type OutlookConfig } from './connection.js';
+import { startLoopbackCallback } from './loopback-callback.js';
+import { newSubscriptionKey } from './subscription-record.js';
+
+export const MICROSOFT_AUTHORITY = 'https://login.microsoftonline.com/common';
+/** Used against the emulator, which accepts any client id; a real tenant needs an app registration. */
+export const DEV_CLIENT_ID = 'calsync-dev-client';
+
+export interface ConnectOutlookInput {
+  /** Graph origin or `…/v1.0`; default Microsoft Graph. Anything else is treated as an emulator. */
+  graphUrl?: string;
+  loginHint?: string;
+  /** App registration (public client) id; required for Microsoft Graph. */
+  clientId?: string;
+  /** PEM to trust for Graph and the identity endpoints (the emulator's certificate). */
+  ca?: string;
+  name?: string;
+  /** Shows the sign-in URL to the user (print it, open a browser). Not called for the emulator. */
+  openBrowser?: (url: string) => void | Promise<void>;
+  timeoutMs?: number;
+}
+
+export interface ConnectOutlookResult {
+  integration: Integration;
+  calendars: CalendarRecord[];
+  username: string;
+}
+
+function endpoints(input: ConnectOutlookInput): Omit<OutlookConfig, 'redirectUri'> & { emulator: boolean } {
+  const clientId = input.clientId ?? process.env.CALSYNC_OUTLOOK_CLIENT_ID;
+  if (!input.graphUrl || new URL(input.graphUrl).host === new URL(GRAPH_V1_BASE_URL).host) {
+    if (!clientId) throw new CalsyncError('VALIDATION', 'connecting Microsoft Graph needs an app registration: --client-id ID or CALSYNC_OUTLOOK_CLIENT_ID');
+    return { graphUrl: GRAPH_V1_BASE_URL, authority: MICROSOFT_AUTHORITY, clientId, emulator: false, ...(input.ca ? { ca: input.ca } : {}) };
+  }
+  const url = new URL(input.graphUrl);
+  return {
+    graphUrl: `${url.origin}/v1.0`,
+    authority: `${url.origin}/common`,
+    knownAuthorities: [url.host],
+    clientId: clientId ?? DEV_CLIENT_ID,
+    emulator: true,
+    ...(input.ca ? { ca: input.ca } : {}),
+  };
+}
+
+/** The emulator consents at once: follow its redirect to our callback as a browser would. */
+async function followWithoutBrowser(authorizeUrl: string, ca: string | undefined): Promise<void> {
+  const agent = new Agent(ca ? { connect: { ca } } : {});
+  try {
+    const res = await request(authorizeUrl, { dispatcher: agent });
+    await res.body.dump();
+    const location = res.headers.location;
+    if (res.statusCode !== 302 || typeof location !== 'string') throw new CalsyncError('PROVIDER_AUTH', `the authorize endpoint answered ${res.statusCode} instead of redirecting back`);
+    const back = await request(location);
+    await back.body.dump();
+  } finally {
+    await agent.close();
+  }
+}
+
+export async function connectOutlook(deps: { store: Store; clock: Clock }, tenantId: string, input: ConnectOutlookInput): Promise<ConnectOutlookResult> {
+  const target = endpoints(input);
+  const state = randomBytes(16).toString('base64url');
+  const callback = await startLoopbackCallback(state, input.timeoutMs);
+  let msalCache: string | undefined;
+  const cacheStore = { load: async () => msalCache, save: async (c: string) => void (msalCache = c) };
+  const { emulator, ...endpointConfig } = target;
+  const config: OutlookConfig = { ...endpointConfig, redirectUri: callback.redirectUri };
+  const auth = graphAuthFor(config, cacheStore);
+  let account;
+  try {
+    const { url, codeVerifier } = await auth.authorizationUrl(state);
+    const signInUrl = input.loginHint ? `${url}&login_hint=${encodeURIComponent(input.loginHint)}` : url;
+    if (emulator) await followWithoutBrowser(signInUrl, config.ca);
+    else await input.openBrowser?.(signInUrl);
+    account = await auth.redeemCode(await callback.code, codeVerifier);
+  } finally {
+    await callback.close();
+    await auth.close();
+  }
+
+  const name = input.name ?? `Outlook ${account.username}`;
+  if (await deps.store.integrations.getByName(tenantId, name)) throw new CalsyncError('VALIDATION', `an integration named "${name}" exists already; choose another --name`);
+  const integrationConfig: OutlookConfig = { ...config, homeAccountId: account.homeAccountId, username: account.username };
+  const integration = await deps.store.integrations.create(tenantId, {
+    provider: 'outlook',
+    name,
+    config: { ...integrationConfig },
+    credentials: { ...(msalCache ? { msalCache } : {}), subscriptionKey: newSubscriptionKey() },
+  });
+  const { provider } = openOutlookConnection(deps.store, integration, { clock: deps.clock });
+  try {
+    const remote = await provider.listCalendars();
+    const calendars: CalendarRecord[] = [];
+    for (const cal of remote) {
+      calendars.push(await deps.store.calendars.upsert(tenantId, integration.id, { remoteId: cal.remoteId, name: cal.name, ...(cal.color ? { color: cal.color } : {}), enabled: cal.writable }));
+    }
+    return { integration, calendars, username: account.username };
+  } catch (err) {
+    await deps.store.integrations.delete(tenantId, integration.id);
+    throw err;
+  } finally {
+    await provider.close();
+  }
+}

@@ -1,0 +1,242 @@
+/**
+ * One Graph change-notification subscription per enabled Outlook calendar (graph.md, "Subscriptions";
+ * lessons.md #9). `ensure` creates, renews, reauthorizes or recreates it; every successful pass
+ * schedules the next renewal through the queue at 75 % of the lifetime, and a sweep per tenant (every
+ * 15 minutes) renews anything the schedule missed. A new subscription is followed by a delta sync, so
+ * changes made while none was active are not lost. Time comes from the injected clock.
+ */
+import { publicUrlProblem } from '../../config.js';
+import { CalsyncError } from '../../errors.js';
+import type { GraphClient } from '../../providers/graph/index.js';
+import type { Priority } from '../../model/event.js';
+import type { JobQueue } from '../../queue/types.js';
+import type { CalendarRecord, Integration, Store } from '../../store/types.js';
+import type { Clock } from '../../util/clock.js';
+import type { Logger } from '../../util/logger.js';
+import type { ProviderRegistry } from '../providers.js';
+import { enqueueCalendarSync } from '../sync-jobs.js';
+import { graphClientFor, type OutlookCredentials } from './connection.js';
+import { newClientState, readRecord, sealClientState, writeRecord, type SubscriptionRecord } from './subscription-record.js';
+import { lifecycleUrl, notificationUrl } from './webhook-urls.js';
+
+export const ENSURE_SUBSCRIPTION_JOB = 'graph.subscription.ensure';
+export const SUBSCRIPTION_SWEEP_JOB = 'graph.subscription.sweep';
+
+/** `ensure`: whatever is needed; `renew`: extend now; `reauthorize`: Graph asked; `recreate`: Graph removed it. */
+export type EnsureMode = 'ensure' | 'renew' | 'reauthorize' | 'recreate';
+
+export interface EnsurePayload {
+  calendarId: string;
+  mode: EnsureMode;
+}
+
+export interface SubscriptionOptions {
+  /** Requested lifetime. Default 10,000 minutes (Graph: at most 10,070 for events, observed). */
+  lifetimeMinutes?: number;
+  /** Renew once this fraction of the lifetime has passed. Default 0.75. */
+  renewAtFraction?: number;
+  /** Sweep interval. Default 15 minutes. */
+  sweepIntervalMs?: number;
+}
+
+export interface SubscriptionDeps {
+  store: Store;
+  queue: JobQueue;
+  providers: ProviderRegistry;
+  clock: Clock;
+  /** Where Graph reaches `calsync serve` (`CALSYNC_PUBLIC_URL`): https, or http on a loopback host (the emulator). */
+  publicUrl: string;
+  logger?: Logger;
+  options?: SubscriptionOptions;
+  /** Told when a calendar's subscription record changed (the webhook's lookup cache). */
+  onRecordChanged?: (calendarId: string) => void;
+}
+
+export type EnsureOutcome = 'created' | 'renewed' | 'reauthorized' | 'kept' | 'removed' | 'skipped';
+
+interface GraphSubscription {
+  id: string;
+  expirationDateTime: string;
+}
+
+const CHANGE_TYPES = 'created,updated,deleted';
+
+export class SubscriptionManager {
+  private readonly lifetimeMs: number;
+  private readonly marginMs: number;
+  private readonly sweepIntervalMs: number;
+
+  constructor(private readonly deps: SubscriptionDeps) {
+    const problem = publicUrlProblem(deps.publicUrl);
+    if (problem) throw new CalsyncError('CONFIG', `CALSYNC_PUBLIC_URL ${problem}`, { details: { variable: 'CALSYNC_PUBLIC_URL' } });
+    const o = deps.options ?? {};
+    this.lifetimeMs = (o.lifetimeMinutes ?? 10_000) * 60_000;
+    this.marginMs = Math.round(this.lifetimeMs * (1 - (o.renewAtFraction ?? 0.75)));
+    this.sweepIntervalMs = o.sweepIntervalMs ?? 15 * 60_000;
+  }
+
+  /** Brings one calendar's subscription to the wanted state; schedules the next renewal. */
+  async ensure(tenantId: string, calendarId: string, mode: EnsureMode = 'ensure'): Promise<EnsureOutcome> {
+    const { store } = this.deps;
+    const calendar = await store.calendars.get(tenantId, calendarId);
+    const integration = calendar ? await store.integrations.get(tenantId, calendar.integrationId) : undefined;
+    if (!calendar || !integration || integration.provider !== 'outlook') return 'skipped';
+    const record = readRecord(await store.syncState.get(tenantId, calendarId));
+    if (!calendar.enabled || integration.status !== 'active') {
+      if (!record) return 'skipped';
+      await this.remove(integration, calendar);
+      return 'removed';
+    }
+    const client = await graphClientFor(this.deps.providers, integration);
+    const outcome = await this.bringUp(client, integration, calendar, record, mode);
+    const after = readRecord(await store.syncState.get(tenantId, calendarId));
+    if (after) await this.scheduleRenewal(tenantId, calendarId, after);
+    // The tenant's health sweep is running from now on (coalesced: this never postpones a pending one).
+    await scheduleSweep(this.deps.queue, tenantId, this.sweepIntervalMs);
+    this.deps.logger?.info({ calendarId, mode, outcome, expiresAt: after?.expiresAt }, 'graph subscription');
+    return outcome;
+  }
+
+  private async bringUp(client: GraphClient, integration: Integration, calendar: CalendarRecord, record: SubscriptionRecord | undefined, mode: EnsureMode): Promise<EnsureOutcome> {
+    const now = this.deps.clock.now();
+    const wantedUrl = notificationUrl(this.deps.publicUrl, calendar.tenantId, calendar.id);
+    // A changed public URL cannot be PATCHed onto a subscription's lifecycle URL: make a new one.
+    if (!record || mode === 'recreate' || record.notificationUrl !== wantedUrl || Date.parse(record.expiresAt) <= now) {
+      await this.create(client, integration, calendar, record);
+      return 'created';
+    }
+    try {
+      if (mode === 'reauthorize') {
+        await client.send({ method: 'POST', url: `/subscriptions/${encodeURIComponent(record.subscriptionId)}/reauthorize`, body: {} });
+      } else if (mode === 'ensure' && Date.parse(record.expiresAt) - now > this.marginMs) {
+        return 'kept';
+      }
+      const renewed = await client.json<GraphSubscription>({
+        method: 'PATCH',
+        url: `/subscriptions/${encodeURIComponent(record.subscriptionId)}`,
+        body: { expirationDateTime: this.expiry() },
+      });
+      await this.save(calendar, { ...record, expiresAt: renewed.expirationDateTime });
+      return mode === 'reauthorize' ? 'reauthorized' : 'renewed';
+    } catch (err) {
+      // Graph removed it (expired, deleted by an admin, lifecycle `subscriptionRemoved` lost): recreate.
+      if (!(err instanceof CalsyncError && err.code === 'PROVIDER_NOT_FOUND')) throw err;
+      await this.create(client, integration, calendar, record);
+      return 'created';
+    }
+  }
+
+  private async create(client: GraphClient, integration: Integration, calendar: CalendarRecord, old: SubscriptionRecord | undefined): Promise<void> {
+    const credentials = (await this.deps.store.integrations.getCredentials(integration.tenantId, integration.id)) as OutlookCredentials;
+    const clientState = newClientState();
+    const url = notificationUrl(this.deps.publicUrl, calendar.tenantId, calendar.id);
+    // Notifications for the new id can arrive before the record below is saved: the webhook re-reads
+    // the store on an id it does not know (SubscriptionDirectory), and the delta sync below covers them.
+    const created = await client.json<GraphSubscription>({
+      method: 'POST',
+      url: '/subscriptions',
+      body: {
+        changeType: CHANGE_TYPES,
+        notificationUrl: url,
+        lifecycleNotificationUrl: lifecycleUrl(this.deps.publicUrl, calendar.tenantId, calendar.id),
+        resource: `/me/calendars/${calendar.remoteId}/events`,
+        expirationDateTime: this.expiry(),
+        clientState,
+      },
+    });
+    await this.save(calendar, { subscriptionId: created.id, expiresAt: created.expirationDateTime, clientState: sealClientState(credentials, calendar.id, clientState), notificationUrl: url });
+    if (old && old.subscriptionId !== created.id) await this.deleteRemote(client, old.subscriptionId);
+    // Changes made while no subscription was listening reach us through delta.
+    await enqueueCalendarSync(this.deps.queue, calendar.tenantId, calendar.id, { priority: 'medium', reason: 'graph subscription created' });
+  }
+
+  /** Deletes the calendar's subscription at Graph (best effort) and forgets it. */
+  async remove(integration: Integration, calendar: CalendarRecord): Promise<void> {
+    const record = readRecord(await this.deps.store.syncState.get(calendar.tenantId, calendar.id));
+    if (!record) return;
+    try {
+      await this.deleteRemote(await graphClientFor(this.deps.providers, integration), record.subscriptionId);
+    } catch (err) {
+      // Credentials gone or Graph down: the subscription lapses on its own at its expiry.
+      this.deps.logger?.warn({ calendarId: calendar.id, err }, 'could not delete graph subscription');
+    }
+    await this.save(calendar, undefined);
+  }
+
+  /** Disconnect: every calendar's subscription of the integration is deleted. */
+  async removeAll(integration: Integration): Promise<void> {
+    for (const calendar of await this.deps.store.calendars.list(integration.tenantId, integration.id)) await this.remove(integration, calendar);
+  }
+
+  /**
+   * The health sweep for one tenant: every enabled Outlook calendar without a subscription, or whose
+   * subscription expired or expires within the renewal margin, gets an immediate ensure job.
+   */
+  async sweep(tenantId: string): Promise<string[]> {
+    const { store } = this.deps;
+    const now = this.deps.clock.now();
+    const due: string[] = [];
+    const integrations = new Map((await store.integrations.list(tenantId)).filter((i) => i.provider === 'outlook' && i.status === 'active').map((i) => [i.id, i]));
+    for (const calendar of await store.calendars.list(tenantId)) {
+      if (!calendar.enabled || !integrations.has(calendar.integrationId)) continue;
+      const record = readRecord(await store.syncState.get(tenantId, calendar.id));
+      if (record && Date.parse(record.expiresAt) - now > this.marginMs) continue;
+      await this.enqueueEnsure(tenantId, calendar.id, 'ensure', { priority: 'high' });
+      due.push(calendar.id);
+    }
+    return due;
+  }
+
+  /** Runs `sweep` and schedules the next one. */
+  async sweepAndReschedule(tenantId: string): Promise<string[]> {
+    try {
+      return await this.sweep(tenantId);
+    } finally {
+      await scheduleSweep(this.deps.queue, tenantId, this.sweepIntervalMs);
+    }
+  }
+
+  enqueueEnsure(tenantId: string, calendarId: string, mode: EnsureMode, opts: { priority: Priority; delayMs?: number }): Promise<void> {
+    return enqueueEnsureSubscription(this.deps.queue, tenantId, calendarId, mode, opts);
+  }
+
+  private async scheduleRenewal(tenantId: string, calendarId: string, record: SubscriptionRecord): Promise<void> {
+    const delayMs = Math.max(0, Date.parse(record.expiresAt) - this.marginMs - this.deps.clock.now());
+    await this.enqueueEnsure(tenantId, calendarId, 'ensure', { priority: 'medium', delayMs });
+  }
+
+  private async deleteRemote(client: GraphClient, subscriptionId: string): Promise<void> {
+    try {
+      await client.send({ method: 'DELETE', url: `/subscriptions/${encodeURIComponent(subscriptionId)}` });
+    } catch (err) {
+      if (!(err instanceof CalsyncError && err.code === 'PROVIDER_NOT_FOUND')) throw err;
+    }
+  }
+
+  private async save(calendar: CalendarRecord, record: SubscriptionRecord | undefined): Promise<void> {
+    await writeRecord(this.deps.store, calendar.tenantId, calendar.id, record);
+    this.deps.onRecordChanged?.(calendar.id);
+  }
+
+  private expiry(): string {
+    return new Date(this.deps.clock.now() + this.lifetimeMs).toISOString();
+  }
+}
+
+/** An ensure job; one pending per calendar and mode, so a lifecycle `recreate` never merges into a scheduled renewal. */
+export async function enqueueEnsureSubscription(queue: JobQueue, tenantId: string, calendarId: string, mode: EnsureMode, opts: { priority: Priority; delayMs?: number }): Promise<void> {
+  await queue.enqueue<EnsurePayload>({
+    type: ENSURE_SUBSCRIPTION_JOB,
+    tenantId,
+    payload: { calendarId, mode },
+    priority: opts.priority,
+    key: `graph-subscription:${calendarId}:${mode}`,
+    mutex: `calendar:${calendarId}`,
+    delayMs: opts.delayMs ?? 0,
+  });
+}
+
+/** The next sweep of a tenant, coalesced (one pending per tenant). */
+export async function scheduleSweep(queue: JobQueue, tenantId: string, delayMs = 0): Promise<void> {
+  await queue.enqueue({ type: SUBSCRIPTION_SWEEP_JOB, tenantId, payload: {}, priority: 'low', key: `graph-sweep:${tenantId}`, delayMs });
+}

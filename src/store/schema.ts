@@ -1,0 +1,144 @@
+/**
+ * The store's tables as Kysely sees them. Portable choices, the same on both dialects:
+ * - JSON is stored as text (serialized by the repositories), so SQLite and PostgreSQL round-trip it alike;
+ * - timestamps are ISO-8601 UTC text from the injected clock (fixed width, so they sort as text);
+ * - booleans are integers 0/1;
+ * - counters are bigint in PostgreSQL, which `pg` returns as strings: read them through `toNumber`.
+ */
+export interface TenantsTable {
+  id: string;
+  name: string;
+  /** Last hub-event seq handed out; bumped in the writing transaction (row lock = commit order). */
+  seq: number | string;
+  created_at: string;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  tenant_id: string;
+  label: string;
+  prefix: string;
+  key_hash: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+export interface IntegrationsTable {
+  id: string;
+  tenant_id: string;
+  provider: string;
+  name: string;
+  config: string;
+  status: string;
+  status_reason: string | null;
+  conflict_rules: string;
+  /** AES-256-GCM sealed JSON (`v1.…`), bound to the integration id. */
+  credentials: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CalendarsTable {
+  id: string;
+  tenant_id: string;
+  integration_id: string;
+  remote_id: string;
+  name: string;
+  color: string | null;
+  enabled: number;
+  direction: string;
+  conflict_rules: string | null;
+  poll_interval_s: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface HubEventsTable {
+  id: string;
+  tenant_id: string;
+  uid: string;
+  event: string;
+  version: number;
+  seq: number | string;
+  deleted_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AuditTable {
+  id: string;
+  tenant_id: string;
+  hub_event_id: string;
+  /** The hub event's seq after this change: orders history without relying on clock resolution. */
+  seq: number | string;
+  source: string;
+  action: string;
+  before: string | null;
+  after: string | null;
+  at: string;
+}
+
+export interface LinksTable {
+  id: string;
+  tenant_id: string;
+  hub_event_id: string;
+  calendar_id: string;
+  remote_id: string;
+  etag: string;
+  base: string;
+  base_hash: string;
+  last_synced_at: string;
+}
+
+export interface SyncStateTable {
+  calendar_id: string;
+  tenant_id: string;
+  cursor: string | null;
+  hub_seq: number | string;
+  last_sync_at: string | null;
+  last_success_at: string | null;
+  last_error: string | null;
+  push: string | null;
+}
+
+export interface ConflictsTable {
+  id: string;
+  tenant_id: string;
+  calendar_id: string;
+  hub_event_id: string;
+  link_id: string | null;
+  type: string;
+  fields: string;
+  base: string | null;
+  hub: string | null;
+  remote: string | null;
+  remote_etag: string | null;
+  status: string;
+  resolution: string | null;
+  created_at: string;
+  resolved_at: string | null;
+}
+
+/** Store-wide facts (the key check value). */
+export interface StoreMetaTable {
+  key: string;
+  value: string;
+}
+
+export interface StoreDatabase {
+  tenants: TenantsTable;
+  api_keys: ApiKeysTable;
+  integrations: IntegrationsTable;
+  calendars: CalendarsTable;
+  hub_events: HubEventsTable;
+  audit: AuditTable;
+  links: LinksTable;
+  sync_state: SyncStateTable;
+  conflicts: ConflictsTable;
+  store_meta: StoreMetaTable;
+}
+
+/** bigint columns come back as strings from `pg` and as numbers from better-sqlite3. */
+export function toNumber(value: number | string | bigint): number {
+  return typeof value === 'number' ? value : Number(value);
+}

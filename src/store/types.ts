@@ -1,0 +1,280 @@
+/**
+ * The store contract. One interface, two backends (SQLite via better-sqlite3, PostgreSQL via pg, both
+ * through Kysely), one conformance suite (`test/store/conformance.ts`) run against both.
+ *
+ * Rules every method follows:
+ * - Every read and write is scoped to a tenant: a row of another tenant is "not found", never returned.
+ * - Methods that must be atomic are one transaction; `transaction(fn)` runs several calls atomically.
+ * - Link and hub-event updates are compare-and-set: they name the value they expect to replace and
+ *   throw `StoreConflictError` when the row moved.
+ * - Secrets (integration credentials, Graph clientState, tokens) are encrypted at rest (AES-256-GCM) and
+ *   decrypted only by the `…Secret`/`credentials` accessors.
+ */
+import type { CalendarEvent, HubEvent } from '../model/event.js';
+
+export interface Tenant {
+  id: string;
+  name: string;
+  createdAt: string;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  tenantId: string;
+  label: string;
+  /** First characters of the key, for display (`csk_ab12…`). */
+  prefix: string;
+  createdAt: string;
+  lastUsedAt?: string;
+}
+
+export type ProviderKind = 'caldav' | 'icloud' | 'outlook' | 'memory';
+export type IntegrationStatus = 'active' | 'needs_reauth' | 'flagged' | 'disabled';
+
+/** Conflict resolution rules (product.md). */
+export type ConflictRule = 'provider_wins' | 'wedsync_wins' | 'newest_wins' | 'merge' | 'manual';
+export type ConflictType = 'field' | 'edit_delete' | 'delete_edit' | 'wedding_critical';
+
+export interface ConflictRules {
+  /** Rule per conflict type; absent types use `default`. */
+  byType?: Partial<Record<ConflictType, ConflictRule>>;
+  default?: ConflictRule;
+  /**
+   * Wedding-critical guard escape hatch: only rules named here may resolve a date/time/place conflict
+   * or a deletion of a high-priority event automatically. Keys are `<conflictType>:<field>` (e.g.
+   * `field:start`, `edit_delete:*`).
+   */
+  weddingCritical?: Record<string, ConflictRule>;
+}
+
+export interface Integration {
+  id: string;
+  tenantId: string;
+  provider: ProviderKind;
+  name: string;
+  /** Non-secret settings (server URL, username, Graph base URL, delta window…). */
+  config: Record<string, unknown>;
+  status: IntegrationStatus;
+  /** Why the integration is flagged / needs re-auth (human readable). */
+  statusReason?: string;
+  conflictRules: ConflictRules;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type SyncDirection = 'two_way' | 'import_only' | 'export_only';
+
+export interface CalendarRecord {
+  id: string;
+  tenantId: string;
+  integrationId: string;
+  /** Provider id: CalDAV collection href, Graph calendar id. */
+  remoteId: string;
+  name: string;
+  color?: string;
+  enabled: boolean;
+  direction: SyncDirection;
+  /** Overrides the integration's rules when set. */
+  conflictRules?: ConflictRules;
+  /** Seconds between polls (CalDAV); null = provider default. */
+  pollIntervalS?: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Per-calendar change-detection state. Written compare-and-set by the engine at the end of a sync. */
+export interface SyncState {
+  calendarId: string;
+  /** Provider cursor: CTag + sync-token (CalDAV) or deltaLink (Graph), opaque to the engine. */
+  cursor?: string;
+  /** Highest hub `seq` already pushed to this calendar. */
+  hubSeq: number;
+  lastSyncAt?: string;
+  lastSuccessAt?: string;
+  lastError?: string;
+  /** Subscription / push registration, provider-specific (Graph subscription id + expiry, …). Written only by `setPush`. */
+  push?: Record<string, unknown>;
+}
+
+/** hub event ⇄ remote item. */
+export interface Link {
+  id: string;
+  tenantId: string;
+  hubEventId: string;
+  calendarId: string;
+  /** CalDAV href / Graph event id. */
+  remoteId: string;
+  /** ETag / changeKey of the remote item as of `base`. */
+  etag: string;
+  /** The event as both sides last agreed on it: the merge base. */
+  base: CalendarEvent;
+  /** Hash of `base` (see `model/hash.ts`). */
+  baseHash: string;
+  lastSyncedAt: string;
+}
+
+export type ConflictStatus = 'open' | 'resolved';
+
+export interface ConflictRecord {
+  id: string;
+  tenantId: string;
+  calendarId: string;
+  hubEventId: string;
+  linkId?: string;
+  type: ConflictType;
+  /** Model field names involved (`start`, `location`, …). */
+  fields: string[];
+  base?: CalendarEvent;
+  hub?: CalendarEvent;
+  remote?: CalendarEvent;
+  /** Remote etag at detection time: resolving writes with it as precondition. */
+  remoteEtag?: string;
+  status: ConflictStatus;
+  resolution?: { take: 'wedsync' | 'provider' | 'merge' | 'fields'; fields?: Record<string, 'wedsync' | 'provider'>; by: string };
+  createdAt: string;
+  resolvedAt?: string;
+}
+
+export type ChangeSource = 'wedsync' | 'api' | 'cli' | `calendar:${string}` | 'restore' | 'conflict';
+
+export interface AuditEntry {
+  id: string;
+  tenantId: string;
+  hubEventId: string;
+  source: ChangeSource;
+  action: 'create' | 'update' | 'delete' | 'restore';
+  before?: CalendarEvent;
+  after?: CalendarEvent;
+  at: string;
+}
+
+export interface PutHubEventInput {
+  /** Omit to create (a new id is generated). */
+  id?: string;
+  event: CalendarEvent;
+  /** For updates: the version the caller read; a mismatch throws StoreConflictError. */
+  expectedVersion?: number;
+  source: ChangeSource;
+}
+
+export interface TenantRepo {
+  /** The tenant named `default`, created on first call. */
+  ensureDefault(): Promise<Tenant>;
+  create(name: string): Promise<Tenant>;
+  get(id: string): Promise<Tenant | undefined>;
+  getByName(name: string): Promise<Tenant | undefined>;
+  list(): Promise<Tenant[]>;
+}
+
+export interface ApiKeyRepo {
+  /** Creates a key; the plain key is returned once and only its hash is stored. */
+  create(tenantId: string, label: string): Promise<{ key: string; record: ApiKeyRecord }>;
+  /** Constant-time check; returns the key's tenant or undefined. */
+  verify(key: string): Promise<{ tenant: Tenant; record: ApiKeyRecord } | undefined>;
+  list(tenantId: string): Promise<ApiKeyRecord[]>;
+  revoke(tenantId: string, id: string): Promise<boolean>;
+}
+
+export interface IntegrationRepo {
+  create(
+    tenantId: string,
+    input: { provider: ProviderKind; name: string; config: Record<string, unknown>; credentials: Record<string, unknown>; conflictRules?: ConflictRules },
+  ): Promise<Integration>;
+  get(tenantId: string, id: string): Promise<Integration | undefined>;
+  getByName(tenantId: string, name: string): Promise<Integration | undefined>;
+  list(tenantId: string): Promise<Integration[]>;
+  update(tenantId: string, id: string, patch: Partial<Pick<Integration, 'name' | 'config' | 'status' | 'statusReason' | 'conflictRules'>>): Promise<Integration>;
+  /** Decrypted credentials (password, tokens, MSAL cache, clientStates…). */
+  getCredentials(tenantId: string, id: string): Promise<Record<string, unknown>>;
+  setCredentials(tenantId: string, id: string, credentials: Record<string, unknown>): Promise<void>;
+  /** Deletes the integration, its calendars, links, sync state and credentials. Hub events stay. */
+  delete(tenantId: string, id: string): Promise<boolean>;
+}
+
+export interface CalendarRepo {
+  /** Insert or update by (integration, remoteId); keeps `enabled`/`direction` of an existing row. */
+  upsert(tenantId: string, integrationId: string, input: { remoteId: string; name: string; color?: string; enabled?: boolean }): Promise<CalendarRecord>;
+  get(tenantId: string, id: string): Promise<CalendarRecord | undefined>;
+  list(tenantId: string, integrationId?: string): Promise<CalendarRecord[]>;
+  update(tenantId: string, id: string, patch: Partial<Pick<CalendarRecord, 'name' | 'color' | 'enabled' | 'direction' | 'conflictRules' | 'pollIntervalS'>>): Promise<CalendarRecord>;
+}
+
+export interface HubEventRepo {
+  get(tenantId: string, id: string, opts?: { includeDeleted?: boolean }): Promise<HubEvent | undefined>;
+  getByUid(tenantId: string, uid: string, opts?: { includeDeleted?: boolean }): Promise<HubEvent | undefined>;
+  getMany(tenantId: string, ids: readonly string[]): Promise<HubEvent[]>;
+  list(tenantId: string, opts?: { includeDeleted?: boolean; limit?: number; after?: string }): Promise<HubEvent[]>;
+  /** Hub events (including tombstones) whose seq is greater than `seq`, ascending by seq. */
+  changedSince(tenantId: string, seq: number, limit?: number): Promise<HubEvent[]>;
+  /** Current highest seq of the tenant (0 when empty). */
+  maxSeq(tenantId: string): Promise<number>;
+  /** Create or update, bumping version and seq, writing an audit entry — one transaction. */
+  put(tenantId: string, input: PutHubEventInput): Promise<HubEvent>;
+  /** Many puts in one transaction (initial imports); all or nothing. Results in input order. */
+  putMany(tenantId: string, inputs: readonly PutHubEventInput[]): Promise<HubEvent[]>;
+  /** Tombstone (keeps the row and the last content); audit entry. Idempotent on an already-deleted event. */
+  delete(tenantId: string, id: string, opts: { source: ChangeSource; expectedVersion?: number }): Promise<HubEvent>;
+  /** Undelete / roll back to the `after` of an audit entry; audit entry with action `restore`. */
+  restore(tenantId: string, id: string, opts: { auditId?: string; source: ChangeSource }): Promise<HubEvent>;
+  history(tenantId: string, id: string): Promise<AuditEntry[]>;
+}
+
+export interface LinkRepo {
+  get(tenantId: string, id: string): Promise<Link | undefined>;
+  listByCalendar(tenantId: string, calendarId: string): Promise<Link[]>;
+  countByCalendar(tenantId: string, calendarId: string): Promise<number>;
+  getByRemote(tenantId: string, calendarId: string, remoteId: string): Promise<Link | undefined>;
+  getByHubEvent(tenantId: string, calendarId: string, hubEventId: string): Promise<Link | undefined>;
+  listByHubEvent(tenantId: string, hubEventId: string): Promise<Link[]>;
+  /** Throws StoreConflictError when (calendar, remoteId) or (calendar, hubEvent) already has a link. */
+  create(tenantId: string, input: Omit<Link, 'id' | 'tenantId' | 'baseHash' | 'lastSyncedAt'>): Promise<Link>;
+  /** Many creates in one transaction (initial imports); all or nothing. */
+  createMany(tenantId: string, inputs: readonly Omit<Link, 'id' | 'tenantId' | 'baseHash' | 'lastSyncedAt'>[]): Promise<Link[]>;
+  /** Compare-and-set on the old etag. */
+  update(tenantId: string, id: string, expectedEtag: string, patch: Partial<Pick<Link, 'remoteId' | 'etag' | 'base'>>): Promise<Link>;
+  /** Compare-and-set on the old etag. */
+  delete(tenantId: string, id: string, expectedEtag: string): Promise<void>;
+}
+
+export interface SyncStateRepo {
+  get(tenantId: string, calendarId: string): Promise<SyncState>;
+  /**
+   * Replace the state's sync fields; when `expectedCursor` is given it must match the stored one
+   * (compare-and-set). `push` is never written here (it is ignored): the engine writes back the state
+   * it read, and a push registration saved meanwhile outside the calendar's lock must survive — only
+   * `setPush` changes it.
+   */
+  set(tenantId: string, state: SyncState, opts?: { expectedCursor?: string | null }): Promise<void>;
+  /**
+   * Replace (or with `undefined` clear) only the push registration. With `expected` it is
+   * compare-and-set on the push value: `null` means "none stored", an object must equal the stored one
+   * (as read by `get`); a mismatch is STORE_CONFLICT. Without it the write is unconditional.
+   */
+  setPush(tenantId: string, calendarId: string, push: Record<string, unknown> | undefined, opts?: { expected?: Record<string, unknown> | null }): Promise<void>;
+}
+
+export interface ConflictRepo {
+  /** Records a conflict; an open conflict for the same (calendar, hubEvent) is replaced, not duplicated. */
+  record(tenantId: string, input: Omit<ConflictRecord, 'id' | 'tenantId' | 'status' | 'createdAt' | 'resolvedAt' | 'resolution'>): Promise<ConflictRecord>;
+  get(tenantId: string, id: string): Promise<ConflictRecord | undefined>;
+  list(tenantId: string, opts?: { status?: ConflictStatus; calendarId?: string }): Promise<ConflictRecord[]>;
+  openFor(tenantId: string, calendarId: string, hubEventId: string): Promise<ConflictRecord | undefined>;
+  resolve(tenantId: string, id: string, resolution: NonNullable<ConflictRecord['resolution']>): Promise<ConflictRecord>;
+}
+
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  readonly tenants: TenantRepo;
+  readonly apiKeys: ApiKeyRepo;
+  readonly integrations: IntegrationRepo;
+  readonly calendars: CalendarRepo;
+  readonly events: HubEventRepo;
+  readonly links: LinkRepo;
+  readonly syncState: SyncStateRepo;
+  readonly conflicts: ConflictRepo;
+  /** Runs `fn` in one transaction; the store passed to `fn` is bound to it. Nested calls join it. */
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+  /** A cheap round trip (readiness checks). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

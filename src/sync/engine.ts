@@ -1,0 +1,187 @@
+/**
+ * The sync engine's entry point: one calendar, observe → plan → execute, then the sync state is moved
+ * forward (compare-and-set) — and only when every change was applied, so nothing the calendar or the hub
+ * reported is ever skipped. The CLI, the server and the queue's `sync.calendar` handler call this.
+ */
+import { CalsyncError, NotFoundError } from '../errors.js';
+import type { CalendarProvider } from '../providers/types.js';
+import type { CalendarRecord, Store, SyncState } from '../store/types.js';
+import { isoNow, type Clock } from '../util/clock.js';
+import { describe, type SyncAction } from './actions.js';
+import type { ApplyContext } from './apply.js';
+import { execute, ownWritesEnd, type ItemError } from './execute.js';
+import { checkMassDelete, type GuardOptions } from './guards.js';
+import { observe, type Observation } from './observe.js';
+import { planSync, type ItemPlan, type PlanContext } from './plan.js';
+import { countActions, emptyCounts, type SyncCounts } from './report.js';
+import { effectiveRules } from './rules.js';
+
+/** The slice of a pino logger the engine uses. */
+export interface SyncLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+export interface SyncProgress {
+  calendarId: string;
+  phase: 'observe' | 'plan' | 'execute' | 'done';
+  done: number;
+  total: number;
+  /** The action being applied (`describe`), during `execute`. */
+  operation?: string;
+}
+
+export interface SyncDeps {
+  store: Store;
+  /** The provider of the calendar's integration. */
+  provider: CalendarProvider;
+  clock: Clock;
+  logger?: SyncLogger;
+  onProgress?: (progress: SyncProgress) => void;
+  /** Mass-delete guard thresholds (defaults in `guards.ts`). */
+  guards?: GuardOptions;
+}
+
+export interface SyncTarget {
+  tenantId: string;
+  calendarId: string;
+}
+
+export interface SyncOptions {
+  /** Ignore the cursor: list everything (deletions are what is missing). */
+  full?: boolean;
+  /** Plan only: nothing is written; the report carries the plan. */
+  dryRun?: boolean;
+  /** The user confirmed the deletions (`sync --force`): skips the mass-delete and empty-calendar guards. */
+  allowMassDelete?: boolean;
+}
+
+export interface SyncReport extends SyncCounts {
+  tenantId: string;
+  calendarId: string;
+  /** `disabled`: the calendar is switched off and was not synced. */
+  skipped?: 'disabled';
+  dryRun: boolean;
+  listing?: 'unchanged' | 'delta' | 'full';
+  /** One line per planned action (always for a dry run; on a real run, what was applied). */
+  plan: string[];
+  errors: ItemError[];
+  /** Unreadable or duplicate items in the calendar, named, none fatal. */
+  problems: { remoteId: string; code: string; message: string }[];
+  /** Provider requests this sync made. */
+  requests: number;
+  durationMs: number;
+  /** Hub events this sync changed: enqueue syncs of the other calendars to propagate them. */
+  changedHubEventIds: string[];
+  /** Where the time went (ms): observing (listing included), planning, executing. */
+  phases: { observeMs: number; planMs: number; executeMs: number };
+}
+
+async function loadCalendar(store: Store, target: SyncTarget): Promise<CalendarRecord> {
+  const calendar = await store.calendars.get(target.tenantId, target.calendarId);
+  if (!calendar) throw new NotFoundError('calendar', target.calendarId);
+  return calendar;
+}
+
+/** Safety errors stop the integration until a person looks at it. */
+async function flagIfGuard(store: Store, calendar: CalendarRecord, err: unknown): Promise<void> {
+  if (err instanceof CalsyncError && (err.code === 'SYNC_MASS_DELETE' || err.code === 'SYNC_STORAGE_EMPTY')) {
+    await store.integrations.update(calendar.tenantId, calendar.integrationId, { status: 'flagged', statusReason: err.message });
+  }
+}
+
+async function recordFailure(store: Store, calendar: CalendarRecord, clock: Clock, err: unknown): Promise<void> {
+  const state = await store.syncState.get(calendar.tenantId, calendar.id);
+  const next: SyncState = { ...state, lastSyncAt: isoNow(clock), lastError: err instanceof Error ? err.message : String(err) };
+  await store.syncState.set(calendar.tenantId, next, { expectedCursor: state.cursor ?? null });
+}
+
+export async function syncCalendar(deps: SyncDeps, target: SyncTarget, opts: SyncOptions = {}): Promise<SyncReport> {
+  const { store, provider, clock } = deps;
+  const started = clock.now();
+  const requestsBefore = provider.stats.requests;
+  const calendar = await loadCalendar(store, target);
+  const report: SyncReport = {
+    ...emptyCounts(),
+    tenantId: target.tenantId,
+    calendarId: target.calendarId,
+    dryRun: opts.dryRun === true,
+    plan: [],
+    errors: [],
+    problems: [],
+    requests: 0,
+    durationMs: 0,
+    changedHubEventIds: [],
+    phases: { observeMs: 0, planMs: 0, executeMs: 0 },
+  };
+  const finish = (): SyncReport => {
+    report.requests = provider.stats.requests - requestsBefore;
+    report.durationMs = clock.now() - started;
+    deps.onProgress?.({ calendarId: calendar.id, phase: 'done', done: 1, total: 1 });
+    return report;
+  };
+  if (!calendar.enabled) {
+    report.skipped = 'disabled';
+    return finish();
+  }
+  const integration = await store.integrations.get(target.tenantId, calendar.integrationId);
+  if (!integration) throw new NotFoundError('integration', calendar.integrationId);
+  const ctx: PlanContext = { calendarId: calendar.id, direction: calendar.direction, rules: effectiveRules(integration.conflictRules, calendar.conflictRules) };
+
+  deps.onProgress?.({ calendarId: calendar.id, phase: 'observe', done: 0, total: 0 });
+  let plan: ItemPlan[];
+  let observation: Observation;
+  try {
+    observation = await observe(store, provider, target.tenantId, calendar, { full: opts.full === true, allowEmpty: opts.allowMassDelete === true });
+    report.phases.observeMs = clock.now() - started;
+    deps.onProgress?.({ calendarId: calendar.id, phase: 'plan', done: 0, total: observation.items.length });
+    plan = planSync(observation.items, ctx).filter((i) => i.actions.length > 0);
+    checkMassDelete(plan, observation.linked, calendar.id, { ...deps.guards, ...(opts.allowMassDelete ? { allowMassDelete: true } : {}) });
+    report.phases.planMs = clock.now() - started - report.phases.observeMs;
+  } catch (err) {
+    if (!opts.dryRun) {
+      try {
+        await flagIfGuard(store, calendar, err);
+        await recordFailure(store, calendar, clock, err);
+      } catch (recordErr) {
+        // The original error is what the caller must see; the store failing too is only logged.
+        deps.logger?.warn({ calendarId: calendar.id, err: recordErr }, 'could not record the sync failure');
+      }
+    }
+    deps.logger?.warn({ calendarId: calendar.id, err }, 'sync refused');
+    throw err;
+  }
+  report.listing = observation.listing;
+  report.problems = observation.problems;
+
+  if (opts.dryRun) {
+    const planned: SyncAction[] = plan.flatMap((i) => i.actions);
+    Object.assign(report, countActions(planned));
+    report.plan = planned.map(describe);
+    return finish();
+  }
+
+  const apply: ApplyContext = { store, provider, tenantId: target.tenantId, calendarId: calendar.id, remoteCalendarId: calendar.remoteId, source: `calendar:${calendar.id}` };
+  const result = await execute(apply, plan, ctx, {
+    onAction: (done, total, action) => deps.onProgress?.({ calendarId: calendar.id, phase: 'execute', done, total, operation: describe(action) }),
+  });
+  report.phases.executeMs = clock.now() - started - report.phases.observeMs - report.phases.planMs;
+  Object.assign(report, countActions(result.applied));
+  report.plan = result.applied.map(describe);
+  report.errors = result.errors;
+  report.changedHubEventIds = [...new Set(result.changedHubEventIds)];
+
+  // Move the cursors only past changes that were applied (or refused for good); a change that failed
+  // for a passing reason is seen again next run.
+  const state = observation.state;
+  const now = isoNow(clock);
+  const blocked = result.errors.some((e) => e.blocking);
+  const next: SyncState = blocked
+    ? { ...state, lastSyncAt: now }
+    : { ...state, cursor: observation.cursor, hubSeq: ownWritesEnd(observation.hubSeq, result.ownSeqs), lastSyncAt: now, lastSuccessAt: now };
+  if (result.errors.length > 0) next.lastError = `${result.errors.length} item(s) failed; first: ${result.errors[0]?.message ?? ''}`;
+  else delete next.lastError;
+  await store.syncState.set(target.tenantId, next, { expectedCursor: state.cursor ?? null });
+  deps.logger?.info({ calendarId: calendar.id, ...countActions(result.applied), errors: result.errors.length }, 'sync done');
+  return finish();
+}

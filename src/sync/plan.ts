@@ -1,0 +1,215 @@
+/**
+ * The planner: a pure function from one item's state — the hub event (live or a tombstone), the calendar's
+ * item, the link with its base, an open conflict — to the actions that make both sides agree. No I/O:
+ * everything it needs was gathered by `observe.ts`; everything it decides is carried out by
+ * `execute.ts`. The whole decision is the truth table in `planLinked` / `planUnlinked`.
+ */
+import type { HubEvent } from '../model/event.js';
+import type { RemoteItem } from '../providers/types.js';
+import type { ConflictRecord, ConflictRules, Link, SyncDirection } from '../store/types.js';
+import type { ConflictDraft, Resolution, SyncAction } from './actions.js';
+import { changedFields, sameContent } from './fields.js';
+import { fromRemote, merge3 } from './merge.js';
+import { settleDeletion, settleFields } from './settle.js';
+
+export interface ItemInput {
+  /** The hub event; `deletedAt` set: a tombstone. Absent: the hub never had it. */
+  hub?: HubEvent;
+  /** The calendar's current item. Absent: the calendar does not have it (removed, or not listed). */
+  remote?: RemoteItem;
+  link?: Link;
+  /** The open conflict of this (calendar, hub event), if any. */
+  conflict?: ConflictRecord;
+}
+
+export interface PlanContext {
+  calendarId: string;
+  direction: SyncDirection;
+  rules: ConflictRules;
+  /** A user's resolution of this item's conflict: applied instead of the rules. */
+  forced?: Resolution;
+}
+
+export interface ItemPlan {
+  input: ItemInput;
+  actions: SyncAction[];
+}
+
+/** Pairs of (hub, remote) that both sides already agree on need no action but a link refresh. */
+function converge(hub: HubEvent, remote: RemoteItem, link: Link | undefined, event: HubEvent['event']): SyncAction[] {
+  const hubSame = hub.deletedAt === undefined && sameContent(hub.event, event);
+  const remoteSame = sameContent(remote.event, event);
+  if (hubSame && remoteSame) {
+    if (!link) return [{ type: 'link', hub, remote }];
+    const moved = link.etag !== remote.etag || !sameContent(link.base, remote.event);
+    return moved ? [{ type: 'refreshLink', link, remote, echo: sameContent(link.base, remote.event) }] : [];
+  }
+  if (hubSame) return [{ type: 'pushToRemote', hub, remote, ...(link ? { link } : {}), event }];
+  if (remoteSame) return [{ type: 'pullToHub', hub, remote, ...(link ? { link } : {}), event }];
+  return [{ type: 'mergeBoth', hub, remote, ...(link ? { link } : {}), event }];
+}
+
+/** Re-creating the calendar's copy from the hub (export-only drift, an edit that beat a deletion). */
+function recreate(hub: HubEvent, link: Link, reason: string): SyncAction[] {
+  return [{ type: 'unlink', link, reason }, { type: 'createRemote', hub }];
+}
+
+function deleteRemote(hub: HubEvent, remote: RemoteItem, link: Link | undefined): SyncAction {
+  return { type: 'deleteRemote', remote, ...(link ? { link } : {}), hubEventId: hub.id, title: hub.event.title };
+}
+
+/**
+ * Item with a link. States: hub `live` (unchanged since the base) / `edited` / `gone` (tombstone);
+ * calendar `same` / `edited` / `gone`. Direction: import-only calendars never receive hub edits or
+ * deletions; export-only calendars are mirrors whose own edits and deletions are reverted.
+ */
+function planLinked(input: ItemInput & { link: Link }, ctx: PlanContext): SyncAction[] {
+  const { link, remote } = input;
+  const hub = input.hub;
+  const base = link.base;
+  const importOnly = ctx.direction === 'import_only';
+  const exportOnly = ctx.direction === 'export_only';
+  const hubState = !hub || hub.deletedAt !== undefined ? 'gone' : !importOnly && !sameContent(hub.event, base) ? 'edited' : 'live';
+  const remoteState = !remote ? 'gone' : sameContent(remote.event, base) ? 'same' : 'edited';
+  const state = `${hubState}/${remoteState}` as const;
+
+  switch (state) {
+    // Nothing changed on either side (a source calendar ignores hub edits); the calendar's etag may
+    // have moved (our own write echoing back).
+    case 'live/same':
+      if (importOnly) return link.etag === remote!.etag ? [] : [{ type: 'refreshLink', link, remote: remote!, echo: true }];
+      return converge(hub!, remote!, link, hub!.event);
+
+    // Only WedSync edited: push the hub's version.
+    case 'edited/same':
+      return converge(hub!, remote!, link, hub!.event);
+
+    // Only the calendar edited: take its version into the hub (a source calendar's version as it is,
+    // a mirror reverts it instead).
+    case 'live/edited': {
+      if (exportOnly) return converge(hub!, remote!, link, hub!.event);
+      const event = importOnly ? fromRemote(remote!.event, hub!.event.wedding) : merge3(base, hub!.event, remote!.event).merged;
+      return converge(hub!, remote!, link, event);
+    }
+
+    // Both edited: different fields merge; the same field edited differently is a conflict.
+    case 'edited/edited': {
+      if (exportOnly) return converge(hub!, remote!, link, hub!.event);
+      const result = merge3(base, hub!.event, remote!.event);
+      if (result.conflicts.length === 0) return converge(hub!, remote!, link, result.merged);
+      return settleFields(input, ctx, result, (event) => converge(hub!, remote!, link, event));
+    }
+
+    // Deleted in the calendar, untouched in WedSync: delete in the hub, except that a mirror is
+    // restored and a wedding-critical event is held by the guard.
+    case 'live/gone': {
+      if (exportOnly) return recreate(hub!, link, 'deleted in an export-only calendar');
+      const deleteInHub: SyncAction[] = [{ type: 'deleteHub', hub: hub!, link }];
+      return settleDeletion(input, ctx, 'wedding_critical', {
+        keepDeletion: () => deleteInHub,
+        keepEvent: () => recreate(hub!, link, 'deletion refused'),
+      }) ?? deleteInHub;
+    }
+
+    // Edited in WedSync, deleted in the calendar: edit vs delete.
+    case 'edited/gone':
+      if (exportOnly) return recreate(hub!, link, 'deleted in an export-only calendar');
+      return settleDeletion(input, ctx, 'edit_delete', {
+        keepDeletion: () => [{ type: 'deleteHub', hub: hub!, link }],
+        keepEvent: () => recreate(hub!, link, 'edit kept over deletion'),
+      }) ?? [];
+
+    // Deleted in WedSync, untouched in the calendar: delete there (an import-only calendar keeps it).
+    case 'gone/same':
+      if (importOnly || !hub) return importOnly ? [] : [{ type: 'unlink', link, reason: 'hub event missing' }];
+      return [deleteRemote(hub, remote!, link)];
+
+    // Deleted in WedSync, edited in the calendar: delete vs edit (a source calendar simply restores).
+    case 'gone/edited': {
+      if (!hub) return [{ type: 'unlink', link, reason: 'hub event missing' }];
+      const restore = (): SyncAction[] => converge(hub, remote!, link, fromRemote(remote!.event, hub.event.wedding));
+      if (importOnly) return restore();
+      if (exportOnly) return [deleteRemote(hub, remote!, link)];
+      return settleDeletion(input, ctx, 'delete_edit', {
+        keepDeletion: () => [deleteRemote(hub, remote!, link)],
+        keepEvent: restore,
+      }) ?? [];
+    }
+
+    // Gone on both sides: only the link is left.
+    case 'gone/gone':
+      return [{ type: 'unlink', link, reason: 'deleted on both sides' }];
+
+    default: {
+      const never: never = state;
+      return never;
+    }
+  }
+}
+
+/**
+ * Item without a link: first sync, a new event on one side, or a crash between a write and its link.
+ * Observe has already matched calendar items to hub events (our hub id, UID, title + start).
+ */
+function planUnlinked(input: ItemInput, ctx: PlanContext): SyncAction[] {
+  const { hub, remote } = input;
+  const importOnly = ctx.direction === 'import_only';
+  const exportOnly = ctx.direction === 'export_only';
+  const live = hub && hub.deletedAt === undefined ? hub : undefined;
+
+  // New in the calendar: import it (a mirror ignores foreign items).
+  if (!hub && remote) return exportOnly ? [] : [{ type: 'createHub', remote, event: fromRemote(remote.event) }];
+  // New in WedSync: export it (a source calendar is never written).
+  if (live && !remote) return importOnly ? [] : [{ type: 'createRemote', hub: live }];
+  // Matched pair: the same content just links; otherwise there is no base to tell who changed what.
+  if (live && remote) {
+    if (sameContent(live.event, remote.event)) return [{ type: 'link', hub: live, remote }];
+    if (importOnly) return converge(live, remote, undefined, fromRemote(remote.event, live.event.wedding));
+    if (exportOnly) return converge(live, remote, undefined, live.event);
+    const result = merge3(undefined, live.event, remote.event);
+    return settleFields(input, ctx, result, (event) => converge(live, remote, undefined, event));
+  }
+  // A calendar item matching a tombstone. Our own copy whose link was never written (a crash) is
+  // deleted — unless someone edited it since, which is delete vs edit. A foreign item reusing the UID
+  // brings the event back.
+  if (hub && remote) {
+    const restore = (): SyncAction[] => converge(hub, remote, undefined, fromRemote(remote.event, hub.event.wedding));
+    if (remote.hubId !== hub.id) return exportOnly ? [] : restore();
+    if (importOnly) return [];
+    if (exportOnly || sameContent(hub.event, remote.event)) return [deleteRemote(hub, remote, undefined)];
+    return settleDeletion(input, ctx, 'delete_edit', { keepDeletion: () => [deleteRemote(hub, remote, undefined)], keepEvent: restore }) ?? [];
+  }
+  return [];
+}
+
+/**
+ * The actions for one item. An open conflict whose two versions have not moved stays as it is; one
+ * that no longer arises (the sides were made equal, or a user resolved it) is closed.
+ */
+export function planItem(input: ItemInput, ctx: PlanContext): SyncAction[] {
+  const actions = input.link ? planLinked(input as ItemInput & { link: Link }, ctx) : planUnlinked(input, ctx);
+  const open = input.conflict;
+  if (!open) return actions;
+  const [only] = actions;
+  if (actions.length === 1 && only?.type === 'recordConflict') return unchangedConflict(open, only.conflict) ? [] : actions;
+  if (actions.some((a) => a.type === 'closeConflict')) return actions;
+  return [
+    ...actions,
+    {
+      type: 'closeConflict',
+      conflict: { calendarId: open.calendarId, hubEventId: open.hubEventId, type: open.type, fields: open.fields },
+      existingId: open.id,
+      resolution: ctx.forced ?? { take: 'merge', by: 'sync' },
+    },
+  ];
+}
+
+function unchangedConflict(open: ConflictRecord, next: ConflictDraft): boolean {
+  const same = (a?: HubEvent['event'], b?: HubEvent['event']): boolean => (a && b ? changedFields(a, b).length === 0 : a === b);
+  return open.type === next.type && open.remoteEtag === next.remoteEtag && same(open.hub, next.hub) && same(open.remote, next.remote);
+}
+
+/** Plans every item; guards are applied to the whole plan by `guards.ts`. */
+export function planSync(inputs: readonly ItemInput[], ctx: PlanContext): ItemPlan[] {
+  return inputs.map((input) => ({ input, actions: planItem(input, ctx) }));
+}

@@ -1,0 +1,117 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ICLOUD_CALDAV_URL } from '../../src/providers/caldav/caldav-provider.js';
+import { MemoryProvider } from '../../src/providers/memory/index.js';
+import { connectCalDav, findIntegration, type ConnectCalDavInput } from '../../src/service/connect.js';
+import { makeService, type ServiceHarness } from './harness.js';
+
+let h: ServiceHarness;
+let seen: (ConnectCalDavInput & { url: string })[];
+let closed: number;
+
+beforeEach(async () => {
+  h = await makeService();
+  seen = [];
+  closed = 0;
+});
+afterEach(async () => {
+  await h.close();
+});
+
+const PUBLIC = 'https://93.184.216.34/dav/';
+
+function deps(account = 'studio') {
+  return {
+    store: h.store,
+    clock: h.clock,
+    makeProvider: (input: ConnectCalDavInput & { url: string }) => {
+      seen.push(input);
+      const provider = new MemoryProvider(h.server, { account });
+      provider.close = async () => {
+        closed += 1;
+      };
+      return provider;
+    },
+  };
+}
+
+const input = (overrides: Partial<ConnectCalDavInput> = {}): ConnectCalDavInput => ({ kind: 'caldav', url: PUBLIC, username: 'ann', password: 'pw', allowPrivate: false, ...overrides });
+
+describe('connectCalDav', () => {
+  it('discovers first, then saves the integration and its calendars; read-only ones start disabled', async () => {
+    h.server.addCalendar({ account: 'studio', name: 'Weddings', color: '#ff0000' });
+    h.server.addCalendar({ account: 'studio', name: 'Holidays', writable: false });
+    const { integration, calendars } = await connectCalDav(deps(), h.tenantId, input());
+    expect(integration).toMatchObject({ provider: 'caldav', name: '93.184.216.34 ann', config: { url: PUBLIC, username: 'ann' }, status: 'active' });
+    expect(integration.config.allowPrivate).toBeUndefined();
+    expect(calendars.map((c) => [c.name, c.enabled, c.color])).toEqual([
+      ['Weddings', true, '#ff0000'],
+      ['Holidays', false, undefined],
+    ]);
+    expect(await h.store.integrations.getCredentials(h.tenantId, integration.id)).toEqual({ password: 'pw' });
+    expect(closed).toBe(1);
+  });
+
+  it('refuses loopback and private servers unless allowed, before any request', async () => {
+    h.server.addCalendar({ account: 'studio' });
+    await expect(connectCalDav(deps(), h.tenantId, input({ url: 'https://127.0.0.1:5232/' }))).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringMatching(/loopback/) });
+    await expect(connectCalDav(deps(), h.tenantId, input({ url: 'https://10.1.2.3/' }))).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringMatching(/private/) });
+    await expect(connectCalDav(deps(), h.tenantId, input({ url: 'http://93.184.216.34/' }))).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringMatching(/plain http/) });
+    expect(seen).toEqual([]);
+    const allowed = await connectCalDav(deps(), h.tenantId, input({ url: 'http://127.0.0.1:5232/', allowPrivate: true }));
+    expect(allowed.integration.config).toEqual({ url: 'http://127.0.0.1:5232/', username: 'ann', allowPrivate: true });
+  });
+
+  it('refuses missing fields, a duplicate name and an account without event calendars, saving nothing', async () => {
+    await expect(connectCalDav(deps(), h.tenantId, input({ url: undefined }))).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('--url') });
+    await expect(connectCalDav(deps(), h.tenantId, input({ username: '' }))).rejects.toMatchObject({ message: expect.stringContaining('--username') });
+    await expect(connectCalDav(deps(), h.tenantId, input({ password: '' }))).rejects.toMatchObject({ message: expect.stringContaining('--password-env') });
+    await expect(connectCalDav(deps('empty'), h.tenantId, input())).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('no event calendars found') });
+    expect(closed).toBe(1);
+    expect(await h.store.integrations.list(h.tenantId)).toEqual([]);
+
+    h.server.addCalendar({ account: 'studio' });
+    await connectCalDav(deps(), h.tenantId, input({ name: 'Studio' }));
+    await expect(connectCalDav(deps(), h.tenantId, input({ name: 'Studio' }))).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('"Studio" exists already') });
+    expect(await h.store.integrations.list(h.tenantId)).toHaveLength(1);
+  });
+
+  it('takes new credentials for an integration that waits for re-authorization, and activates it again', async () => {
+    h.server.addCalendar({ account: 'studio' });
+    const first = await connectCalDav(deps(), h.tenantId, input({ name: 'Studio', password: 'old' }));
+    await h.store.integrations.update(h.tenantId, first.integration.id, { status: 'needs_reauth', statusReason: 'rejected' });
+    const reconnected: string[] = [];
+    const again = await connectCalDav({ ...deps(), onReconnect: async (i) => void reconnected.push(i.id) }, h.tenantId, input({ name: 'Studio', password: 'new' }));
+    expect(again.integration.id).toBe(first.integration.id);
+    expect(again.integration.status).toBe('active');
+    expect(again.integration.statusReason).toBeUndefined();
+    expect(reconnected).toEqual([first.integration.id]);
+    expect(await h.store.integrations.getCredentials(h.tenantId, first.integration.id)).toEqual({ password: 'new' });
+    expect(await h.store.integrations.list(h.tenantId)).toHaveLength(1);
+    expect(await h.store.calendars.list(h.tenantId, first.integration.id)).toHaveLength(1);
+  });
+
+  it('closes the discovery client and saves nothing when discovery fails', async () => {
+    h.server.addCalendar({ account: 'studio' });
+    h.server.faults.failNext('listCalendars', 'PROVIDER_AUTH');
+    await expect(connectCalDav(deps(), h.tenantId, input())).rejects.toMatchObject({ code: 'PROVIDER_AUTH' });
+    expect(closed).toBe(1);
+    expect(await h.store.integrations.list(h.tenantId)).toEqual([]);
+  });
+
+  it('connects iCloud at its fixed entry point', async () => {
+    h.server.addCalendar({ account: 'studio' });
+    const { integration } = await connectCalDav(deps(), h.tenantId, { kind: 'icloud', username: 'ann@icloud.com', password: 'abcd-efgh', allowPrivate: false });
+    expect(seen[0]?.url).toBe(ICLOUD_CALDAV_URL);
+    expect(integration).toMatchObject({ provider: 'icloud', name: 'iCloud ann@icloud.com', config: { url: ICLOUD_CALDAV_URL } });
+  });
+});
+
+describe('findIntegration', () => {
+  it('finds by id or name within the tenant', async () => {
+    const { integration } = await h.addIntegration('Studio');
+    expect((await findIntegration(h.store, h.tenantId, integration.id)).id).toBe(integration.id);
+    expect((await findIntegration(h.store, h.tenantId, 'Studio')).id).toBe(integration.id);
+    const other = await h.store.tenants.create('other');
+    await expect(findIntegration(h.store, other.id, 'Studio')).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'no integration "Studio" (list them with: calsync integrations)' });
+  });
+});

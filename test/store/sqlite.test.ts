@@ -1,0 +1,4 @@
+import { storeConformance } from './conformance.js';
+import { sqliteBackend } from './harness.js';
+
+storeConformance(sqliteBackend);
