@@ -69,7 +69,7 @@ export function registerConnectOutlookCommand(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (opts: ConnectOutlookOpts, cmd: Command) =>
       withContext(cmd, async (ctx) => {
-        const result = await connectOutlook({ store: ctx.runtime.store, clock: ctx.runtime.clock }, ctx.tenant.id, {
+        const result = await connectOutlook({ store: ctx.runtime.store, clock: ctx.runtime.clock, onReconnect: (i) => ctx.providers.forget(i.id) }, ctx.tenant.id, {
           ...(opts.graphUrl ? { graphUrl: opts.graphUrl } : {}),
           ...(opts.loginHint ? { loginHint: opts.loginHint } : {}),
           ...(opts.clientId ? { clientId: opts.clientId } : {}),
@@ -79,8 +79,9 @@ export function registerConnectOutlookCommand(program: Command): void {
         });
         const subscriptions = await subscribe(ctx, result.calendars.filter((c) => c.enabled).map((c) => c.id));
         const { integration, calendars } = result;
-        if (ctx.json) return printJson({ integration, calendars, subscriptions });
-        printLine(`connected ${integration.name} (${integration.id}) as ${result.username}; ${calendars.length} calendar(s) found:`);
+        if (ctx.json) return printJson({ integration, calendars, subscriptions, reconnected: result.reconnected });
+        const verb = result.reconnected ? 'signed in again to' : 'connected';
+        printLine(`${verb} ${integration.name} (${integration.id}) as ${result.username}; ${calendars.length} calendar(s) found:`);
         printLine(formatTable(['id', 'name', 'enabled'], calendars.map((c) => [c.id, c.name, c.enabled ? 'yes' : 'no'])));
         printLine(subscriptions);
         printLine(`\nnext: calsync sync "${integration.name}" --dry-run   (preview the first sync)`);

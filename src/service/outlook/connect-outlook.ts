@@ -4,9 +4,14 @@
  * saved), then the integration stored — MSAL cache and subscription key in the encrypted credentials —
  * with its calendars. Against the emulator (any `--graph-url` but Microsoft's) consent is implied and
  * the authorize URL redirects straight back, so the flow follows it itself and needs no browser.
+ *
+ * Connecting again under the name of an integration that waits for re-authorization (`needs_reauth`,
+ * e.g. a revoked grant) signs the same mailbox in again: the integration, its calendars, links and
+ * subscription key stay; only the tokens are replaced and the integration becomes active.
  */
 import { randomBytes } from 'node:crypto';
-import { Agent, request } from 'undici';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { CalsyncError } from '../../errors.js';
 import { GRAPH_V1_BASE_URL } from '../../providers/graph/constants.js';
 import type { CalendarRecord, Integration, Store } from '../../store/types.js';
@@ -37,6 +42,15 @@ export interface ConnectOutlookResult {
   integration: Integration;
   calendars: CalendarRecord[];
   username: string;
+  /** True when an integration waiting for re-authorization was signed in again (nothing new created). */
+  reconnected: boolean;
+}
+
+export interface ConnectOutlookDeps {
+  store: Store;
+  clock: Clock;
+  /** Called after a re-authorized integration was saved (drop cached providers that hold old tokens). */
+  onReconnect?: (integration: Integration) => Promise<void>;
 }
 
 function endpoints(input: ConnectOutlookInput): Omit<OutlookConfig, 'redirectUri'> & { emulator: boolean } {
@@ -56,22 +70,45 @@ function endpoints(input: ConnectOutlookInput): Omit<OutlookConfig, 'redirectUri
   };
 }
 
-/** The emulator consents at once: follow its redirect to our callback as a browser would. */
-async function followWithoutBrowser(authorizeUrl: string, ca: string | undefined): Promise<void> {
-  const agent = new Agent(ca ? { connect: { ca } } : {});
-  try {
-    const res = await request(authorizeUrl, { dispatcher: agent });
-    await res.body.dump();
-    const location = res.headers.location;
-    if (res.statusCode !== 302 || typeof location !== 'string') throw new CalsyncError('PROVIDER_AUTH', `the authorize endpoint answered ${res.statusCode} instead of redirecting back`);
-    const back = await request(location);
-    await back.body.dump();
-  } finally {
-    await agent.close();
-  }
+/** One GET whose body is drained and dropped (node:http, see caldav/guarded-fetch.ts for why not undici). */
+function get(url: string, ca: string | undefined): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = send(target, { method: 'GET', agent: false, ...(ca && target.protocol === 'https:' ? { ca } : {}) }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res));
+      res.on('error', reject);
+    });
+    req.setTimeout(30_000, () => req.destroy(new CalsyncError('PROVIDER_TIMEOUT', `no answer from ${target.origin} within 30 s`)));
+    req.on('error', reject);
+    req.end();
+  });
 }
 
-export async function connectOutlook(deps: { store: Store; clock: Clock }, tenantId: string, input: ConnectOutlookInput): Promise<ConnectOutlookResult> {
+/** The emulator consents at once: follow its redirect to our callback as a browser would. */
+async function followWithoutBrowser(authorizeUrl: string, ca: string | undefined): Promise<void> {
+  const res = await get(authorizeUrl, ca);
+  const location = res.headers.location;
+  if (res.statusCode !== 302 || typeof location !== 'string') throw new CalsyncError('PROVIDER_AUTH', `the authorize endpoint answered ${res.statusCode ?? 'nothing'} instead of redirecting back`);
+  await get(location, undefined);
+}
+
+/** The integration this sign-in re-authorizes, or undefined for a new one; refuses a clash of names or mailboxes. */
+async function reauthorizes(store: Store, tenantId: string, name: string, homeAccountId: string, username: string): Promise<Integration | undefined> {
+  const existing = await store.integrations.getByName(tenantId, name);
+  if (!existing) return undefined;
+  if (existing.provider !== 'outlook' || existing.status !== 'needs_reauth') {
+    throw new CalsyncError('VALIDATION', `an integration named "${name}" exists already; choose another --name`);
+  }
+  if (existing.config.homeAccountId !== homeAccountId) {
+    const owner = typeof existing.config.username === 'string' ? existing.config.username : 'another mailbox';
+    throw new CalsyncError('VALIDATION', `"${name}" belongs to ${owner}, but the sign-in was ${username}; sign in as ${owner} to reconnect it`);
+  }
+  return existing;
+}
+
+export async function connectOutlook(deps: ConnectOutlookDeps, tenantId: string, input: ConnectOutlookInput): Promise<ConnectOutlookResult> {
   const target = endpoints(input);
   const state = randomBytes(16).toString('base64url');
   const callback = await startLoopbackCallback(state, input.timeoutMs);
@@ -93,24 +130,37 @@ export async function connectOutlook(deps: { store: Store; clock: Clock }, tenan
   }
 
   const name = input.name ?? `Outlook ${account.username}`;
-  if (await deps.store.integrations.getByName(tenantId, name)) throw new CalsyncError('VALIDATION', `an integration named "${name}" exists already; choose another --name`);
+  const previous = await reauthorizes(deps.store, tenantId, name, account.homeAccountId, account.username);
   const integrationConfig: OutlookConfig = { ...config, homeAccountId: account.homeAccountId, username: account.username };
-  const integration = await deps.store.integrations.create(tenantId, {
-    provider: 'outlook',
-    name,
-    config: { ...integrationConfig },
-    credentials: { ...(msalCache ? { msalCache } : {}), subscriptionKey: newSubscriptionKey() },
-  });
+  let integration: Integration;
+  if (previous) {
+    // The subscription key stays: notifications already on their way keep verifying.
+    const credentials = await deps.store.integrations.getCredentials(tenantId, previous.id);
+    await deps.store.integrations.setCredentials(tenantId, previous.id, { ...credentials, ...(msalCache ? { msalCache } : {}) });
+    integration = previous;
+  } else {
+    integration = await deps.store.integrations.create(tenantId, {
+      provider: 'outlook',
+      name,
+      config: { ...integrationConfig },
+      credentials: { ...(msalCache ? { msalCache } : {}), subscriptionKey: newSubscriptionKey() },
+    });
+  }
   const { provider } = openOutlookConnection(deps.store, integration, { clock: deps.clock });
   try {
     const remote = await provider.listCalendars();
+    if (previous) {
+      integration = await deps.store.integrations.update(tenantId, previous.id, { config: { ...integrationConfig }, status: 'active', statusReason: undefined });
+      await deps.onReconnect?.(integration);
+    }
     const calendars: CalendarRecord[] = [];
     for (const cal of remote) {
       calendars.push(await deps.store.calendars.upsert(tenantId, integration.id, { remoteId: cal.remoteId, name: cal.name, ...(cal.color ? { color: cal.color } : {}), enabled: cal.writable }));
     }
-    return { integration, calendars, username: account.username };
+    return { integration, calendars, username: account.username, reconnected: previous !== undefined };
   } catch (err) {
-    await deps.store.integrations.delete(tenantId, integration.id);
+    // A new integration that cannot list its calendars is not kept; a reconnect keeps waiting for re-auth.
+    if (!previous) await deps.store.integrations.delete(tenantId, integration.id);
     throw err;
   } finally {
     await provider.close();
