@@ -66,6 +66,28 @@ describe('conflicts', () => {
     expect([again.statusCode, errorOf(again).message]).toEqual([400, expect.stringContaining('already resolved')]);
   });
 
+  /** Jobs waiting in the queue for tenant a: propagation enqueues one sync per other calendar. */
+  async function queued(): Promise<number> {
+    const c = await h.queue.counts(h.a.tenant.id);
+    return c.waiting + c.delayed;
+  }
+
+  it('sends a hub event the resolution changed on to the other calendars at once', async () => {
+    const { conflictId } = await seedConflict();
+    await h.addIntegration('phone', { count: 2 });
+    const before = await queued();
+    expect((await h.call('POST', `/api/v1/conflicts/${conflictId}/resolve`, { body: { take: 'provider' } })).statusCode).toBe(200);
+    expect(await queued()).toBe(before + 2);
+  });
+
+  it('sends nothing when the resolution leaves the hub as it was', async () => {
+    const { conflictId } = await seedConflict();
+    await h.addIntegration('phone');
+    const before = await queued();
+    expect((await h.call('POST', `/api/v1/conflicts/${conflictId}/resolve`, { body: { take: 'wedsync' } })).statusCode).toBe(200);
+    expect(await queued()).toBe(before);
+  });
+
   it('resolves by taking a side', async () => {
     const { calendar, conflictId, eventId } = await seedConflict();
     const res = await h.call('POST', `/api/v1/conflicts/${conflictId}/resolve`, { body: { take: 'wedsync' } });

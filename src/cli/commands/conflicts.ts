@@ -1,7 +1,8 @@
 /** `calsync conflicts` (the inbox) and `calsync resolve <conflict> --take …` (applied to both sides). */
 import type { Command } from 'commander';
 import { CalsyncError } from '../../errors.js';
-import { resolveConflict, type ConflictChoice } from '../../sync/resolve.js';
+import { resolveAndPropagate } from '../../service/conflicts.js';
+import type { ConflictChoice } from '../../sync/resolve.js';
 import { withContext } from '../context.js';
 import { formatTable, printJson, printLine } from '../output.js';
 
@@ -50,15 +51,10 @@ export function registerConflictCommands(program: Command): void {
       withContext(cmd, async (ctx) => {
         const choice = parseChoice(opts.take, opts.field);
         const { store, clock } = ctx.runtime;
-        const conflict = await store.conflicts.get(ctx.tenant.id, id);
-        if (!conflict) throw new CalsyncError('NOT_FOUND', `no conflict ${id} (list them with: calsync conflicts)`);
-        const calendar = await store.calendars.get(ctx.tenant.id, conflict.calendarId);
-        const integration = calendar ? await store.integrations.get(ctx.tenant.id, calendar.integrationId) : undefined;
-        if (!integration) throw new CalsyncError('NOT_FOUND', `the calendar of conflict ${id} is no longer connected`);
-        const provider = await ctx.providers.forIntegration(integration);
-        const resolved = await resolveConflict({ store, provider, clock }, ctx.tenant.id, id, choice, 'cli');
+        const { conflict: resolved, propagatedTo } = await resolveAndPropagate({ store, clock, providers: ctx.providers, queue: await ctx.queue() }, ctx.tenant.id, id, choice, 'cli');
         if (ctx.json) return printJson(resolved);
         printLine(`resolved ${resolved.id} (${resolved.status}); both sides now agree`);
+        if (propagatedTo > 0) printLine(`the change goes out to ${propagatedTo} other calendar(s) with their next sync (queued now)`);
       }),
     );
 }

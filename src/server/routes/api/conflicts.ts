@@ -4,7 +4,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { ValidationError } from '../../../errors.js';
-import { resolveConflict, type ConflictChoice } from '../../../sync/resolve.js';
+import { resolveAndPropagate } from '../../../service/conflicts.js';
+import type { ConflictChoice } from '../../../sync/resolve.js';
 import type { ConflictStatus } from '../../../store/types.js';
 import { commonErrors, errorSchema, idParams } from '../../schemas/common.js';
 import { conflictListQuery, conflictSchema, resolveBody } from '../../schemas/conflicts.js';
@@ -48,18 +49,10 @@ export function conflictRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (req) => {
       const { take, fields } = req.body;
       if ((take === undefined) === (fields === undefined)) throw new ValidationError('send either "take" or "fields"');
-      const conflict = await store.conflicts.get(req.tenant.id, req.params.id);
-      if (!conflict) throw notFound('conflict', req.params.id);
-      const calendar = await store.calendars.get(req.tenant.id, conflict.calendarId);
-      const integration = calendar ? await store.integrations.get(req.tenant.id, calendar.integrationId) : undefined;
-      if (!integration) throw notFound('calendar', conflict.calendarId);
-      if (fields) {
-        const unknown = Object.keys(fields).filter((f) => !conflict.fields.includes(f));
-        if (unknown.length > 0) throw new ValidationError(`not in conflict: ${unknown.join(', ')} (conflicting fields: ${conflict.fields.join(', ')})`);
-      }
       const choice: ConflictChoice = fields ? { take: 'fields', fields } : { take: take ?? 'wedsync' };
-      const provider = await deps.providers.forIntegration(integration);
-      return resolveConflict({ store, provider, clock: deps.clock }, req.tenant.id, conflict.id, choice, `api:${req.apiKey.label || req.apiKey.prefix}`);
+      const by = `api:${req.apiKey.label || req.apiKey.prefix}`;
+      const resolveDeps = { store, providers: deps.providers, clock: deps.clock, ...(deps.queue ? { queue: deps.queue } : {}) };
+      return (await resolveAndPropagate(resolveDeps, req.tenant.id, req.params.id, choice, by)).conflict;
     },
   );
 }
