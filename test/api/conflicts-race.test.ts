@@ -5,26 +5,13 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryProvider } from '../../src/providers/memory/index.js';
-import type { CalendarProvider } from '../../src/providers/types.js';
 import { enqueueCalendarSync } from '../../src/service/sync-jobs.js';
 import { startWorkers, type Workers } from '../../src/service/workers.js';
+import { withLatency } from '../support/latency.js';
 import { makeApi, type ApiHarness } from './harness.js';
 
 let h: ApiHarness;
 
-/** Every provider call takes a few milliseconds, as over a network, so syncs and the resolution interleave. */
-function withLatency(provider: CalendarProvider, ms: number): CalendarProvider {
-  return new Proxy(provider, {
-    get(target, key, receiver) {
-      const value = Reflect.get(target, key, receiver) as unknown;
-      if (typeof value !== 'function') return value;
-      return async (...args: unknown[]) => {
-        await new Promise((r) => setTimeout(r, ms));
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-}
 
 let workers: Workers | undefined;
 afterEach(async () => {

@@ -1,24 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveConflict } from '../../src/sync/resolve.js';
 import { makeEvent, resetEventIds } from '../support/events.js';
+import { withLatency } from '../support/latency.js';
 import { makeHub, type Hub } from './harness.js';
 
 let hub: Hub;
 beforeEach(() => resetEventIds());
 afterEach(async () => hub.close());
 
-function slow<T extends object>(target: T, ms: number): T {
-  return new Proxy(target, {
-    get(t, k, r) {
-      const v = Reflect.get(t, k, r) as unknown;
-      if (typeof v !== 'function') return v;
-      return async (...args: unknown[]) => {
-        await new Promise((res) => setTimeout(res, ms));
-        return (v as (...a: unknown[]) => unknown).apply(t, args);
-      };
-    },
-  });
-}
 
 async function conflicted(): Promise<string> {
   hub = await makeHub({ calendars: 2 });
@@ -41,7 +30,7 @@ describe('a conflict resolved while syncs of the same event run (propagation aft
     it(`converges with the choice on both sides when the syncs start ${offset} ms in`, async () => {
       const id = await conflicted();
       const running: Promise<unknown>[] = [];
-      const provider = slow(hub.provider, 3);
+      const provider = withLatency(hub.provider, 3);
       const kick = (): void => {
         for (const c of hub.calendars) running.push(hub.sync(c, {}, { provider }).catch((e: unknown) => e));
       };
