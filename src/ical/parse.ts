@@ -54,12 +54,18 @@ class Collector {
   /** IANA zones matched to this data's non-IANA VTIMEZONEs, by TZID. */
   private readonly matched = new Map<string, string>();
   readonly resolve = (tzid: string): string | undefined => resolveTzid(tzid) ?? this.matched.get(tzid);
-  private readonly seenProps = new Set<string>();
+  /** Texts of the properties kept, by name: compared only when a name repeats (rarely). */
+  private readonly seenProps = new Map<string, string[] | undefined>();
 
   addProperty(p: JCalProperty): void {
-    const key = JSON.stringify(p);
-    if (this.seenProps.has(key)) return;
-    this.seenProps.add(key);
+    const name = p[0];
+    if (this.seenProps.has(name)) {
+      const seen = this.seenProps.get(name) ?? [JSON.stringify(this.result.properties.find((q) => q[0] === name))];
+      const key = JSON.stringify(p);
+      this.seenProps.set(name, seen);
+      if (seen.includes(key)) return;
+      seen.push(key);
+    } else this.seenProps.set(name, undefined);
     this.result.properties.push(p);
   }
 
@@ -118,9 +124,64 @@ class Collector {
   }
 }
 
+const BEGIN_VTIMEZONE = 'BEGIN:VTIMEZONE\n';
+const END_VTIMEZONE = '\nEND:VTIMEZONE';
+const TZID_LINE = '\nTZID';
+
+/**
+ * The TZID of the VTIMEZONE in `input[at, end)` when it is written plainly — one TZID line, with no
+ * parameters or escapes, not folded — else undefined.
+ */
+function plainTzid(input: string, at: number, end: number): string | undefined {
+  const line = input.indexOf(TZID_LINE, at);
+  if (line < 0 || line >= end || input.charCodeAt(line + TZID_LINE.length) !== 58 /* : */) return undefined;
+  const again = input.indexOf(TZID_LINE, line + TZID_LINE.length);
+  if (again >= 0 && again < end) return undefined;
+  const valueEnd = input.indexOf('\n', line + 1);
+  const next = input.charCodeAt(valueEnd + 1);
+  if (next === 32 || next === 9) return undefined; // folded
+  const value = input.slice(line + TZID_LINE.length + 1, valueEnd);
+  return value.includes(';') || value.includes('\\') ? undefined : value;
+}
+
+/**
+ * `input` without the VTIMEZONE blocks whose TZID names a zone `resolveTzid` knows (`skipKnownTimezones`).
+ * For those `Collector.addTimezone` does nothing but remember the block, so the items come out the same.
+ * Only plainly written blocks inside a VCALENDAR are cut (a line of their own each, one simple TZID
+ * line, no nested VTIMEZONE); anything else — a stray block is a finding of its own — stays for ical.js.
+ */
+function dropKnownTimezones(input: string): string {
+  let at = input.indexOf(BEGIN_VTIMEZONE);
+  if (at < 0) return input;
+  let out = '';
+  let from = 0;
+  while (at >= 0) {
+    const end = input.indexOf(END_VTIMEZONE, at);
+    if (end < 0) break;
+    const after = end + END_VTIMEZONE.length;
+    const lineEnd = input.charCodeAt(after) === 10 ? after + 1 : after === input.length ? after : -1;
+    const nested = input.indexOf('BEGIN:VTIMEZONE', at + 1);
+    const tzid = plainTzid(input, at, end);
+    const cut =
+      lineEnd >= 0 &&
+      (at === 0 || input.charCodeAt(at - 1) === 10) &&
+      (nested < 0 || nested > end) &&
+      tzid !== undefined &&
+      input.lastIndexOf('BEGIN:VCALENDAR', at) > input.lastIndexOf('END:VCALENDAR', at) &&
+      resolveTzid(tzid) !== undefined;
+    if (cut) {
+      out += input.slice(from, at);
+      from = lineEnd;
+    }
+    at = input.indexOf(BEGIN_VTIMEZONE, lineEnd >= 0 ? lineEnd : after);
+  }
+  return from === 0 ? input : out + input.slice(from);
+}
+
 /** Parses iCalendar text; see the module comment for what is tolerated and what is refused. */
 export function parseIcal(text: string, opts: ParseOptions = {}): ParsedCalendar {
-  const input = prepareInput(text, opts.maxBytes);
+  const prepared = prepareInput(text, opts.maxBytes);
+  const input = opts.skipKnownTimezones ? dropKnownTimezones(prepared) : prepared;
   const roots = parseJcal(input);
   const c = new Collector();
   const events: JCalComponent[] = [];

@@ -11,12 +11,18 @@ import type { JCalParams } from './jcal.js';
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_TIME_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(Z?)$/;
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function validDate(y: string, m: string, d: string): boolean {
   const month = Number(m);
   const day = Number(d);
   if (month < 1 || month > 12 || day < 1) return false;
-  const daysInMonth = new Date(Date.UTC(Number(y), month, 0)).getUTCDate();
-  return day <= daysInMonth;
+  if (month !== 2) return day <= (DAYS_IN_MONTH[month - 1] ?? 0);
+  // As `Date.UTC` counts them (it reads years 0–99 as 1900–1999), without a Date per value.
+  const raw = Number(y);
+  const year = raw >= 0 && raw <= 99 ? 1900 + raw : raw;
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return day <= (leap ? 29 : 28);
 }
 
 /** Maps a TZID to its IANA zone (by name, or by the data's VTIMEZONE; see parse.ts). */

@@ -64,7 +64,18 @@ export function ianaToWindows(iana: string): string | undefined {
  * Resolves a TZID as a calendar wrote it to an IANA zone, or `undefined` when it names no zone we know
  * (a custom Outlook zone, a typo): callers then use the data's own VTIMEZONE.
  */
+const resolved = new Map<string, string | undefined>();
+
 export function resolveTzid(tzid: string): string | undefined {
+  // Every zoned time of every event asks: answered from memory after the first time (bounded, as the
+  // names come from data).
+  if (resolved.has(tzid)) return resolved.get(tzid);
+  const iana = resolveUncached(tzid);
+  if (resolved.size < 10_000) resolved.set(tzid, iana);
+  return iana;
+}
+
+function resolveUncached(tzid: string): string | undefined {
   let name = tzid.trim();
   if (name.startsWith('"') && name.endsWith('"') && name.length >= 2) name = name.slice(1, -1).trim();
   if (name === '') return undefined;

@@ -148,10 +148,21 @@ export interface AuditEntry {
   at: string;
 }
 
+/** An event's canonical JSON and its hash, as `canonicalWithHash` (model/hash.ts) makes them. */
+export interface CanonicalEvent {
+  text: string;
+  hash: string;
+}
+
 export interface PutHubEventInput {
   /** Omit to create (a new id is generated). */
   id?: string;
   event: CalendarEvent;
+  /**
+   * `canonicalWithHash(event)` when the caller has it already (an import that stores the same content
+   * as a link base): stored as the event's JSON instead of serializing it again.
+   */
+  canonical?: CanonicalEvent;
   /** For updates: the version the caller read; a mismatch throws StoreConflictError. */
   expectedVersion?: number;
   source: ChangeSource;
@@ -228,8 +239,11 @@ export interface LinkRepo {
   listByHubEvent(tenantId: string, hubEventId: string): Promise<Link[]>;
   /** Throws StoreConflictError when (calendar, remoteId) or (calendar, hubEvent) already has a link. */
   create(tenantId: string, input: Omit<Link, 'id' | 'tenantId' | 'baseHash' | 'lastSyncedAt'>): Promise<Link>;
-  /** Many creates in one transaction (initial imports); all or nothing. */
-  createMany(tenantId: string, inputs: readonly Omit<Link, 'id' | 'tenantId' | 'baseHash' | 'lastSyncedAt'>[]): Promise<Link[]>;
+  /**
+   * Many creates in one transaction (initial imports); all or nothing. `baseCanonical`, when given, must
+   * be `canonicalWithHash(base)`: it is stored instead of serializing and hashing the base again.
+   */
+  createMany(tenantId: string, inputs: readonly (Omit<Link, 'id' | 'tenantId' | 'baseHash' | 'lastSyncedAt'> & { baseCanonical?: CanonicalEvent })[]): Promise<Link[]>;
   /** Compare-and-set on the old etag. */
   update(tenantId: string, id: string, expectedEtag: string, patch: Partial<Pick<Link, 'remoteId' | 'etag' | 'base'>>): Promise<Link>;
   /** Compare-and-set on the old etag. */

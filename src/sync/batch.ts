@@ -8,7 +8,8 @@
  * UID / our stamped hub id) and linked on the next run instead of being created twice.
  */
 import { isCalsyncError } from '../errors.js';
-import type { HubEvent } from '../model/event.js';
+import type { CalendarEvent, HubEvent } from '../model/event.js';
+import { canonicalWithHash } from '../model/hash.js';
 import type { RemoteItem } from '../providers/types.js';
 import type { SyncAction } from './actions.js';
 import { abortsRun, StoreAbort, viaStore, type ApplyContext } from './apply.js';
@@ -29,17 +30,46 @@ function only<T extends SyncAction['type']>(item: ItemPlan, type: T): Of<T> {
   return action as Of<T>;
 }
 
+/** Values equal by reference, or plain objects whose members are (one level down: a re-made `wedding`). */
+function sameMember(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) || Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => Object.hasOwn(b, k) && (a as Record<string, unknown>)[k] === (b as Record<string, unknown>)[k]);
+}
+
+/**
+ * The imported event is, nearly always, the calendar's event with its wedding fields re-derived to the
+ * same values (`fromRemote`): then hub event and link base have one canonical text, serialized and
+ * hashed once for both.
+ */
+function sameEvent(a: CalendarEvent, b: CalendarEvent): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => Object.hasOwn(b, k) && sameMember((a as unknown as Record<string, unknown>)[k], (b as unknown as Record<string, unknown>)[k]));
+}
+
 /** Hub events and links for new calendar items. Returns the items to run one by one (all, on failure). */
 export async function importBatch(c: ApplyContext, batch: readonly ItemPlan[], done: Done): Promise<ItemPlan[]> {
   const actions = batch.map((i) => only(i, 'createHub'));
   try {
+    const shared = actions.map((a) => (sameEvent(a.event, a.remote.event) ? canonicalWithHash(a.event) : undefined));
     // Hub events and their links in one transaction: one commit per batch instead of two (SQLite writes
     // the index pages both touch to the WAL once), and a batch whose links fail leaves no unlinked hub
     // events behind. The calls go through `c.store` (they join the transaction) so wrappers still see them.
     const hubs = await viaStore(() =>
       c.store.transaction(async () => {
-        const written = await c.store.events.putMany(c.tenantId, actions.map((a) => ({ event: a.event, source: c.source })));
-        const links = actions.map((a, n) => ({ hubEventId: written[n]?.id ?? '', calendarId: c.calendarId, remoteId: a.remote.remoteId, etag: a.remote.etag, base: a.remote.event }));
+        const inputs = actions.map((a, n) => {
+          const canonical = shared[n];
+          return canonical ? { event: a.event, source: c.source, canonical } : { event: a.event, source: c.source };
+        });
+        const written = await c.store.events.putMany(c.tenantId, inputs);
+        const links = actions.map((a, n) => {
+          const link = { hubEventId: written[n]?.id ?? '', calendarId: c.calendarId, remoteId: a.remote.remoteId, etag: a.remote.etag, base: a.remote.event };
+          const canonical = shared[n];
+          return canonical ? { ...link, baseCanonical: canonical } : link;
+        });
         await c.store.links.createMany(c.tenantId, links);
         return written;
       }),

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CalsyncError } from '../../src/errors.js';
-import { CalendarCollection, type CollectionState, type ItemData, type SyncPage } from '../../src/providers/caldav/calendar-collection.js';
+import { CalendarCollection, type CollectionState, type ItemData, type ItemReader, type SyncPage } from '../../src/providers/caldav/calendar-collection.js';
+import type { QueryFilter } from '../../src/providers/caldav/dav-bodies.js';
 import { ChangeDetector, type CollectionReader } from '../../src/providers/caldav/change-detector.js';
 import { DavClient } from '../../src/providers/caldav/dav-client.js';
 import { fakeFetch, multistatus, okResponse, xmlResponse, type Handler } from './fake-fetch.js';
@@ -38,21 +39,25 @@ class ScriptedCollection implements CollectionReader {
     this.calls.push('state');
     return this.current;
   }
+  async ctagAndReports(): Promise<Omit<CollectionState, 'syncToken'>> {
+    this.calls.push('check');
+    return { ctag: this.current.ctag, reports: this.current.reports };
+  }
   async syncCollection(_token: string, _withData: boolean): Promise<SyncPage> {
     this.calls.push('sync');
     throw new Error('not scripted');
   }
-  async query(withData: boolean): Promise<ItemData[]> {
+  async query<T = ItemData>(withData: boolean, _filter?: QueryFilter, read: ItemReader<T> = (i) => i as T): Promise<T[]> {
     this.calls.push(withData ? 'query+data' : 'query');
-    return this.items.map((i) => (withData ? i : { ...i, data: undefined }));
+    return this.items.map((i) => read(withData ? i : { ...i, data: undefined }));
   }
   async listEtags(): Promise<ItemData[]> {
     this.calls.push('propfind');
     return this.items.map((i) => ({ ...i, data: undefined }));
   }
-  async multiget(hrefs: readonly string[]): Promise<ItemData[]> {
+  async multiget<T = ItemData>(hrefs: readonly string[], read: ItemReader<T> = (i) => i as T): Promise<T[]> {
     this.calls.push(`multiget(${hrefs.length})`);
-    return this.items.filter((i) => hrefs.includes(i.href));
+    return this.items.filter((i) => hrefs.includes(i.href)).map(read);
   }
 }
 
@@ -175,17 +180,73 @@ describe('ChangeDetector', () => {
     };
     const result = await new ChangeDetector().detect(scripted, { ctag: 'c1', syncToken: 'old' }, false);
     expect(result).toEqual({ kind: 'full', items: [item('a.ics', '"1"', 'A')], cursor: { ctag: 'c2', syncToken: 'tok-c2' } });
-    expect(scripted.calls).toEqual(['ctag', 'sync', 'state', 'query+data']);
+    expect(scripted.calls).toEqual(['ctag', 'sync', 'check', 'query+data', 'state']);
   });
 
-  it('lists everything with one calendar-query on a first or forced sync, with the token read before the listing', async () => {
+  it('lists everything with one calendar-query on a first or forced sync: CTag before it, the token read while it arrives', async () => {
     const detector = new ChangeDetector();
-    const scripted = new ScriptedCollection(state('c1'), [item('a.ics', '"1"', 'A')]);
+    const scripted = new ScriptedCollection(state('c1'), [item('a.ics', '"1"', 'A'), item('b.ics', '"1"', 'B')]);
+    const query = scripted.query.bind(scripted);
+    scripted.query = async <T,>(withData: boolean, filter?: QueryFilter, read?: ItemReader<T>): Promise<T[]> => {
+      const listed = await query(withData, filter, read);
+      scripted.calls.push('query done');
+      return listed;
+    };
     const first = await detector.detect(scripted, null, false);
-    expect(first).toEqual({ kind: 'full', items: [item('a.ics', '"1"', 'A')], cursor: { ctag: 'c1', syncToken: 'tok-c1' } });
+    expect(first).toEqual({ kind: 'full', items: [item('a.ics', '"1"', 'A'), item('b.ics', '"1"', 'B')], cursor: { ctag: 'c1', syncToken: 'tok-c1' } });
+    // The token's PROPFIND went out with the first listed item, before the listing was over.
+    expect(scripted.calls).toEqual(['check', 'query+data', 'state', 'query done']);
+    scripted.calls = [];
     const forced = await detector.detect(scripted, { ctag: 'c1', syncToken: 'tok-c1' }, true);
     expect(forced.kind).toBe('full');
-    expect(scripted.calls).toEqual(['state', 'query+data', 'state', 'query+data']);
+    expect(scripted.calls).toEqual(['check', 'query+data', 'state', 'query done']);
+    // An empty collection: the token is read once the (empty) listing is over.
+    const empty = new ScriptedCollection(state('c0'), []);
+    expect(await detector.detect(empty, null, false)).toEqual({ kind: 'full', items: [], cursor: { ctag: 'c0', syncToken: 'tok-c0' } });
+    expect(empty.calls).toEqual(['check', 'query+data', 'state']);
+  });
+
+  it('keeps no token read after a listing that a write overtook: the CTag before it, and the next sync lists everything again', async () => {
+    const detector = new ChangeDetector();
+    const scripted = new ScriptedCollection(state('c1'), [item('a.ics', '"1"', 'A')]);
+    // The write lands while the listing arrives: the PROPFIND after it shows another CTag.
+    const state0 = scripted.state.bind(scripted);
+    scripted.state = async () => {
+      scripted.current = state('c2');
+      return state0();
+    };
+    const first = await detector.detect(scripted, null, false);
+    expect(first.cursor).toEqual({ ctag: 'c1', syncToken: undefined });
+    scripted.state = state0;
+    scripted.calls = [];
+    const next = await detector.detect(scripted, first.cursor, false);
+    expect(next).toMatchObject({ kind: 'full', cursor: { ctag: 'c2', syncToken: 'tok-c2' } });
+    expect(scripted.calls).toEqual(['state', 'query+data']);
+  });
+
+  it('reads the token before the listing on a server without CTag, and none at all on one without sync-collection', async () => {
+    const noCtag = new ScriptedCollection({ ctag: undefined, syncToken: 's1', reports: new Set([SYNC, QUERY]) }, [item('a.ics', '"1"', 'A')]);
+    expect((await new ChangeDetector().detect(noCtag, null, false)).cursor).toEqual({ ctag: undefined, syncToken: 's1' });
+    expect(noCtag.calls).toEqual(['check', 'state', 'query+data']);
+    const noSync = new ScriptedCollection(state('c1', [QUERY]), [item('a.ics', '"1"', 'A')]);
+    expect((await new ChangeDetector().detect(noSync, null, false)).cursor).toEqual({ ctag: 'c1', syncToken: undefined });
+    expect(noSync.calls).toEqual(['check', 'query+data']);
+  });
+
+  it('fails the listing when the PROPFIND after it fails, and a failed listing leaves that PROPFIND unobserved but handled', async () => {
+    const scripted = new ScriptedCollection(state('c1'), [item('a.ics', '"1"', 'A')]);
+    scripted.state = async () => {
+      scripted.calls.push('state');
+      throw new CalsyncError('PROVIDER_UNAVAILABLE', 'down');
+    };
+    await expect(new ChangeDetector().detect(scripted, null, false)).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });
+    const query = scripted.query.bind(scripted);
+    scripted.query = async <T,>(withData: boolean, filter?: QueryFilter, read?: ItemReader<T>): Promise<T[]> => {
+      await query(withData, filter, read); // the first item started the PROPFIND, which fails
+      throw new CalsyncError('PROVIDER_REJECTED', 'cut off');
+    };
+    scripted.listEtags = async () => Promise.reject(new CalsyncError('PROVIDER_TIMEOUT', 'slow'));
+    await expect(new ChangeDetector().detect(scripted, null, false)).rejects.toMatchObject({ code: 'PROVIDER_TIMEOUT' });
   });
 
   it('without sync-collection: diffs etags against what it saw, multigets only what changed, finds removals', async () => {
@@ -216,7 +277,7 @@ describe('ChangeDetector', () => {
     const scripted = new ScriptedCollection(state('c1', ['{DAV:}expand-property']), [item('a.ics', '"1"', 'A')]);
     const first = await detector.detect(scripted, null, false);
     expect(first.kind === 'full' && first.items).toEqual([item('a.ics', '"1"', 'A')]);
-    expect(scripted.calls).toEqual(['state', 'propfind', 'multiget(1)']);
+    expect(scripted.calls).toEqual(['check', 'propfind', 'multiget(1)']);
     scripted.current = state('c2', ['{DAV:}expand-property']);
     scripted.items = [item('a.ics', '"2"', 'A2')];
     scripted.calls = [];
@@ -233,7 +294,7 @@ describe('ChangeDetector', () => {
     };
     const result = await new ChangeDetector().detect(scripted, null, false);
     expect(result.kind === 'full' && result.items).toEqual([item('a.ics', '"1"', 'A')]);
-    expect(scripted.calls).toEqual(['state', 'query refused', 'propfind', 'multiget(1)']);
+    expect(scripted.calls).toEqual(['check', 'query refused', 'propfind', 'state', 'multiget(1)']);
     scripted.query = async () => Promise.reject(new CalsyncError('PROVIDER_UNAVAILABLE', 'down'));
     await expect(new ChangeDetector().detect(scripted, null, false)).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });
   });

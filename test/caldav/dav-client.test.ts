@@ -162,3 +162,116 @@ describe('DavClient', () => {
     expect(calls[0]?.headers['authorization']).toBeUndefined();
   });
 });
+
+/** A body that sends `parts`, then fails with `error` (a connection reset mid-body) when one is given. */
+function streamedBody(parts: readonly string[], error?: Error): ReadableStream<Uint8Array> {
+  const encoded = parts.map((p) => new TextEncoder().encode(p));
+  let i = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const next = encoded[i++];
+      if (next) controller.enqueue(next);
+      else if (error) controller.error(error);
+      else controller.close();
+    },
+  });
+}
+
+async function collect(chunks: AsyncIterable<string>): Promise<string> {
+  let text = '';
+  for await (const chunk of chunks) text += chunk;
+  return text;
+}
+
+describe('DavClient.requestStream', () => {
+  const url = 'https://caldav.example.com/cal/';
+
+  it('hands a 2xx body to the consumer as UTF-8 text chunks, multi-byte characters split across chunks intact', async () => {
+    const bytes = new TextEncoder().encode('\uFEFF<x>Zoë 👰</x>');
+    const parts = [bytes.slice(0, 3), bytes.slice(3, 10), bytes.slice(10, 15), bytes.slice(15)];
+    const { dav } = client(() => new Response(new ReadableStream({ start: (c) => (parts.forEach((p) => c.enqueue(p)), c.close()) }), { status: 207 }));
+    const seen: string[] = [];
+    const answer = await dav.requestStream({ method: 'REPORT', url }, async (chunks) => {
+      for await (const chunk of chunks) seen.push(chunk);
+      return seen.join('');
+    });
+    expect(answer.result).toBe('<x>Zoë 👰</x>');
+    expect([answer.status, answer.body, seen.length > 1]).toEqual([207, '', true]);
+  });
+
+  it('answers other statuses as request does: text body, no consumer call', async () => {
+    const { dav } = client(() => new Response('<d:error/>', { status: 403 }));
+    let called = false;
+    const answer = await dav.requestStream({ method: 'REPORT', url, accept: [403] }, async () => {
+      called = true;
+    });
+    expect([answer.status, answer.body, answer.result, called]).toEqual([403, '<d:error/>', undefined, false]);
+    const refused = client(() => new Response('no', { status: 400 }));
+    expect((await failure(refused.dav.requestStream({ method: 'REPORT', url }, collect))).code).toBe('PROVIDER_REJECTED');
+  });
+
+  it('retries a body cut off by the network with a fresh consumer call, and counts each attempt', async () => {
+    let attempt = 0;
+    const { dav, calls } = client(() => {
+      attempt += 1;
+      return new Response(attempt === 1 ? streamedBody(['<a>', 'par'], new TypeError('terminated')) : streamedBody(['<a>', 'whole</a>']), { status: 207 });
+    });
+    const consumed: string[] = [];
+    const answer = await dav.requestStream({ method: 'REPORT', url }, async (chunks) => {
+      const text = await collect(chunks);
+      consumed.push(text);
+      return text;
+    });
+    expect(answer.result).toBe('<a>whole</a>');
+    expect(consumed).toEqual(['<a>whole</a>']);
+    expect([calls.length, dav.stats.requests]).toEqual([2, 2]);
+  });
+
+  it('fails with the network error when every attempt is cut off, never with what was read so far', async () => {
+    const { dav } = client(() => new Response(streamedBody(['<a>'], new TypeError('terminated')), { status: 207 }), { resilience: { baseDelayMs: 1, maxAttempts: 2 } });
+    const error = await failure(dav.requestStream({ method: 'REPORT', url }, collect));
+    expect([error.code, error.retryable]).toEqual(['PROVIDER_UNAVAILABLE', true]);
+  });
+
+  it("passes the consumer's own errors through unchanged and unretried, and stops reading", async () => {
+    let pulled = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled += 1;
+        controller.enqueue(new TextEncoder().encode('<bad>'));
+      },
+    });
+    const { dav, calls } = client(() => new Response(body, { status: 207 }));
+    const error = await failure(
+      dav.requestStream({ method: 'REPORT', url }, async (chunks) => {
+        for await (const chunk of chunks) throw new CalsyncError('PROVIDER_REJECTED', `invalid XML near ${chunk}`);
+      }),
+    );
+    expect([error.code, calls.length, pulled < 5]).toEqual(['PROVIDER_REJECTED', 1, true]);
+    const bug = client(() => new Response('<x/>', { status: 207 }));
+    await expect(
+      bug.dav.requestStream({ method: 'REPORT', url }, async () => {
+        throw new TypeError('a bug');
+      }),
+    ).rejects.toThrow(TypeError);
+  });
+
+  it('refuses a body over the size limit, declared or streamed', async () => {
+    const declared = client(() => new Response('x'.repeat(100), { status: 207, headers: { 'content-length': '100' } }), { maxResponseBytes: 10 });
+    expect((await failure(declared.dav.requestStream({ method: 'REPORT', url }, collect))).message).toMatch(/limit/);
+    const streamed = client(() => new Response(streamedBody(['x'.repeat(8), 'x'.repeat(8)]), { status: 207 }), { maxResponseBytes: 10 });
+    expect((await failure(streamed.dav.requestStream({ method: 'REPORT', url }, collect))).message).toMatch(/limit/);
+  });
+
+  it('times out a body that stops arriving, as a retryable PROVIDER_TIMEOUT', async () => {
+    const stalled = new ReadableStream<Uint8Array>({ start: (c) => c.enqueue(new TextEncoder().encode('<a>')) });
+    const { dav } = client(() => new Response(stalled, { status: 207 }), { timeoutMs: 30, resilience: { maxAttempts: 1 } });
+    const error = await failure(dav.requestStream({ method: 'REPORT', url }, collect));
+    expect([error.code, error.retryable]).toEqual(['PROVIDER_TIMEOUT', true]);
+  });
+
+  it('hands an empty 2xx body over as no chunks', async () => {
+    const { dav } = client(() => new Response(null, { status: 204 }));
+    expect((await dav.requestStream({ method: 'REPORT', url }, collect)).result).toBe('');
+  });
+});

@@ -7,7 +7,8 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CalsyncError } from '../../src/errors.js';
 import { DavClient } from '../../src/providers/caldav/dav-client.js';
-import { guardedFetch, guardedLookup, type Resolver } from '../../src/providers/caldav/guarded-fetch.js';
+import { guardedFetch, guardedLookup, isLoopbackHost, unguardedFetch, type Resolver } from '../../src/providers/caldav/guarded-fetch.js';
+import { readMultistatus } from '../../src/providers/caldav/multistatus.js';
 
 const resolverFor =
   (answers: Record<string, string[]>): Resolver =>
@@ -117,10 +118,64 @@ describe('large gzip responses from a server that closes the connection (undici#
     expect(await guarded.text()).toBe(text);
   });
 
+  it('streams them through requestStream, chunk by chunk, to the same text', async () => {
+    const client = new DavClient({ trustedUrl: `http://127.0.0.1:${port}/`, allowPrivate: true, resilience: { maxAttempts: 1 } });
+    let chunks = 0;
+    const answer = await client.requestStream({ method: 'REPORT', url: `http://127.0.0.1:${port}/cal/`, body: '<x/>' }, async (body) => {
+      let whole = '';
+      for await (const chunk of body) {
+        chunks += 1;
+        whole += chunk;
+      }
+      return whole;
+    });
+    expect(answer.result).toBe(text);
+    expect(chunks).toBeGreaterThan(1);
+  });
+
   it('importing the provider leaves the global fetch dispatcher alone (no npm undici agent installed)', () => {
     const provider = fileURLToPath(new URL('../../src/providers/caldav/index.ts', import.meta.url));
     const script = `await import(${JSON.stringify(provider)}); console.log(String(globalThis[Symbol.for('undici.globalDispatcher.1')]));`;
     const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
     expect(out.trim()).toBe('undefined');
+  });
+});
+
+describe('compression', () => {
+  let server: Server;
+  let port: number;
+  const seen: (string | undefined)[] = [];
+  const listing = `<d:multistatus xmlns:d="DAV:">${Array.from({ length: 2000 }, (_, i) => `<d:response><d:href>/cal/${i}.ics</d:href></d:response>`).join('')}</d:multistatus>`;
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      seen.push(req.headers['accept-encoding']);
+      res.writeHead(207, { 'content-type': 'application/xml' });
+      res.end(listing);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('is not asked of a server on loopback (the bytes never cross a network), and the body streams back whole', async () => {
+    const res = await unguardedFetch()(`http://127.0.0.1:${port}/cal/`, { method: 'REPORT' });
+    let hrefs = 0;
+    await readMultistatus(
+      (async function* () {
+        const decoder = new TextDecoder();
+        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) yield decoder.decode(chunk, { stream: true });
+      })(),
+      `http://127.0.0.1:${port}/cal/`,
+      () => (hrefs += 1),
+    );
+    expect(hrefs).toBe(2000);
+    expect(seen).toEqual([undefined]);
+  });
+
+  it('tells loopback hosts from others', () => {
+    for (const host of ['localhost', 'cal.localhost', '127.0.0.1', '127.1.2.3', '[::1]', '::ffff:127.0.0.1']) expect(isLoopbackHost(host), host).toBe(true);
+    for (const host of ['caldav.icloud.com', '10.0.0.5', '192.168.1.10', '[fd00::1]', '128.0.0.1', 'localhost.example.com']) expect(isLoopbackHost(host), host).toBe(false);
   });
 });

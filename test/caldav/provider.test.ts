@@ -111,6 +111,61 @@ describe('CalDavProvider on a scripted server', () => {
     expect(await codeOf(down.provider.listChanges(CAL, 'not-a-cursor'))).toBe('PROVIDER_INVALID_SYNC_TOKEN');
   });
 
+  it('never returns part of a full listing: a body cut off after whole responses fails the listing', async () => {
+    const complete = multistatus([
+      okResponse('/cal/a.ics', `<d:getetag>"1"</d:getetag>${calendarData(ics('a'))}`),
+      okResponse('/cal/b.ics', `<d:getetag>"2"</d:getetag>${calendarData(ics('b'))}`),
+    ]);
+    const cut = complete.slice(0, complete.indexOf('</d:multistatus>'));
+    const state = multistatus([okResponse('/cal/', '<cs:getctag>c1</cs:getctag>')]);
+    // The query is cut off, and so is the etag listing it falls back to.
+    const { provider, calls } = providerOn((req) => xmlResponse(207, req.headers['depth'] === '0' ? state : cut));
+    expect(await codeOf(provider.listChanges(CAL, null))).toBe('PROVIDER_LISTING_FAILED');
+    expect(calls.map((c) => [c.method, c.headers['depth']])).toEqual([
+      ['PROPFIND', '0'],
+      ['REPORT', '1'],
+      ['PROPFIND', '1'],
+    ]);
+  });
+
+  it('reads a full listing as it streams, fetches items the query sent without data, and never takes a 507 answer as complete', async () => {
+    const state = multistatus([okResponse('/cal/', '<cs:getctag>c1</cs:getctag>')]);
+    const query = multistatus([
+      okResponse('/cal/a.ics', `<d:getetag>"1"</d:getetag>${calendarData(ics('a'))}`),
+      okResponse('/cal/b.ics', '<d:getetag>"2"</d:getetag>'),
+      okResponse('/cal/broken.ics', `<d:getetag>"3"</d:getetag>${calendarData('BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\n')}`),
+    ]);
+    const multiget = multistatus([okResponse('/cal/b.ics', `<d:getetag>"2"</d:getetag>${calendarData(ics('b'))}`)]);
+    const { provider, calls } = providerOn((req) => xmlResponse(207, req.method === 'PROPFIND' ? state : req.body?.includes('calendar-multiget') ? multiget : query));
+    const listed = await provider.listChanges(CAL, null);
+    if (listed.kind !== 'full') throw new Error(`expected a full listing, got ${listed.kind}`);
+    expect(listed.items.map((i) => [i.remoteId, i.etag, i.event.uid])).toEqual([
+      ['/cal/a.ics', '"1"', 'a'],
+      ['/cal/b.ics', '"2"', 'b'],
+    ]);
+    expect(listed.problems.map((p) => [p.remoteId, p.code])).toEqual([['/cal/broken.ics', 'ICAL_PARSE']]);
+    expect(calls.map((c) => c.method)).toEqual(['PROPFIND', 'REPORT', 'REPORT']);
+
+    // A server that truncates its calendar-query (507 on the collection): the etag listing instead.
+    const truncated = multistatus([okResponse('/cal/a.ics', `<d:getetag>"1"</d:getetag>${calendarData(ics('a'))}`), '<d:response><d:href>/cal/</d:href><d:status>HTTP/1.1 507 Insufficient Storage</d:status></d:response>']);
+    const etags = multistatus([okResponse('/cal/a.ics', '<d:getetag>"1"</d:getetag>'), okResponse('/cal/b.ics', '<d:getetag>"2"</d:getetag>')]);
+    const both = multistatus([okResponse('/cal/a.ics', `<d:getetag>"1"</d:getetag>${calendarData(ics('a'))}`), okResponse('/cal/b.ics', `<d:getetag>"2"</d:getetag>${calendarData(ics('b'))}`)]);
+    const fallback = providerOn((req) =>
+      xmlResponse(207, req.method === 'PROPFIND' ? (req.headers['depth'] === '0' ? state : etags) : req.body?.includes('calendar-multiget') ? both : truncated),
+    );
+    const full = await fallback.provider.listChanges(CAL, null);
+    expect(full.kind === 'full' && full.items.map((i) => i.remoteId)).toEqual(['/cal/a.ics', '/cal/b.ics']);
+    expect(fallback.calls.map((c) => [c.method, c.headers['depth']])).toEqual([
+      ['PROPFIND', '0'],
+      ['REPORT', '1'],
+      ['PROPFIND', '1'],
+      ['REPORT', undefined],
+    ]);
+    // …and a truncated etag listing fails the listing.
+    const worse = providerOn((req) => xmlResponse(207, req.method === 'PROPFIND' && req.headers['depth'] === '0' ? state : truncated));
+    expect(await codeOf(worse.provider.listChanges(CAL, null))).toBe('PROVIDER_LISTING_FAILED');
+  });
+
   it('finds by UID exactly although text-match matches substrings', async () => {
     const { provider, calls } = providerOn(() =>
       xmlResponse(

@@ -4,6 +4,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeEvent, makeWeddingEvent, resetEventIds, zoned } from '../support/events.js';
+import { hashEvent } from '../../src/model/hash.js';
+import { fromRemote } from '../../src/sync/merge.js';
 import { makeHub, sameEvents, type Hub } from './harness.js';
 
 let hub: Hub;
@@ -22,6 +24,24 @@ describe('first sync', () => {
     expect(sameEvents(await hub.hubEvents(), events(hub))).toBe(true);
     expect(report.requests).toBeGreaterThanOrEqual(2);
     expect(report.changedHubEventIds).toHaveLength(1);
+  });
+
+  it('imports with one canonical text for hub event and link base when they agree, and separate ones when not', async () => {
+    hub = await makeHub();
+    const planned = makeWeddingEvent('ceremony');
+    const plain = makeEvent({ title: 'Tasting', wedding: undefined });
+    const remapped = makeEvent({ title: 'Florist', wedding: { kind: 'ceremony', kindSource: 'inferred' } });
+    for (const e of [planned, plain, remapped]) hub.phone().create(e);
+    const report = await hub.sync();
+    expect(report).toMatchObject({ hub: { created: 3 }, errors: [] });
+    const calendarId = hub.calendars[0]?.id ?? '';
+    for (const e of await hub.store.events.list(hub.tenantId)) {
+      const link = await hub.store.links.getByHubEvent(hub.tenantId, calendarId, e.id);
+      expect(link?.baseHash, e.event.title).toBe(hashEvent(link?.base));
+      const remote = hub.remote().find((r) => r.event.uid === e.event.uid);
+      expect(link?.base, e.event.title).toEqual(remote?.event);
+      expect(e.event, e.event.title).toEqual(fromRemote(remote!.event));
+    }
   });
 
   it('matches before creating: same UID, or same title and start, are linked, not duplicated', async () => {

@@ -1,12 +1,15 @@
 /**
  * The collection layer: what one calendar collection offers, one method per WebDAV/CalDAV request.
- * It moves bytes (hrefs, etags, iCalendar text); parsing events is the provider's business.
+ * It moves bytes (hrefs, etags, iCalendar text); parsing events is the provider's business — but a
+ * listing can hand each item to the caller's `ItemReader` as its response streams in, so a large
+ * calendar's raw text is never all in memory together with what was made of it.
  */
 import { CalsyncError } from '../../errors.js';
+import { detach } from '../../util/detach.js';
 import { calendarQueryBody, multigetBody, propfindBody, syncCollectionBody, type QueryFilter } from './dav-bodies.js';
-import type { DavAnswer, DavClient } from './dav-client.js';
+import type { DavClient, DavRequest, StreamedAnswer } from './dav-client.js';
 import { errorForStatus } from './dav-errors.js';
-import { foundProp, normalizeHref, parseMultistatus, type DavResponse } from './multistatus.js';
+import { foundProp, normalizeHref, parseMultistatus, readMultistatus, type DavResponse } from './multistatus.js';
 import { CALDAV, CALENDARSERVER, DAV, ICAL_CONTENT_TYPE, XML_CONTENT_TYPE, type XmlName } from './names.js';
 import { reportNames } from './properties.js';
 
@@ -30,6 +33,24 @@ export interface SyncPage {
   token: string;
 }
 
+/**
+ * What a listing keeps of each item, called as each response arrives (the item's text is dropped after).
+ * It must keep nothing outside its return value: a listing cut off by the network is retried from the
+ * start, and only the attempt that completes is returned.
+ */
+export type ItemReader<T> = (item: ItemData) => T;
+
+const asData: ItemReader<ItemData> = (item) => item;
+
+/** One sync-collection answer as read. */
+interface SyncRead {
+  changed: ItemData[];
+  removed: string[];
+  /** The collection's own response said 507: more pages follow. */
+  truncated: boolean;
+  syncToken: string | undefined;
+}
+
 /** calendar-multiget batch size: large enough to be few requests, small enough for any server. */
 export const MULTIGET_BATCH = 100;
 /** Bound on 507 truncation pages (RFC 6578 §3.6): a server that never finishes is an error. */
@@ -39,8 +60,10 @@ const ETAG_ONLY: readonly XmlName[] = [DAV.getetag];
 const ETAG_AND_DATA: readonly XmlName[] = [DAV.getetag, CALDAV.calendarData];
 
 function itemFrom(response: DavResponse): ItemData | undefined {
-  const etag = foundProp(response, DAV.getetag)?.text.trim();
-  if (!etag) return undefined;
+  const text = foundProp(response, DAV.getetag)?.text.trim();
+  if (!text) return undefined;
+  // Kept with the item (10,000 of them in a listing): a copy, not a view into a chunk of the body.
+  const etag = detach(text);
   const data = foundProp(response, CALDAV.calendarData)?.text;
   return { href: response.href, etag, data: data === undefined || data.trim() === '' ? undefined : data };
 }
@@ -56,23 +79,41 @@ export class CalendarCollection {
     this.path = normalizeHref(url, url);
   }
 
-  private report(body: string, depth: '0' | '1' | undefined, accept: readonly number[] = []): Promise<DavAnswer> {
-    return this.client.request({
+  private reportRequest(body: string, depth: '0' | '1' | undefined, accept: readonly number[] = []): DavRequest {
+    return {
       method: 'REPORT',
       url: this.url,
       headers: { 'Content-Type': XML_CONTENT_TYPE, ...(depth === undefined ? {} : { Depth: depth }) },
       body,
       accept,
+    };
+  }
+
+  /**
+   * A multistatus request whose member responses (not the collection's own) are read as they stream in:
+   * `pick` turns each into what is kept, or undefined to skip it. A server that says it cut the answer
+   * short (a 507 response, RFC 4918 §9.1 / RFC 4791 §7.8) fails it as PROVIDER_REJECTED: such a listing
+   * is never read as the whole collection.
+   */
+  private async members<T>(req: DavRequest, pick: (response: DavResponse) => T | undefined): Promise<T[]> {
+    const answer = await this.client.requestStream(req, async (chunks) => {
+      const items: T[] = [];
+      let truncated = false;
+      await readMultistatus(chunks, this.url, (response) => {
+        if (response.status === 507) truncated = true;
+        if (this.isSelf(response.href)) return;
+        const value = pick(response);
+        if (value !== undefined) items.push(value);
+      });
+      if (truncated) throw new CalsyncError('PROVIDER_REJECTED', `${req.method} on ${this.path}: the server truncated its answer (507)`);
+      return items;
     });
+    return answer.result ?? [];
   }
 
   /** The collection's own response; some servers write its href without the trailing slash. */
   private isSelf(href: string): boolean {
     return href.replace(/\/$/, '') === this.path.replace(/\/$/, '');
-  }
-
-  private members(answer: DavAnswer): DavResponse[] {
-    return parseMultistatus(answer.body, this.url).responses.filter((r) => !this.isSelf(r.href));
   }
 
   /**
@@ -92,13 +133,26 @@ export class CalendarCollection {
     return foundProp(self, CALENDARSERVER.getctag)?.text.trim() || undefined;
   }
 
-  /** CTag, sync-token and supported reports (Depth 0): read before a full listing, for its cursor. */
+  /** CTag, sync-token and supported reports (Depth 0): the cursor of a full listing (see change-detector.ts). */
   async state(): Promise<CollectionState> {
+    return this.readState([CALENDARSERVER.getctag, DAV.syncToken, DAV.supportedReportSet]);
+  }
+
+  /**
+   * CTag and supported reports without the sync-token (Depth 0), which servers compute from every
+   * member — Radicale 3.1.8 with 10,000 events: 0.17 s, against 0.4 s with the token.
+   */
+  async ctagAndReports(): Promise<Omit<CollectionState, 'syncToken'>> {
+    const { ctag, reports } = await this.readState([CALENDARSERVER.getctag, DAV.supportedReportSet]);
+    return { ctag, reports };
+  }
+
+  private async readState(props: readonly XmlName[]): Promise<CollectionState> {
     const answer = await this.client.request({
       method: 'PROPFIND',
       url: this.url,
       headers: { 'Content-Type': XML_CONTENT_TYPE, Depth: '0' },
-      body: propfindBody([CALENDARSERVER.getctag, DAV.syncToken, DAV.supportedReportSet]),
+      body: propfindBody(props),
     });
     const self = parseMultistatus(answer.body, this.url).responses[0];
     if (!self) throw new CalsyncError('PROVIDER_LISTING_FAILED', `PROPFIND ${this.path}: empty multistatus`);
@@ -120,30 +174,38 @@ export class CalendarCollection {
       // 403/409 carry the DAV:valid-sync-token precondition. Xandikos 0.2.8 answers 500 to a token it
       // does not know; with a non-empty token that is read as "invalid token" (a real outage then
       // fails the full resync that follows).
-      const answer = await this.report(syncCollectionBody(current, withData ? ETAG_AND_DATA : ETAG_ONLY), '0', [403, 409, 500]);
-      if (answer.status !== 207) {
+      const answer: StreamedAnswer<SyncRead> = await this.client.requestStream(
+        this.reportRequest(syncCollectionBody(current, withData ? ETAG_AND_DATA : ETAG_ONLY), '0', [403, 409, 500]),
+        async (chunks) => {
+          // One page, applied to `items` only once it was read whole (a retried attempt starts afresh).
+          const changed: ItemData[] = [];
+          const removed: string[] = [];
+          let truncated = false;
+          const { syncToken } = await readMultistatus(chunks, this.url, (response) => {
+            if (this.isSelf(response.href)) truncated ||= response.status === 507;
+            else if (response.status === 404) removed.push(response.href);
+            else {
+              const item = itemFrom(response);
+              if (item) changed.push(item);
+            }
+          });
+          return { changed, removed, truncated, syncToken };
+        },
+      );
+      if (answer.result === undefined) {
         const error = errorForStatus({ method: 'REPORT', url: this.url, status: answer.status, body: answer.body, retryAfter: null });
         if (error.code === 'PROVIDER_INVALID_SYNC_TOKEN' || (answer.status === 500 && current !== '')) {
           throw new CalsyncError('PROVIDER_INVALID_SYNC_TOKEN', `sync-token refused by ${this.path} (HTTP ${answer.status})`, { cause: error });
         }
         throw error;
       }
-      const multistatus = parseMultistatus(answer.body, this.url);
-      let truncated = false;
-      for (const response of multistatus.responses) {
-        if (this.isSelf(response.href)) {
-          truncated ||= response.status === 507;
-          continue;
-        }
-        if (response.status === 404) items.set(response.href, null);
-        else {
-          const item = itemFrom(response);
-          if (item) items.set(response.href, item);
-        }
-      }
-      if (!multistatus.syncToken) throw new CalsyncError('PROVIDER_LISTING_FAILED', `sync-collection on ${this.path} returned no sync-token`);
-      current = multistatus.syncToken;
-      if (!truncated) {
+      const { syncToken, ...read } = answer.result;
+      // Later pages win: an item changed on one page and removed on the next is removed.
+      for (const item of read.changed) items.set(item.href, item);
+      for (const href of read.removed) items.set(href, null);
+      if (!syncToken) throw new CalsyncError('PROVIDER_LISTING_FAILED', `sync-collection on ${this.path} returned no sync-token`);
+      current = syncToken;
+      if (!read.truncated) {
         const changed = [...items.values()].filter((v): v is ItemData => v !== null);
         const removed = [...items].filter(([, v]) => v === null).map(([href]) => href);
         return { changed, removed, token: current };
@@ -152,29 +214,34 @@ export class CalendarCollection {
     throw new CalsyncError('PROVIDER_LISTING_FAILED', `sync-collection on ${this.path} still truncated after ${MAX_SYNC_PAGES} pages`);
   }
 
-  /** calendar-query for VEVENT resources (Depth 1): the cheapest complete listing with data. */
-  async query(withData: boolean, filter: QueryFilter = {}): Promise<ItemData[]> {
-    const answer = await this.report(calendarQueryBody(withData ? ETAG_AND_DATA : ETAG_ONLY, filter), '1');
-    return this.members(answer).flatMap((r) => itemFrom(r) ?? []);
+  /**
+   * calendar-query for VEVENT resources (Depth 1): the cheapest complete listing with data. `read`
+   * turns each item into what is kept as it streams in (default: the item itself).
+   */
+  async query<T = ItemData>(withData: boolean, filter: QueryFilter = {}, read: ItemReader<T> = asData as ItemReader<T>): Promise<T[]> {
+    const request = this.reportRequest(calendarQueryBody(withData ? ETAG_AND_DATA : ETAG_ONLY, filter), '1');
+    return this.members(request, (response) => {
+      const item = itemFrom(response);
+      return item && read(item);
+    });
   }
 
   /** PROPFIND Depth 1 getetag: the listing every WebDAV server supports (and the slowest on Radicale). */
   async listEtags(): Promise<ItemData[]> {
-    const answer = await this.client.request({
-      method: 'PROPFIND',
-      url: this.url,
-      headers: { 'Content-Type': XML_CONTENT_TYPE, Depth: '1' },
-      body: propfindBody(ETAG_ONLY),
-    });
-    return this.members(answer).flatMap((r) => itemFrom(r) ?? []);
+    const request = { method: 'PROPFIND', url: this.url, headers: { 'Content-Type': XML_CONTENT_TYPE, Depth: '1' }, body: propfindBody(ETAG_ONLY) };
+    return this.members(request, itemFrom);
   }
 
-  /** calendar-multiget in batches; hrefs that no longer exist are simply absent. */
-  async multiget(hrefs: readonly string[]): Promise<ItemData[]> {
-    const out: ItemData[] = [];
+  /** calendar-multiget in batches; hrefs that no longer exist are simply absent. `read` as for `query`. */
+  async multiget<T = ItemData>(hrefs: readonly string[], read: ItemReader<T> = asData as ItemReader<T>): Promise<T[]> {
+    const out: T[] = [];
     for (let i = 0; i < hrefs.length; i += MULTIGET_BATCH) {
-      const answer = await this.report(multigetBody(ETAG_AND_DATA, hrefs.slice(i, i + MULTIGET_BATCH)), undefined);
-      out.push(...this.members(answer).flatMap((r) => itemFrom(r) ?? []));
+      const request = this.reportRequest(multigetBody(ETAG_AND_DATA, hrefs.slice(i, i + MULTIGET_BATCH)), undefined);
+      const batch = await this.members(request, (response) => {
+        const item = itemFrom(response);
+        return item && read(item);
+      });
+      for (const value of batch) out.push(value);
     }
     return out;
   }

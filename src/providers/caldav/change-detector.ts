@@ -13,8 +13,13 @@
  * 3. No sync-collection (no token in the cursor): PROPFIND CTag + sync-token + reports as the check,
  *    then list etags (calendar-query without data) and diff against the etags this process saw at the
  *    cursor's CTag, multiget what changed; with nothing to diff against → full.
- * 4. A full listing is PROPFIND (CTag, sync-token, reports) then one calendar-query with data; a server
- *    without calendar-query gets PROPFIND getetag + multiget.
+ * 4. A full listing is one calendar-query with data (a server without calendar-query gets PROPFIND
+ *    getetag + multiget), bracketed for its cursor: PROPFIND CTag + reports before it, and — on a server
+ *    with sync-collection and a CTag — PROPFIND CTag + sync-token sent as soon as the listing starts to
+ *    arrive, so the server computes the token (0.4 s of Radicale's time for 10,000 events) while we
+ *    parse the listing instead of before it. A first sync or a resync after a full listing is thus one
+ *    request more (3) but about 0.2 s shorter. Otherwise CTag, sync-token and reports in one PROPFIND
+ *    before the listing, as for the etag fallback, where that PROPFIND was the check.
  *
  * Ordering — why no change is ever lost. A cursor's CTag is only used to answer "unchanged", so it must
  * never be NEWER than the data the cursor stands for; its token only makes the server report what
@@ -25,21 +30,29 @@
  *   building the answer, after the returned token); either way the CTag now differs from the stored
  *   one, so the next check looks again. Reading the CTag after the sync-collection instead could
  *   store the CTag of a write the delta never saw — and the next check would answer "unchanged".
- * - full: CTag and token are read BEFORE the listing, so a write racing the listing is reported again
- *   by the next sync (at worst twice), never missed.
+ * - full: the cursor's CTag is read BEFORE the listing, so a write racing the listing is reported again
+ *   by the next sync (at worst twice), never missed. A token read AFTER the listing is kept only when
+ *   that same PROPFIND shows the CTag read before it: nothing changed from before the listing to after
+ *   it (as far as the CTag can tell, which is all the "unchanged" check relies on anyway), so the token
+ *   describes the listed state. Otherwise the cursor has no token and the next sync lists everything
+ *   again (PROPFIND CTag + reports + token first, then the listing) — slower, never wrong.
  */
 import { isCalsyncError } from '../../errors.js';
-import type { CalendarCollection, CollectionState, ItemData, SyncPage } from './calendar-collection.js';
-
-/** The collection requests change detection uses (an interface so tests can script a server). */
-export type CollectionReader = Pick<CalendarCollection, 'url' | 'ctag' | 'state' | 'syncCollection' | 'query' | 'listEtags' | 'multiget'>;
+import type { CalendarCollection, CollectionState, ItemData, ItemReader, SyncPage } from './calendar-collection.js';
 import type { CalDavCursor } from './cursor.js';
 import { CALDAV, DAV } from './names.js';
 
-export type ByteChanges =
+/** The collection requests change detection uses (an interface so tests can script a server). */
+export type CollectionReader = Pick<CalendarCollection, 'url' | 'ctag' | 'ctagAndReports' | 'state' | 'syncCollection' | 'query' | 'listEtags' | 'multiget'>;
+
+/**
+ * What changed, each item as the caller's `ItemReader` made it (default: the bytes themselves). On a
+ * full listing the reader runs as each response streams in, so the listing's text is never all held.
+ */
+export type ByteChanges<T = ItemData> =
   | { kind: 'unchanged'; cursor: CalDavCursor }
-  | { kind: 'delta'; changed: ItemData[]; removed: string[]; cursor: CalDavCursor }
-  | { kind: 'full'; items: ItemData[]; cursor: CalDavCursor };
+  | { kind: 'delta'; changed: T[]; removed: string[]; cursor: CalDavCursor }
+  | { kind: 'full'; items: T[]; cursor: CalDavCursor };
 
 /** Etags seen at a CTag, per collection: what the etag-listing fallback diffs against. */
 interface Snapshot {
@@ -47,12 +60,25 @@ interface Snapshot {
   etags: Map<string, string>;
 }
 
+/** One listed item: its href and etag, and what the reader made of its data (undefined: it came without). */
+interface Listed<T> {
+  href: string;
+  etag: string;
+  value: T | undefined;
+}
+
+function listedBy<T>(read: ItemReader<T>): ItemReader<Listed<T>> {
+  return (item) => ({ href: item.href, etag: item.etag, value: item.data === undefined ? undefined : read(item) });
+}
+
+const asData: ItemReader<ItemData> = (item) => item;
+
 export class ChangeDetector {
   private readonly snapshots = new Map<string, Snapshot>();
 
-  async detect(collection: CollectionReader, cursor: CalDavCursor | null, full: boolean): Promise<ByteChanges> {
-    if (full || !cursor) return this.full(collection, await collection.state());
-    if (cursor.syncToken === undefined) return this.withoutSyncCollection(collection, cursor);
+  async detect<T = ItemData>(collection: CollectionReader, cursor: CalDavCursor | null, full: boolean, read: ItemReader<T> = asData as ItemReader<T>): Promise<ByteChanges<T>> {
+    if (full || !cursor) return this.fresh(collection, read);
+    if (cursor.syncToken === undefined) return this.withoutSyncCollection(collection, cursor, read);
 
     // The check: CTag alone. Read BEFORE the sync-collection — see the ordering note above.
     let ctag: string | undefined;
@@ -64,65 +90,99 @@ export class ChangeDetector {
     try {
       page = await collection.syncCollection(cursor.syncToken, true);
     } catch (err) {
-      if (isCalsyncError(err) && err.code === 'PROVIDER_INVALID_SYNC_TOKEN') return this.full(collection, await collection.state());
+      if (isCalsyncError(err) && err.code === 'PROVIDER_INVALID_SYNC_TOKEN') return this.fresh(collection, read);
       throw err;
     }
     const next: CalDavCursor = { ctag, syncToken: page.token };
     // Without a CTag the sync-collection was the check.
     if (cursor.ctag === undefined && page.changed.length === 0 && page.removed.length === 0) return { kind: 'unchanged', cursor: next };
-    const changed = await this.completeData(collection, page.changed);
+    const changed = await this.completeData(collection, page.changed.map(listedBy(read)), read);
     this.forget(collection);
-    return { kind: 'delta', changed, removed: page.removed, cursor: next };
+    return { kind: 'delta', changed: values(changed), removed: page.removed, cursor: next };
   }
 
   /** Servers without sync-collection: the PROPFIND of CTag + reports is the check, then the etag diff. */
-  private async withoutSyncCollection(collection: CollectionReader, cursor: CalDavCursor): Promise<ByteChanges> {
+  private async withoutSyncCollection<T>(collection: CollectionReader, cursor: CalDavCursor, read: ItemReader<T>): Promise<ByteChanges<T>> {
     const state = await collection.state();
     if (state.ctag !== undefined && state.ctag === cursor.ctag) return { kind: 'unchanged', cursor };
     // It may have gained sync-collection (a server upgrade): the full listing stores a token then.
-    if (tokenFor(state) !== undefined) return this.full(collection, state);
-    return this.byEtags(collection, state, cursor, { ctag: state.ctag, syncToken: undefined });
+    if (tokenFor(state) !== undefined) return this.full(collection, state, read);
+    return this.byEtags(collection, state, cursor, { ctag: state.ctag, syncToken: undefined }, read);
+  }
+
+  /**
+   * A full listing with nothing read yet: CTag and reports before it, the sync-token (when the server
+   * has sync-collection and a CTag to vouch for it) read while it arrives — see the ordering note above.
+   */
+  private async fresh<T>(collection: CollectionReader, read: ItemReader<T>): Promise<ByteChanges<T>> {
+    const before = await collection.ctagAndReports();
+    const wantsToken = before.reports.has(DAV.syncCollection.clark);
+    if (!wantsToken) return this.full(collection, { ...before, syncToken: undefined }, read);
+    if (before.ctag === undefined) return this.full(collection, await collection.state(), read);
+    let after: Promise<CollectionState> | undefined;
+    const readAfter = (): Promise<CollectionState> => (after ??= collection.state());
+    // Started by the first listed item (the server has built its answer by then); a failed listing
+    // leaves it unawaited, so its own failure must not become an unhandled rejection.
+    const listed = await this.listAll(collection, before, read, () => void readAfter().catch(() => undefined));
+    const state = await readAfter();
+    const syncToken = state.ctag === before.ctag ? tokenFor(state) : undefined;
+    this.remember(collection, before, listed);
+    return { kind: 'full', items: values(listed), cursor: { ctag: before.ctag, syncToken } };
   }
 
   /** The whole collection with data, after `state` was read; remembers its etags for the fallback diff. */
-  async full(collection: CollectionReader, state: CollectionState): Promise<ByteChanges> {
+  async full<T = ItemData>(collection: CollectionReader, state: CollectionState, read: ItemReader<T> = asData as ItemReader<T>): Promise<ByteChanges<T>> {
     const next: CalDavCursor = { ctag: state.ctag, syncToken: tokenFor(state) };
-    const items = (supportsQuery(state) && (await this.tryQuery(collection))) || (await this.completeData(collection, await collection.listEtags()));
-    this.remember(collection, state, items);
-    return { kind: 'full', items, cursor: next };
+    const listed = await this.listAll(collection, state, read);
+    this.remember(collection, state, listed);
+    return { kind: 'full', items: values(listed), cursor: next };
   }
 
-  private async byEtags(collection: CollectionReader, state: CollectionState, cursor: CalDavCursor, next: CalDavCursor): Promise<ByteChanges> {
+  /** Every item with data: calendar-query, or PROPFIND etags + multiget. `onItem` runs as items arrive. */
+  private async listAll<T>(collection: CollectionReader, state: Pick<CollectionState, 'reports'>, read: ItemReader<T>, onItem?: () => void): Promise<Listed<T>[]> {
+    const listed = listedBy(read);
+    const reader: ItemReader<Listed<T>> = onItem
+      ? (item) => {
+          onItem();
+          return listed(item);
+        }
+      : listed;
+    return (supportsQuery(state) && (await this.tryQuery(collection, reader, read))) || (await this.completeData(collection, (await collection.listEtags()).map(reader), read));
+  }
+
+  private async byEtags<T>(collection: CollectionReader, state: CollectionState, cursor: CalDavCursor, next: CalDavCursor, read: ItemReader<T>): Promise<ByteChanges<T>> {
     const snapshot = this.snapshots.get(collection.url);
-    if (!snapshot || snapshot.ctag !== cursor.ctag) return this.full(collection, state);
+    if (!snapshot || snapshot.ctag !== cursor.ctag) return this.full(collection, state, read);
     const listed = supportsQuery(state) ? await collection.query(false) : await collection.listEtags();
     const stale = listed.filter((item) => snapshot.etags.get(item.href) !== item.etag);
     const present = new Set(listed.map((item) => item.href));
     const removed = [...snapshot.etags.keys()].filter((href) => !present.has(href));
-    const changed = await this.completeData(collection, stale);
+    const changed = await this.completeData(collection, stale.map(listedBy(read)), read);
     this.remember(collection, state, listed);
-    return { kind: 'delta', changed, removed, cursor: next };
+    return { kind: 'delta', changed: values(changed), removed, cursor: next };
   }
 
   /** calendar-query with data, or undefined when the server refuses it (then PROPFIND + multiget). */
-  private async tryQuery(collection: CollectionReader): Promise<ItemData[] | undefined> {
+  private async tryQuery<T>(collection: CollectionReader, reader: ItemReader<Listed<T>>, read: ItemReader<T>): Promise<Listed<T>[] | undefined> {
+    let listed: Listed<T>[];
     try {
-      return await collection.query(true);
+      listed = await collection.query(true, {}, reader);
     } catch (err) {
       if (isCalsyncError(err) && err.code === 'PROVIDER_REJECTED') return undefined;
       throw err;
     }
+    return this.completeData(collection, listed, read);
   }
 
   /** Items that came without calendar-data are fetched in multiget batches; vanished ones drop out. */
-  private async completeData(collection: CollectionReader, items: ItemData[]): Promise<ItemData[]> {
-    const missing = items.filter((i) => i.data === undefined).map((i) => i.href);
+  private async completeData<T>(collection: CollectionReader, items: Listed<T>[], read: ItemReader<T>): Promise<Listed<T>[]> {
+    const missing = items.filter((i) => i.value === undefined).map((i) => i.href);
     if (missing.length === 0) return items;
-    const fetched = new Map((await collection.multiget(missing)).map((i) => [i.href, i]));
-    return items.flatMap((i) => (i.data !== undefined ? [i] : (fetched.get(i.href) ?? [])));
+    const fetched = new Map((await collection.multiget(missing, listedBy(read))).map((i) => [i.href, i]));
+    return items.flatMap((i) => (i.value !== undefined ? [i] : (fetched.get(i.href) ?? [])));
   }
 
-  private remember(collection: CollectionReader, state: CollectionState, items: ItemData[]): void {
+  private remember(collection: CollectionReader, state: Pick<CollectionState, 'ctag'>, items: readonly { href: string; etag: string }[]): void {
     if (state.ctag === undefined) return;
     this.snapshots.set(collection.url, { ctag: state.ctag, etags: new Map(items.map((i) => [i.href, i.etag])) });
   }
@@ -131,6 +191,13 @@ export class ChangeDetector {
   private forget(collection: CollectionReader): void {
     this.snapshots.delete(collection.url);
   }
+}
+
+/** The readers' values of items that have data (after `completeData`, all of them). */
+function values<T>(items: readonly Listed<T>[]): T[] {
+  const out: T[] = [];
+  for (const item of items) if (item.value !== undefined) out.push(item.value);
+  return out;
 }
 
 /**
@@ -142,6 +209,6 @@ function tokenFor(state: CollectionState): string | undefined {
 }
 
 /** Servers that list no reports at all (some omit supported-report-set) are assumed to support it. */
-function supportsQuery(state: CollectionState): boolean {
+function supportsQuery(state: Pick<CollectionState, 'reports'>): boolean {
   return state.reports.size === 0 || state.reports.has(CALDAV.calendarQuery.clark);
 }

@@ -58,9 +58,22 @@ export interface DavRequest {
 export interface DavAnswer {
   status: number;
   headers: Headers;
+  /** The body as text; '' for a 2xx answer of `requestStream` (its consumer read it). */
   body: string;
   /** The URL that finally answered (after redirects). */
   url: string;
+}
+
+/**
+ * Reads a 2xx body as it arrives (UTF-8 text chunks) and returns what it made of it. It runs inside the
+ * request's attempt: a body cut off by the network fails the attempt, which is retried with a fresh
+ * call, so a consumer must start from scratch on every call and keep nothing outside its result.
+ */
+export type BodyConsumer<T> = (chunks: AsyncIterable<string>) => Promise<T>;
+
+export interface StreamedAnswer<T> extends DavAnswer {
+  /** What the consumer returned, for a 2xx answer; undefined for any other (its body is then text). */
+  result: T | undefined;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -97,11 +110,24 @@ export class DavClient {
   }
 
   async request(req: DavRequest): Promise<DavAnswer> {
+    return this.exchange(req, undefined);
+  }
+
+  /**
+   * `request`, with a 2xx body handed to `consume` as it streams in instead of being read into one
+   * string: a 10,000-event listing is parsed as it arrives and never held whole. Other statuses are
+   * answered (or thrown) exactly as by `request`, with their body as text.
+   */
+  async requestStream<T>(req: DavRequest, consume: BodyConsumer<T>): Promise<StreamedAnswer<T>> {
+    return this.exchange(req, consume);
+  }
+
+  private async exchange<T>(req: DavRequest, consume: BodyConsumer<T> | undefined): Promise<StreamedAnswer<T>> {
     let method = req.method;
     let body = req.body;
     let url = req.url;
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-      const answer = await this.once({ ...req, method, url, body });
+      const answer = await this.once({ ...req, method, url, body }, consume);
       if (!req.followRedirects || !REDIRECTS.has(answer.status)) return this.settle(req, method, answer);
       const location = answer.headers.get('location');
       if (!location) return this.settle(req, method, answer);
@@ -116,12 +142,12 @@ export class DavClient {
   }
 
   /** Statuses the caller did not accept become typed errors, outside the retry loop (already final). */
-  private settle(req: DavRequest, method: string, answer: DavAnswer): DavAnswer {
+  private settle<A extends DavAnswer>(req: DavRequest, method: string, answer: A): A {
     if (isAnswer(answer.status, req)) return answer;
     throw errorForStatus({ method, url: answer.url, status: answer.status, body: answer.body, retryAfter: answer.headers.get('retry-after') }, this.clock);
   }
 
-  private async once(req: DavRequest & { body: string | undefined }): Promise<DavAnswer> {
+  private async once<T>(req: DavRequest & { body: string | undefined }, consume: BodyConsumer<T> | undefined): Promise<StreamedAnswer<T>> {
     const target = new URL(req.url);
     await this.checkHost(target);
     return this.policies.execute(
@@ -129,7 +155,7 @@ export class DavClient {
       async (signal) => {
         // Inside the policy: every attempt, retries included, spends a token of its host's bucket.
         await this.buckets.for(target.host).take(signal);
-        const answer = await this.send(req, target, signal);
+        const answer = await this.send(req, target, signal, consume);
         // Failures that are worth another attempt are thrown inside the policy so that the retry
         // and the breaker see them; the rest are returned and settled by the caller.
         if (!isAnswer(answer.status, req) && !REDIRECTS.has(answer.status)) {
@@ -145,25 +171,34 @@ export class DavClient {
     );
   }
 
-  private async send(req: DavRequest & { body: string | undefined }, target: URL, signal: AbortSignal): Promise<DavAnswer> {
+  private async send<T>(req: DavRequest & { body: string | undefined }, target: URL, signal: AbortSignal, consume: BodyConsumer<T> | undefined): Promise<StreamedAnswer<T>> {
     const headers: Record<string, string> = { ...req.headers };
     if (this.authorization && isSameSite(this.trusted, target)) headers['Authorization'] = this.authorization;
     const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 30_000);
+    const maxBytes = this.options.maxResponseBytes ?? 256 * 1024 * 1024;
+    const networkError = (err: unknown): CalsyncError => (err instanceof CalsyncError ? err : errorForNetwork(err, req.method, req.url, timeout.aborted));
+    const attempt = AbortSignal.any([signal, timeout]);
     this.stats.requests += 1;
+    let response: Response;
     try {
-      const response = await this.fetchFn(target.toString(), {
+      response = await this.fetchFn(target.toString(), {
         method: req.method,
         headers,
         ...(req.body === undefined ? {} : { body: req.body }),
         redirect: 'manual',
-        signal: AbortSignal.any([signal, timeout]),
+        signal: attempt,
       });
-      const text = await readBody(response, this.options.maxResponseBytes ?? 256 * 1024 * 1024);
-      return { status: response.status, headers: response.headers, body: text, url: target.toString() };
+      if (!consume || response.status < 200 || response.status >= 300) {
+        const text = await readBody(response, maxBytes);
+        return { status: response.status, headers: response.headers, body: text, url: target.toString(), result: undefined };
+      }
     } catch (err) {
-      if (err instanceof CalsyncError) throw err;
-      throw errorForNetwork(err, req.method, req.url, timeout.aborted);
+      throw networkError(err);
     }
+    // The consumer's own errors (a malformed body: PROVIDER_REJECTED) pass as they are; failures of the
+    // body stream itself become network errors inside `textChunks`.
+    const result = await consume(textChunks(response, maxBytes, attempt, networkError));
+    return { status: response.status, headers: response.headers, body: '', url: target.toString(), result };
   }
 
   /** Every host we connect to passes the URL policy once (redirects and home sets included). */
@@ -182,13 +217,60 @@ function isAnswer(status: number, req: DavRequest): boolean {
   return (status >= 200 && status < 300) || (req.accept?.includes(status) ?? false);
 }
 
-async function readBody(response: Response, maxBytes: number): Promise<string> {
+async function checkDeclaredLength(response: Response, maxBytes: number): Promise<void> {
   const declared = Number(response.headers.get('content-length') ?? '0');
   if (declared > maxBytes) {
     await response.body?.cancel();
     throw new CalsyncError('PROVIDER_REJECTED', `response of ${declared} bytes exceeds the ${maxBytes}-byte limit`);
   }
+}
+
+async function readBody(response: Response, maxBytes: number): Promise<string> {
+  await checkDeclaredLength(response, maxBytes);
   const text = await response.text();
   if (text.length > maxBytes) throw new CalsyncError('PROVIDER_REJECTED', `response exceeds the ${maxBytes}-byte limit`);
   return text;
+}
+
+/**
+ * A body as UTF-8 text chunks (a BOM dropped, as `Response.text()` does), within `maxBytes`. A stream
+ * that fails or stalls mid-way (reset; `signal`: the attempt's timeout) is `networkError`'s typed,
+ * retryable error, even with a fetch whose bodies ignore the signal; a consumer that stops early
+ * cancels the stream.
+ */
+async function* textChunks(response: Response, maxBytes: number, signal: AbortSignal, networkError: (err: unknown) => CalsyncError): AsyncGenerator<string> {
+  await checkDeclaredLength(response, maxBytes);
+  const body = response.body;
+  if (!body) return;
+  const reader = body.getReader();
+  // Cancelling ends a pending read (done), which is then told apart from the body's real end.
+  const stop = (): void => void reader.cancel().catch(() => undefined);
+  signal.addEventListener('abort', stop, { once: true });
+  const decoder = new TextDecoder('utf-8');
+  let bytes = 0;
+  let done = false;
+  try {
+    for (;;) {
+      let next: ReadableStreamReadResult<Uint8Array>;
+      try {
+        if (signal.aborted) throw signal.reason;
+        next = await reader.read();
+        if (signal.aborted) throw signal.reason;
+      } catch (err) {
+        throw networkError(err);
+      }
+      if (next.done) break;
+      bytes += next.value.byteLength;
+      if (bytes > maxBytes) throw new CalsyncError('PROVIDER_REJECTED', `response exceeds the ${maxBytes}-byte limit`);
+      const text = decoder.decode(next.value, { stream: true });
+      if (text !== '') yield text;
+    }
+    done = true;
+    const rest = decoder.decode();
+    if (rest !== '') yield rest;
+  } finally {
+    signal.removeEventListener('abort', stop);
+    if (!done) await reader.cancel().catch(() => undefined);
+    reader.releaseLock();
+  }
 }

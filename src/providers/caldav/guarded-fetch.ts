@@ -52,6 +52,16 @@ export function guardedLookup(resolve: Resolver = systemResolver): LookupFunctio
   };
 }
 
+/**
+ * A host on this machine (by name or loopback address). Its answers are not compressed: the bytes never
+ * cross a network, so gzip would only cost CPU on both ends — Radicale spends ~70 ms compressing a
+ * 10,000-event listing, about a sixth of the time it takes to build it.
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
 /** Statuses whose responses have no body (the Response constructor refuses one). */
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
@@ -61,18 +71,29 @@ function headerRecord(init: HeadersInit | undefined): Record<string, string> {
   return out;
 }
 
-/** The response body as a web stream, gunzipped when the server compressed it. */
+/** Bytes read ahead of the consumer. */
+const READ_AHEAD_BYTES = 256 * 1024;
+
+/**
+ * The response body as a web stream, gunzipped when the server compressed it. The stream reads at most
+ * `READ_AHEAD_BYTES` ahead of its consumer: `Readable.toWeb`'s default (Node 20) counts the node
+ * stream's byte high-water mark as *chunks*, so a large listing was pulled into memory whole while
+ * it was being parsed.
+ */
 function bodyOf(res: IncomingMessage): ReadableStream<Uint8Array> {
+  const strategy = new ByteLengthQueuingStrategy({ highWaterMark: READ_AHEAD_BYTES });
   const encoding = (res.headers['content-encoding'] ?? '').trim().toLowerCase();
-  if (encoding !== 'gzip' && encoding !== 'x-gzip') return Readable.toWeb(res) as ReadableStream<Uint8Array>;
-  const gunzip = createGunzip();
+  if (encoding !== 'gzip' && encoding !== 'x-gzip') return Readable.toWeb(res, { strategy }) as ReadableStream<Uint8Array>;
+  // 64 KiB pieces (zlib's default is 16 KiB): a quarter of the chunks for every layer above to handle.
+  const gunzip = createGunzip({ chunkSize: 64 * 1024 });
   res.on('error', (err) => gunzip.destroy(err));
-  return Readable.toWeb(res.pipe(gunzip)) as ReadableStream<Uint8Array>;
+  return Readable.toWeb(res.pipe(gunzip), { strategy }) as ReadableStream<Uint8Array>;
 }
 
 /**
  * `fetch` semantics as `DavClient` uses them: string bodies, `redirect: 'manual'` (node:http never
- * follows redirects), abort by signal (request and body), gzip. One keep-alive agent per scheme.
+ * follows redirects), abort by signal (request and body), gzip (asked for except on loopback). One
+ * keep-alive agent per scheme.
  */
 function httpFetch(lookup: LookupFunction | undefined): FetchLike {
   const agentOptions = { keepAlive: true, ...(lookup ? { lookup } : {}) };
@@ -86,7 +107,7 @@ function httpFetch(lookup: LookupFunction | undefined): FetchLike {
       const method = (init.method ?? 'GET').toUpperCase();
       const body = typeof init.body === 'string' ? Buffer.from(init.body, 'utf8') : undefined;
       if (init.body != null && body === undefined) throw new CalsyncError('VALIDATION', 'only string request bodies are supported');
-      const headers: Record<string, string> = { 'accept-encoding': 'gzip', ...headerRecord(init.headers) };
+      const headers: Record<string, string> = { ...(isLoopbackHost(target.hostname) ? {} : { 'accept-encoding': 'gzip' }), ...headerRecord(init.headers) };
       if (body) headers['content-length'] = String(body.length);
       const options = { method, headers, agent: secure ? https : http, ...(init.signal ? { signal: init.signal } : {}) };
       const req = (secure ? httpsRequest : httpRequest)(target, options, (res) => {

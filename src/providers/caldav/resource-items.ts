@@ -5,6 +5,7 @@
  */
 import { isCalsyncError } from '../../errors.js';
 import { parseIcal, type IcalProblemCode } from '../../ical/index.js';
+import { detachStrings } from '../../util/detach.js';
 import type { ItemProblem, RemoteItem } from '../types.js';
 import type { ItemData } from './calendar-collection.js';
 
@@ -16,44 +17,56 @@ export interface ReadResult {
   problems: ItemProblem[];
 }
 
-/** Reads one resource. Resources with no VEVENT at all (a VTODO in a mixed collection) are skipped. */
-export function readResource(resource: ItemData, out: ReadResult): void {
-  if (resource.data === undefined) return;
+/** What one resource reads as: its item (none for a resource without a VEVENT or one that failed), its problems. */
+export interface ResourceRead {
+  item: RemoteItem | undefined;
+  problems: ItemProblem[];
+}
+
+function failed(resource: ItemData, code: string, message: string): ResourceRead {
+  return { item: undefined, problems: [{ remoteId: resource.href, code, message }] };
+}
+
+/**
+ * Reads one resource into the model, keeping nothing of its text (a listing calls it as each response
+ * arrives). Resources with no VEVENT at all (a VTODO in a mixed collection) read as nothing.
+ */
+export function readResource(resource: ItemData): ResourceRead {
+  if (resource.data === undefined) return { item: undefined, problems: [] };
   let parsed: ReturnType<typeof parseIcal>;
   try {
-    parsed = parseIcal(resource.data);
+    // The VTIMEZONEs of known zones are not needed to read the events (nearly every resource repeats them).
+    parsed = parseIcal(resource.data, { skipKnownTimezones: true });
   } catch (err) {
-    out.problems.push({
-      remoteId: resource.href,
-      code: isCalsyncError(err) ? err.code : 'ICAL_PARSE',
-      message: err instanceof Error ? err.message : String(err),
-    });
-    return;
+    return failed(resource, isCalsyncError(err) ? err.code : 'ICAL_PARSE', err instanceof Error ? err.message : String(err));
   }
   const [first, ...others] = parsed.items;
-  if (!first) return;
+  if (!first) return { item: undefined, problems: [] };
   if (others.length > 0) {
     // Writing such a resource back would drop the other UIDs, so it is reported, not synced.
-    out.problems.push({
-      remoteId: resource.href,
-      code: 'MULTIPLE_UIDS',
-      message: `resource holds ${parsed.items.length} UIDs (${parsed.items.map((i) => i.uid).join(', ')}); one is expected`,
-    });
-    return;
+    const uids = parsed.items.map((i) => i.uid).join(', ');
+    return failed(resource, 'MULTIPLE_UIDS', `resource holds ${parsed.items.length} UIDs (${uids}); one is expected`);
   }
+  const problems: ItemProblem[] = [];
   for (const problem of [...parsed.problems, ...first.problems]) {
-    if (!BENIGN.has(problem.code)) out.problems.push({ remoteId: resource.href, code: problem.code, message: problem.message });
+    if (!BENIGN.has(problem.code)) problems.push({ remoteId: resource.href, code: problem.code, message: problem.message });
   }
-  out.items.push({
-    remoteId: resource.href,
-    etag: resource.etag,
-    event: first.event,
-    ...(first.hubId === undefined ? {} : { hubId: first.hubId }),
-  });
+  // The event is kept (a listing keeps 10,000 of them); its strings must not keep the resource's text.
+  const item: RemoteItem = { remoteId: resource.href, etag: resource.etag, event: detachStrings(first.event) };
+  if (first.hubId !== undefined) item.hubId = first.hubId;
+  return { item, problems };
+}
+
+/** Items and problems of many reads, in order. */
+export function collectReads(reads: readonly ResourceRead[]): ReadResult {
+  const out: ReadResult = { items: [], problems: [] };
+  for (const read of reads) {
+    if (read.item) out.items.push(read.item);
+    for (const problem of read.problems) out.problems.push(problem);
+  }
+  return out;
 }
 
 export function readResources(resources: readonly ItemData[]): ReadResult {
-  const out: ReadResult = { items: [], problems: [] };
-  for (const resource of resources) readResource(resource, out);
-  return out;
+  return collectReads(resources.map(readResource));
 }

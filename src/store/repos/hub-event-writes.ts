@@ -59,7 +59,7 @@ export async function putMany(ctx: RepoContext, tenantId: string, inputs: readon
           actual: currentVersion,
         });
       }
-      const eventJson = toJson(input.event);
+      const eventJson = input.canonical?.text ?? toJson(input.event);
       const row: HubEventRow = {
         id,
         tenant_id: tenantId,

@@ -13,11 +13,11 @@ import { bulkInsert } from '../bulk-insert.js';
 import { nowIso } from '../context.js';
 import { fromJson } from '../json.js';
 import type { LinksTable } from '../schema.js';
-import type { Link, LinkRepo } from '../types.js';
+import type { CanonicalEvent, Link, LinkRepo } from '../types.js';
 
 type Row = Selectable<LinksTable>;
 const LINK_COLUMNS = ['id', 'tenant_id', 'hub_event_id', 'calendar_id', 'remote_id', 'etag', 'base', 'base_hash', 'last_synced_at'] as const;
-export type NewLink = Omit<Link, 'id' | 'tenantId' | 'baseHash' | 'lastSyncedAt'>;
+export type NewLink = Omit<Link, 'id' | 'tenantId' | 'baseHash' | 'lastSyncedAt'> & { baseCanonical?: CanonicalEvent };
 
 /**
  * The base is stored in its canonical JSON form and hashed from that same text: one serialization per
@@ -103,7 +103,7 @@ export class SqlLinkRepo implements LinkRepo {
       calendar_id: input.calendarId,
       remote_id: input.remoteId,
       etag: input.etag,
-      ...serializeBase(input.base),
+      ...(input.baseCanonical ? { base: input.baseCanonical.text, base_hash: input.baseCanonical.hash } : serializeBase(input.base)),
       last_synced_at: now,
     }));
     await this.ctx.atomic(() => bulkInsert(this.ctx.db(), this.ctx.dialect, 'links', LINK_COLUMNS, rows));

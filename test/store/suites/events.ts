@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StoreConflictError } from '../../../src/errors.js';
+import { canonicalWithHash } from '../../../src/model/hash.js';
 import { makeEvent } from '../../support/events.js';
 import type { StoreBackend } from '../harness.js';
 import { useStore } from '../harness.js';
@@ -78,6 +79,14 @@ export function hubEventTests(backend: StoreBackend): void {
       expect(await s.store.events.getByUid(t.id, failing[0]!.uid)).toBeUndefined();
       expect(await s.store.events.maxSeq(t.id)).toBe(1_200);
       expect(await s.store.events.putMany(t.id, [])).toEqual([]);
+    });
+
+    it('putMany stores a precomputed canonical text as the event, and reads it back the same', async () => {
+      const t = await s.tenant();
+      const event = makeEvent({ title: 'Canonical', description: 'keys sorted' });
+      const [put] = await s.store.events.putMany(t.id, [{ event, source: 'api', canonical: canonicalWithHash(event) }]);
+      expect(await s.store.events.get(t.id, put!.id)).toMatchObject({ event });
+      expect((await s.store.events.history(t.id, put!.id))[0]?.after).toEqual(event);
     });
 
     it('putMany handles updates and the same id twice in one batch', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StoreConflictError } from '../../../src/errors.js';
-import { hashEvent } from '../../../src/model/hash.js';
+import { canonicalWithHash, hashEvent } from '../../../src/model/hash.js';
 import type { StoreBackend } from '../harness.js';
 import { useStore } from '../harness.js';
 import { world } from './fixtures.js';
@@ -54,6 +54,17 @@ export function linkAndSyncStateTests(backend: StoreBackend): void {
       await expect(bad).rejects.toBeInstanceOf(StoreConflictError);
       expect(await s.store.links.countByCalendar(w.tenant.id, w.calendar2.id)).toBe(0);
       expect(await s.store.links.createMany(w.tenant.id, [])).toEqual([]);
+    });
+
+    it('createMany stores a precomputed canonical base as given, the same as computing it', async () => {
+      const w = await world(s);
+      const base = w.event.event;
+      const [given] = await s.store.links.createMany(w.tenant.id, [
+        { hubEventId: w.event.id, calendarId: w.calendar.id, remoteId: 'a', etag: '1', base, baseCanonical: canonicalWithHash(base) },
+      ]);
+      const [computed] = await s.store.links.createMany(w.tenant.id, [{ hubEventId: w.event.id, calendarId: w.calendar2.id, remoteId: 'a', etag: '1', base }]);
+      expect(given?.baseHash).toBe(hashEvent(base));
+      expect(await s.store.links.get(w.tenant.id, given!.id)).toMatchObject({ base, baseHash: computed?.baseHash });
     });
 
     it('update and delete are compare-and-set on the etag', async () => {
