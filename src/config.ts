@@ -26,9 +26,10 @@ export interface Config {
   /** `CALSYNC_ALLOW_PRIVATE_URLS=1` — allow CalDAV servers on loopback/private addresses. */
   allowPrivateUrls: boolean;
   /**
-   * `CALSYNC_PUBLIC_URL` — the public HTTPS URL Microsoft Graph posts change notifications to (http only
-   * on a loopback host, for the emulator). Unset (the default): no Graph subscriptions are made and
-   * Outlook calendars are kept in sync by reconciliation polling alone.
+   * `CALSYNC_PUBLIC_URL` — the public HTTPS URL Microsoft Graph posts change notifications to, and CalDAV
+   * servers post WebDAV-Push messages to (http only on a loopback host, for the emulator and tests).
+   * Unset (the default): no Graph subscriptions and no WebDAV-Push registrations are made; Outlook
+   * calendars are kept in sync by reconciliation polling alone, CalDAV calendars by their normal polling.
    */
   publicUrl: string | undefined;
 }

@@ -32,6 +32,10 @@ export type ErrorCode =
   | 'SYNC_STORAGE_EMPTY'
   | 'SYNC_DUPLICATE_UID'
   | 'SYNC_BUSY'
+  // WebDAV-Push messages received (RFC 8291 encryption, RFC 8292 VAPID)
+  | 'PUSH_DECRYPT_FAILED'
+  | 'PUSH_VAPID_INVALID'
+  | 'PUSH_VAPID_MISMATCH'
   // queue
   | 'QUEUE_FAILURE'
   | 'JOB_UNRECOVERABLE'
@@ -130,10 +134,14 @@ export function httpStatusFor(err: unknown): number {
     case 'VALIDATION':
     case 'ICAL_PARSE':
     case 'ICAL_UNSUPPORTED':
+    case 'PUSH_DECRYPT_FAILED':
       return 400;
     case 'UNAUTHORIZED':
     case 'PROVIDER_AUTH':
+    case 'PUSH_VAPID_INVALID':
       return 401;
+    case 'PUSH_VAPID_MISMATCH':
+      return 403;
     case 'NOT_FOUND':
     case 'STORE_NOT_FOUND':
       return 404;

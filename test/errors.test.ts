@@ -32,6 +32,9 @@ describe('typed errors', () => {
     expect(httpStatusFor(new CalsyncError('PROVIDER_THROTTLED', 'x'))).toBe(429);
     expect(httpStatusFor(new CalsyncError('PROVIDER_CIRCUIT_OPEN', 'x'))).toBe(503);
     expect(httpStatusFor(new CalsyncError('UNAUTHORIZED', 'x'))).toBe(401);
+    expect(httpStatusFor(new CalsyncError('PUSH_DECRYPT_FAILED', 'x'))).toBe(400);
+    expect(httpStatusFor(new CalsyncError('PUSH_VAPID_INVALID', 'x'))).toBe(401);
+    expect(httpStatusFor(new CalsyncError('PUSH_VAPID_MISMATCH', 'x'))).toBe(403);
     expect(httpStatusFor(new CalsyncError('STORE_FAILURE', 'x'))).toBe(500);
     expect(httpStatusFor(new Error('x'))).toBe(500);
   });

@@ -25,6 +25,9 @@ import { wsRoutes } from './routes/ws.js';
 import { registerApiKeyAuth } from './auth.js';
 import { notificationEndpointRoutes } from './routes/notification-endpoints.js';
 import type { NotificationEndpoints } from '../service/notifications/endpoints.js';
+import { PushDirectory } from '../service/webdav-push/push-directory.js';
+import { PushIntake } from '../service/webdav-push/push-intake.js';
+import { webdavPushRoutes } from './routes/webdav-push-webhook.js';
 
 export interface AppDeps {
   store: Store;
@@ -35,6 +38,8 @@ export interface AppDeps {
   clock?: Clock;
   /** The Graph webhook's subscription lookups; share it with the in-process SubscriptionManager. Default: a new one. */
   subscriptionDirectory?: SubscriptionDirectory;
+  /** The WebDAV-Push webhook's registration lookups; share it with the in-process registration manager. Default: a new one. */
+  pushDirectory?: PushDirectory;
   /** Providers for API dry runs, conflict resolution and health; share the workers' registry. Default: a new one. */
   providers?: ProviderRegistry;
   /** Allow CalDAV servers on loopback/private networks when connecting through the API. */
@@ -121,13 +126,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       { prefix: '/api/v1' },
     );
   }
-  // Graph webhooks need somewhere durable to put the work: only with a queue.
+  // Webhooks (Graph, WebDAV-Push) need somewhere durable to put the work: only with a queue.
   const queue = deps.queue;
   if (queue) {
     const clock = deps.clock ?? systemClock;
     const directory = deps.subscriptionDirectory ?? new SubscriptionDirectory(deps.store, clock);
     const intake = new NotificationIntake({ store: deps.store, queue, clock, directory, ...(deps.logger ? { logger: deps.logger } : {}) });
     await app.register(async (scope) => graphWebhookRoutes(scope, { intake }));
+    const pushIntake = new PushIntake({ store: deps.store, queue, clock, directory: deps.pushDirectory ?? new PushDirectory(deps.store, clock) });
+    await app.register(async (scope) => webdavPushRoutes(scope, { intake: pushIntake }));
   }
   return app;
 }

@@ -9,6 +9,7 @@ import { assertAllowedUrl } from '../providers/caldav/url-safety.js';
 import type { CalendarProvider, RemoteCalendar } from '../providers/types.js';
 import type { CalendarRecord, Integration, Store } from '../store/types.js';
 import type { Clock } from '../util/clock.js';
+import { newPushKey } from './webdav-push/push-key.js';
 
 export interface ConnectCalDavInput {
   kind: 'caldav' | 'icloud';
@@ -67,11 +68,13 @@ export async function connectCalDav(deps: ConnectDeps, tenantId: string, input: 
   const config = { url, username: input.username, ...(input.allowPrivate ? { allowPrivate: true } : {}) };
   let integration: Integration;
   if (reconnect) {
-    await deps.store.integrations.setCredentials(tenantId, existing.id, { password: input.password });
+    // The push key stays: it seals the calendars' WebDAV-Push registrations, which outlive a password change.
+    const { pushKey } = await deps.store.integrations.getCredentials(tenantId, existing.id);
+    await deps.store.integrations.setCredentials(tenantId, existing.id, { password: input.password, pushKey: typeof pushKey === 'string' ? pushKey : newPushKey() });
     integration = await deps.store.integrations.update(tenantId, existing.id, { config, status: 'active', statusReason: undefined });
     await deps.onReconnect?.(integration);
   } else {
-    integration = await deps.store.integrations.create(tenantId, { provider: input.kind, name, config, credentials: { password: input.password } });
+    integration = await deps.store.integrations.create(tenantId, { provider: input.kind, name, config, credentials: { password: input.password, pushKey: newPushKey() } });
   }
   const calendars: CalendarRecord[] = [];
   for (const cal of remote) {

@@ -10,6 +10,7 @@ import type { Integration, Store, SyncState } from '../store/types.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { readRecord } from './outlook/subscription-record.js';
 import type { ProviderRegistry } from './providers.js';
+import { calendarPushStatus } from './push-status.js';
 
 export interface IntegrationHealthReport {
   integrationId: string;
@@ -31,6 +32,8 @@ export interface IntegrationHealthReport {
    * reconciliation poll still syncs, only later.
    */
   pushOff: string | null;
+  /** Enabled calendars whose changes arrive by push now (a live Graph subscription or WebDAV-Push registration); the others are polled. */
+  pushCalendars: number;
   lastSyncAt: string | null;
   lastSuccessAt: string | null;
   /** Seconds since the least recently synced enabled calendar last succeeded (null: one never did). */
@@ -159,6 +162,7 @@ export async function integrationHealth(store: Store, queue: JobQueue | undefine
         canRefreshToken: token.canRefresh,
         subscriptionExpiresAt,
         pushOff: pushOffReason(integration, enabled, now, opts.pushConfigured),
+        pushCalendars: enabled.filter((s) => calendarPushStatus(s.state, now).active).length,
         lastSyncAt: latest(states.map((s) => s.state.lastSyncAt)),
         lastSuccessAt: latest(states.map((s) => s.state.lastSuccessAt)),
         lagS,

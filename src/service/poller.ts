@@ -1,18 +1,22 @@
 /**
  * Scheduled polling for calendars without push (CalDAV, iCloud) and the reconciliation sweep for those
- * with push (Graph notifications can stop for hours — lessons.md #10). Every tick it enqueues a
- * low-priority, coalesced sync for each enabled calendar whose interval (plus a per-calendar jitter, so
- * a thousand calendars do not poll in the same second) has passed. A sync with nothing new costs one
- * CTag request.
+ * with push (Graph notifications and WebDAV-Push messages can stop for hours — lessons.md #10): a CalDAV
+ * calendar with a live WebDAV-Push registration is polled every 15 minutes instead of every minute.
+ * Every tick it enqueues a low-priority, coalesced sync for each enabled calendar whose interval (plus
+ * a per-calendar jitter, so a thousand calendars do not poll in the same second) has passed. A sync with
+ * nothing new costs one CTag request.
  */
 import type { CalendarRecord, Integration, Store } from '../store/types.js';
 import type { JobQueue } from '../queue/types.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { enqueueCalendarSync } from './sync-jobs.js';
+import { livePushRegistration } from './webdav-push/registration-record.js';
 
 /** Default poll interval per provider kind, seconds (iCloud is rate-sensitive; Outlook has push). */
 export const DEFAULT_POLL_INTERVAL_S: Record<string, number> = { caldav: 60, icloud: 300, outlook: 900, memory: 60 };
+/** The reconciliation poll of a calendar whose changes arrive by WebDAV-Push, seconds (never more often than its own interval). */
+export const PUSHED_POLL_INTERVAL_S = 900;
 
 export interface PollerDeps {
   store: Store;
@@ -28,9 +32,10 @@ export function jitterMs(calendarId: string, intervalMs: number): number {
   return (h % 1000) / 1000 * 0.2 * intervalMs;
 }
 
-export function pollIntervalMs(calendar: CalendarRecord, integration: Integration): number {
+/** The calendar's interval; `pushed` (a live WebDAV-Push registration) stretches it to the reconciliation interval. */
+export function pollIntervalMs(calendar: CalendarRecord, integration: Integration, pushed = false): number {
   const seconds = calendar.pollIntervalS ?? (typeof integration.config.pollIntervalS === 'number' ? integration.config.pollIntervalS : undefined) ?? DEFAULT_POLL_INTERVAL_S[integration.provider] ?? 60;
-  return seconds * 1000;
+  return (pushed ? Math.max(seconds, PUSHED_POLL_INTERVAL_S) : seconds) * 1000;
 }
 
 /** What a pass saw: the shortest poll interval among enabled calendars (the poller ticks a few times per it). */
@@ -49,7 +54,7 @@ export async function pollDueCalendars(deps: PollerDeps, stats: PollPassStats = 
       const integration = integrations.get(calendar.integrationId);
       if (!calendar.enabled || !integration || integration.status !== 'active') continue;
       const state = await deps.store.syncState.get(tenant.id, calendar.id);
-      const interval = pollIntervalMs(calendar, integration);
+      const interval = pollIntervalMs(calendar, integration, livePushRegistration(state, now) !== undefined);
       stats.minIntervalMs = Math.min(stats.minIntervalMs ?? interval, interval);
       const last = state.lastSyncAt ? Date.parse(state.lastSyncAt) : 0;
       if (now - last < interval + jitterMs(calendar.id, interval)) continue;

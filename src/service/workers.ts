@@ -18,6 +18,9 @@ import type { NotifierOptions } from './notifications/notifier.js';
 import { startPoller, type Poller } from './poller.js';
 import type { ProviderRegistry } from './providers.js';
 import { SYNC_CALENDAR_JOB, syncJobHandler, type SyncStatus } from './sync-jobs.js';
+import { pushJobHandlers, startPushSweeps } from './webdav-push/jobs.js';
+import type { PushDirectory } from './webdav-push/push-directory.js';
+import type { PushRegistrationOptions } from './webdav-push/registration-manager.js';
 
 export interface WorkerDeps {
   store: Store;
@@ -26,11 +29,14 @@ export interface WorkerDeps {
   clock: Clock;
   logger?: Logger;
   onStatus?: (status: SyncStatus) => void;
-  /** Where Graph posts notifications (`CALSYNC_PUBLIC_URL`); without it no Outlook subscriptions are made. */
+  /** Where Graph and WebDAV servers post notifications (`CALSYNC_PUBLIC_URL`); without it no subscriptions or push registrations are made. */
   publicUrl?: string;
   /** Shared with the webhook in the same process, so a new subscription is recognised at once. */
   subscriptionDirectory?: SubscriptionDirectory;
   subscriptionOptions?: SubscriptionOptions;
+  /** Shared with the WebDAV-Push webhook in the same process. */
+  pushDirectory?: PushDirectory;
+  pushOptions?: PushRegistrationOptions;
   /** Notification endpoints: with them, schedule changes and unhealthy integrations are sent out. */
   notifications?: NotificationEndpoints;
   notifierOptions?: NotifierOptions;
@@ -55,6 +61,7 @@ export function jobHandlers(deps: WorkerDeps): Record<string, JobHandler<never>>
   return {
     [SYNC_CALENDAR_JOB]: syncJobHandler(notifier ? { ...deps, afterSync: scheduleChangeHook(notifier) } : deps) as JobHandler<never>,
     ...outlookJobHandlers(deps),
+    ...pushJobHandlers(deps),
     ...(notifier ? notificationJobHandlers(notifier) : {}),
   };
 }
@@ -86,8 +93,10 @@ export function startWorkers(deps: WorkerDeps, opts: WorkerOptions = {}): Worker
   const worker: QueueWorker = deps.queue.work(correlated(jobHandlers(deps), deps.logger), { concurrency: opts.concurrency ?? 4 });
   const poller: Poller | undefined = opts.poll === false ? undefined : startPoller(deps, opts.pollTickMs);
   // The subscription health sweeps run where the poller runs (one process per deployment).
-  if (poller && deps.publicUrl) startSubscriptionSweeps(deps).catch((err: unknown) => deps.logger?.warn({ err }, 'could not schedule subscription sweeps'));
-  else if (poller) deps.logger?.info('CALSYNC_PUBLIC_URL is not set: no Graph change subscriptions; Outlook calendars are kept in sync by reconciliation polling');
+  if (poller && deps.publicUrl) {
+    startSubscriptionSweeps(deps).catch((err: unknown) => deps.logger?.warn({ err }, 'could not schedule subscription sweeps'));
+    startPushSweeps(deps).catch((err: unknown) => deps.logger?.warn({ err }, 'could not schedule webdav-push sweeps'));
+  } else if (poller) deps.logger?.info('CALSYNC_PUBLIC_URL is not set: no Graph change subscriptions and no WebDAV-Push registrations; calendars are kept in sync by polling');
   if (poller && deps.notifications) startHealthSweeps(deps).catch((err: unknown) => deps.logger?.warn({ err }, 'could not schedule health sweeps'));
   return {
     async stop(timeoutMs = 10_000) {

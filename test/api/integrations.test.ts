@@ -27,7 +27,7 @@ describe('integrations', () => {
     ]);
     expect(res.body).not.toContain('s3cret');
     expect(h.discoveries).toMatchObject([{ kind: 'caldav', url: PUBLIC, username: 'ann', password: 's3cret', allowPrivate: false }]);
-    expect(await h.store.integrations.getCredentials(h.a.tenant.id, body.integration.id)).toEqual({ password: 's3cret' });
+    expect(await h.store.integrations.getCredentials(h.a.tenant.id, body.integration.id)).toEqual({ password: 's3cret', pushKey: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(await h.store.integrations.list(h.b.tenant.id)).toEqual([]);
   });
 

@@ -89,6 +89,10 @@ describe('dashboard in Chromium', () => {
     await expect.poll(() => page.locator('[data-testid="integration-card"]').count(), STEP).toBe(2);
     await page.waitForSelector('[data-testid="live-state"][data-state="online"]', STEP);
     expect(await page.locator('[data-testid="conflict-item"]').count()).toBe(1);
+    // The test calendars have no push channel: each enabled one says it is checked on a schedule.
+    const badges = await page.locator('[data-testid="push-state"]').allTextContents();
+    expect(badges.length).toBeGreaterThan(0);
+    expect(new Set(badges)).toEqual(new Set(['polled']));
   });
 
   it('shows a sync live: started, in progress, completed with a summary', async () => {

@@ -47,7 +47,8 @@ describe('connectCalDav', () => {
       ['Weddings', true, '#ff0000'],
       ['Holidays', false, undefined],
     ]);
-    expect(await h.store.integrations.getCredentials(h.tenantId, integration.id)).toEqual({ password: 'pw' });
+    // A push key of its own seals the WebDAV-Push registrations of its calendars.
+    expect(await h.store.integrations.getCredentials(h.tenantId, integration.id)).toEqual({ password: 'pw', pushKey: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(closed).toBe(1);
   });
 
@@ -78,6 +79,7 @@ describe('connectCalDav', () => {
   it('takes new credentials for an integration that waits for re-authorization, and activates it again', async () => {
     h.server.addCalendar({ account: 'studio' });
     const first = await connectCalDav(deps(), h.tenantId, input({ name: 'Studio', password: 'old' }));
+    const { pushKey } = await h.store.integrations.getCredentials(h.tenantId, first.integration.id);
     await h.store.integrations.update(h.tenantId, first.integration.id, { status: 'needs_reauth', statusReason: 'rejected' });
     const reconnected: string[] = [];
     const again = await connectCalDav({ ...deps(), onReconnect: async (i) => void reconnected.push(i.id) }, h.tenantId, input({ name: 'Studio', password: 'new' }));
@@ -85,7 +87,7 @@ describe('connectCalDav', () => {
     expect(again.integration.status).toBe('active');
     expect(again.integration.statusReason).toBeUndefined();
     expect(reconnected).toEqual([first.integration.id]);
-    expect(await h.store.integrations.getCredentials(h.tenantId, first.integration.id)).toEqual({ password: 'new' });
+    expect(await h.store.integrations.getCredentials(h.tenantId, first.integration.id)).toEqual({ password: 'new', pushKey });
     expect(await h.store.integrations.list(h.tenantId)).toHaveLength(1);
     expect(await h.store.calendars.list(h.tenantId, first.integration.id)).toHaveLength(1);
   });

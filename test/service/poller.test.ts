@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_POLL_INTERVAL_S, jitterMs, pollDueCalendars, pollIntervalMs, startPoller, tickFor, type PollPassStats } from '../../src/service/poller.js';
+import { DEFAULT_POLL_INTERVAL_S, jitterMs, pollDueCalendars, pollIntervalMs, PUSHED_POLL_INTERVAL_S, startPoller, tickFor, type PollPassStats } from '../../src/service/poller.js';
 import type { Logger } from '../../src/util/logger.js';
 import { makeService, RecordingQueue, type ServiceHarness } from './harness.js';
 
@@ -26,6 +26,15 @@ describe('jitter and intervals', () => {
     expect(pollIntervalMs(cal!, { ...integration, provider: 'icloud' })).toBe(300_000);
     expect(pollIntervalMs(cal!, { ...integration, config: { pollIntervalS: 30 } })).toBe(30_000);
     expect(pollIntervalMs({ ...cal!, pollIntervalS: 10 }, { ...integration, config: { pollIntervalS: 30 } })).toBe(10_000);
+  });
+
+  it('stretches the interval of a calendar with a live WebDAV-Push registration to the 15-minute reconciliation', async () => {
+    const { integration, calendars: [cal] } = await h.addIntegration('dav');
+    const caldav = { ...integration, provider: 'caldav' as const };
+    expect(pollIntervalMs(cal!, caldav, true)).toBe(PUSHED_POLL_INTERVAL_S * 1000);
+    expect(pollIntervalMs(cal!, { ...caldav, provider: 'icloud' }, true)).toBe(900_000);
+    // Never more often than the calendar's own interval.
+    expect(pollIntervalMs({ ...cal!, pollIntervalS: 3600 }, caldav, true)).toBe(3_600_000);
   });
 });
 

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { CalsyncError } from '../../errors.js';
 import { connectCalDav, type ConnectCalDavInput } from '../../service/connect.js';
+import { enqueuePushEnsures } from '../../service/webdav-push/jobs.js';
 import { withContext } from '../context.js';
 import { formatTable, printJson, printLine } from '../output.js';
 
@@ -35,6 +36,8 @@ async function connect(kind: ConnectCalDavInput['kind'], opts: ConnectOpts, cmd:
       ctx.tenant.id,
       input,
     );
+    // WebDAV-Push where the server offers it: the workers of `calsync serve` register the calendars.
+    if (ctx.config.publicUrl) await enqueuePushEnsures(await ctx.queue(), integration, calendars.filter((c) => c.enabled).map((c) => c.id));
     if (ctx.json) return printJson({ integration, calendars });
     printLine(`connected ${integration.name} (${integration.id}); ${calendars.length} calendar(s) found:`);
     printLine(formatTable(['id', 'name', 'enabled'], calendars.map((c) => [c.id, c.name, c.enabled ? 'yes' : 'no'])));

@@ -1,9 +1,10 @@
 /** `calsync integrations`, `calsync calendars <integration>`, `calsync disconnect <integration>`. */
 import type { Command } from 'commander';
-import { subscriptionManagerFor } from '../../service/outlook/jobs.js';
 import { CalsyncError } from '../../errors.js';
 import { findIntegration } from '../../service/connect.js';
 import { integrationHealth } from '../../service/health.js';
+import { enqueuePushEnsures } from '../../service/webdav-push/jobs.js';
+import { withdrawRegistrations } from '../../service/withdraw-registrations.js';
 import type { SyncDirection } from '../../store/types.js';
 import { withContext } from '../context.js';
 import { formatTable, printJson, printLine } from '../output.js';
@@ -77,6 +78,9 @@ export function registerIntegrationCommands(program: Command): void {
           await store.calendars.update(ctx.tenant.id, pick(key).id, { enabled: true, ...(opts.direction ? { direction: opts.direction as SyncDirection } : {}) });
         }
         for (const key of opts.disable ?? []) await store.calendars.update(ctx.tenant.id, pick(key).id, { enabled: false });
+        // WebDAV-Push: (un)register now rather than at the next sweep of `calsync serve`.
+        const toggled = [...(opts.enable ?? []), ...(opts.disable ?? [])].map((key) => pick(key).id);
+        if (toggled.length > 0 && (integration.provider === 'caldav' || integration.provider === 'icloud')) await enqueuePushEnsures(await ctx.queue(), integration, toggled);
         calendars = await store.calendars.list(ctx.tenant.id, integration.id);
         if (ctx.json) return printJson(calendars);
         printLine(formatTable(['id', 'name', 'enabled', 'direction', 'remote'], calendars.map((c) => [c.id, c.name, c.enabled ? 'yes' : 'no', c.direction, c.remoteId])));
@@ -89,8 +93,8 @@ export function registerIntegrationCommands(program: Command): void {
     .action(async (ref: string, _opts, cmd: Command) =>
       withContext(cmd, async (ctx) => {
         const integration = await findIntegration(ctx.runtime.store, ctx.tenant.id, ref);
-        // Outlook: delete the calendars' Graph subscriptions while the credentials still exist.
-        if (integration.provider === 'outlook') await subscriptionManagerFor({ store: ctx.runtime.store, queue: await ctx.queue(), providers: ctx.providers, clock: ctx.runtime.clock, publicUrl: ctx.config.publicUrl })?.removeAll(integration);
+        // Graph subscriptions / WebDAV-Push registrations first, while the credentials still exist.
+        await withdrawRegistrations({ store: ctx.runtime.store, queue: await ctx.queue(), providers: ctx.providers, clock: ctx.runtime.clock, publicUrl: ctx.config.publicUrl }, integration);
         await ctx.providers.forget(integration.id);
         await ctx.runtime.store.integrations.delete(ctx.tenant.id, integration.id);
         printLine(`disconnected ${integration.name}; its events stay in the hub`);

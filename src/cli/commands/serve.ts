@@ -3,12 +3,15 @@
  * Shuts down gracefully on SIGINT/SIGTERM: stops taking requests and jobs, lets in-flight work finish.
  */
 import type { Command } from 'commander';
+import type { Integration } from '../../store/types.js';
 import { buildApp } from '../../server/app.js';
 import { createMetrics } from '../../server/metrics.js';
 import { openNotificationEndpoints } from '../../service/notifications/endpoints.js';
 import { openLiveStatus } from '../../service/status/live.js';
 import { SubscriptionDirectory } from '../../service/outlook/subscription-directory.js';
 import { startWorkers } from '../../service/workers.js';
+import { PushDirectory } from '../../service/webdav-push/push-directory.js';
+import { withdrawRegistrations } from '../../service/withdraw-registrations.js';
 import { openServiceProcess } from '../service-process.js';
 
 export function registerServeCommand(program: Command): void {
@@ -22,6 +25,7 @@ export function registerServeCommand(program: Command): void {
       const { config, logger, runtime, queue, providers } = await openServiceProcess();
       // One lookup cache for the webhook and the subscription manager: a new subscription is known at once.
       const subscriptionDirectory = new SubscriptionDirectory(runtime.store, runtime.clock);
+      const pushDirectory = new PushDirectory(runtime.store, runtime.clock);
       // Live status: in-process syncs publish to the bus; the WebSocket also hears other processes' syncs.
       const metrics = createMetrics({ queue, clock: runtime.clock });
       const live = await openLiveStatus(runtime, { logger, metrics });
@@ -29,8 +33,11 @@ export function registerServeCommand(program: Command): void {
       const workers =
         opts.workers === false
           ? undefined
-          : startWorkers({ store: runtime.store, queue, providers, clock: runtime.clock, logger, publicUrl: config.publicUrl, subscriptionDirectory, onStatus: live.onStatus, statusBus: live.bus, notifications, notifierOptions: { allowPrivateUrls: config.allowPrivateUrls } });
-      const app = await buildApp({ store: runtime.store, queue, logger, clock: runtime.clock, subscriptionDirectory, providers, statusBus: live.bus, metrics, notifications, allowPrivateUrls: config.allowPrivateUrls, api: { onSyncStatus: live.onStatus } });
+          : startWorkers({ store: runtime.store, queue, providers, clock: runtime.clock, logger, publicUrl: config.publicUrl, subscriptionDirectory, pushDirectory, onStatus: live.onStatus, statusBus: live.bus, notifications, notifierOptions: { allowPrivateUrls: config.allowPrivateUrls } });
+      // Disconnecting through the API withdraws the Graph subscriptions / WebDAV-Push registrations first.
+      const withdrawDeps = { store: runtime.store, queue, providers, clock: runtime.clock, logger, publicUrl: config.publicUrl, subscriptionDirectory, pushDirectory };
+      const api = { onSyncStatus: live.onStatus, onDisconnect: (integration: Integration) => withdrawRegistrations(withdrawDeps, integration) };
+      const app = await buildApp({ store: runtime.store, queue, logger, clock: runtime.clock, subscriptionDirectory, pushDirectory, providers, statusBus: live.bus, metrics, notifications, allowPrivateUrls: config.allowPrivateUrls, api });
       const port = opts.port === undefined ? config.port : Number(opts.port);
       const host = opts.host ?? config.host;
       const closeAll = async (): Promise<void> => {

@@ -12,11 +12,12 @@ import { systemClock, type Clock } from '../../util/clock.js';
 import type { CalendarProvider, ChangeSet, ProviderCapabilities, RemoteCalendar, RemoteItem, RequestStats, WriteOptions } from '../types.js';
 import { CalendarCollection } from './calendar-collection.js';
 import { ChangeDetector } from './change-detector.js';
+import { CollectionPush } from './collection-push.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { DavClient, type FetchLike } from './dav-client.js';
 import { findCalendarHomes, listCalendarsIn, type DiscoveredCalendar } from './discovery.js';
 import type { CircuitStateName, ResilienceOptions } from './resilience.js';
-import { readResources } from './resource-items.js';
+import { collectReads, readResource } from './resource-items.js';
 import { resourceNameForUid } from './resource-name.js';
 import type { Sleep, TokenBucketOptions } from './token-bucket.js';
 import type { Lookup } from './url-safety.js';
@@ -104,16 +105,17 @@ export class CalDavProvider implements CalendarProvider {
 
   async listChanges(calendarId: string, cursor: string | null, opts: { full?: boolean } = {}): Promise<ChangeSet> {
     const previous = cursor === null ? null : decodeCursor(cursor);
-    const changes = await this.listing(calendarId, () => this.detector.detect(this.collection(calendarId), previous, opts.full ?? false));
+    // Each resource is read into the model as its response arrives: the listing's text is never all held.
+    const changes = await this.listing(calendarId, () => this.detector.detect(this.collection(calendarId), previous, opts.full ?? false, readResource));
     switch (changes.kind) {
       case 'unchanged':
         return { kind: 'unchanged', cursor: encodeCursor(changes.cursor) };
       case 'delta': {
-        const read = readResources(changes.changed);
+        const read = collectReads(changes.changed);
         return { kind: 'delta', changed: read.items, removed: changes.removed, cursor: encodeCursor(changes.cursor), problems: read.problems };
       }
       case 'full': {
-        const read = readResources(changes.items);
+        const read = collectReads(changes.items);
         return { kind: 'full', items: read.items, cursor: encodeCursor(changes.cursor), problems: read.problems };
       }
     }
@@ -121,14 +123,14 @@ export class CalDavProvider implements CalendarProvider {
 
   async fetch(calendarId: string, remoteIds: readonly string[]): Promise<RemoteItem[]> {
     if (remoteIds.length === 0) return [];
-    const resources = await this.listing(calendarId, () => this.collection(calendarId).multiget(remoteIds));
-    return readResources(resources).items;
+    const reads = await this.listing(calendarId, () => this.collection(calendarId).multiget(remoteIds, readResource));
+    return collectReads(reads).items;
   }
 
   async findByUid(calendarId: string, uid: string): Promise<RemoteItem | undefined> {
     // text-match is a substring match (RFC 4791 §9.7.5), so the parsed UID is compared exactly.
-    const resources = await this.listing(calendarId, () => this.collection(calendarId).query(true, { uid }));
-    return readResources(resources).items.find((item) => item.event.uid === uid);
+    const reads = await this.listing(calendarId, () => this.collection(calendarId).query(true, { uid }, readResource));
+    return collectReads(reads).items.find((item) => item.event.uid === uid);
   }
 
   async create(calendarId: string, event: CalendarEvent, opts: WriteOptions): Promise<RemoteItem> {
@@ -184,6 +186,11 @@ export class CalDavProvider implements CalendarProvider {
     return (await Promise.all(this.homes.map((home) => listCalendarsIn(this.client, home)))).flat();
   }
 
+  /** WebDAV-Push of one calendar (detection, registration), over this provider's resilient client. */
+  push(calendarId: string): CollectionPush {
+    return new CollectionPush(this.client, calendarId, this.clock);
+  }
+
   private collection(calendarId: string): CalendarCollection {
     return new CalendarCollection(this.client, calendarId);
   }
@@ -203,7 +210,7 @@ export class CalDavProvider implements CalendarProvider {
     if (!stored) {
       throw new CalsyncError('PROVIDER_UNAVAILABLE', `${href} could not be read back after the write`, { details: { remoteId: href } });
     }
-    const [item] = readResources([stored]).items;
+    const { item } = readResource(stored);
     if (!item) throw new CalsyncError('PROVIDER_REJECTED', `the server stored ${href} in a form calsync cannot read`, { details: { remoteId: href } });
     return item;
   }

@@ -1,5 +1,5 @@
-/** Request bodies for the WebDAV/CalDAV methods we send (RFC 4918, 4791, 6578). */
-import { CALDAV, DAV, type XmlName } from './names.js';
+/** Request bodies for the WebDAV/CalDAV methods we send (RFC 4918, 4791, 6578; WebDAV-Push). */
+import { CALDAV, DAV, PUSH, type XmlName } from './names.js';
 import { el, escapeXml, xmlDocument } from './xml.js';
 
 function propList(props: readonly XmlName[]): string {
@@ -56,4 +56,32 @@ export function mkcalendarBody(displayName: string, components: readonly string[
     components.map((name) => el(CALDAV.comp, '', { name })),
   );
   return xmlDocument(CALDAV.mkcalendar, [el(DAV.set, el(DAV.prop, [el(DAV.displayname, escapeXml(displayName)), componentSet]))]);
+}
+
+/** What a WebDAV-Push registration names (draft-bitfire-webdav-push, "Subscription Registration"). */
+export interface PushRegisterInput {
+  /** Absolute URL the server POSTs push messages to (the Web Push "push resource"). */
+  pushResource: string;
+  /** Our P-256 public key, uncompressed, base64url (RFC 8291 `ua_public`). */
+  subscriptionPublicKey: string;
+  /** 16 random bytes, base64url (RFC 8291 `auth_secret`). */
+  authSecret: string;
+  /** Requested expiry; the server may shorten it. */
+  expires: Date;
+}
+
+/**
+ * `push-register` for content updates of the collection's members (depth 1): a web-push-subscription
+ * with message encryption (`aes128gcm`, RFC 8291) and the requested expiry as an IMF-fixdate.
+ */
+export function pushRegisterBody(input: PushRegisterInput): string {
+  const subscription = el(PUSH.webPushSubscription, [
+    el(PUSH.pushResource, escapeXml(input.pushResource)),
+    el(PUSH.contentEncoding, 'aes128gcm'),
+    el(PUSH.subscriptionPublicKey, escapeXml(input.subscriptionPublicKey), { type: 'p256dh' }),
+    el(PUSH.authSecret, escapeXml(input.authSecret)),
+  ]);
+  const trigger = el(PUSH.trigger, el(PUSH.contentUpdate, el(DAV.depth, '1')));
+  // Date#toUTCString is exactly IMF-fixdate (RFC 9110 §5.6.7): `Wed, 02 Oct 2024 07:28:00 GMT`.
+  return xmlDocument(PUSH.pushRegister, [el(PUSH.subscription, subscription), trigger, el(PUSH.expires, input.expires.toUTCString())]);
 }

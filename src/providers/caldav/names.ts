@@ -9,6 +9,8 @@ export const NS = {
   CALDAV: 'urn:ietf:params:xml:ns:caldav',
   CALENDARSERVER: 'http://calendarserver.org/ns/',
   APPLE_ICAL: 'http://apple.com/ns/ical/',
+  /** WebDAV-Push (draft-bitfire-webdav-push). */
+  PUSH: 'https://bitfire.at/webdav-push',
 } as const;
 
 /** The prefixes we write in request bodies (any prefix works; these are the customary ones). */
@@ -17,6 +19,7 @@ export const PREFIX: Record<string, string> = {
   [NS.CALDAV]: 'c',
   [NS.CALENDARSERVER]: 'cs',
   [NS.APPLE_ICAL]: 'ical',
+  [NS.PUSH]: 'P',
 };
 
 /** A qualified XML name. */
@@ -61,6 +64,7 @@ export const DAV = {
   supportedReport: dav('supported-report'),
   report: dav('report'),
   set: dav('set'),
+  depth: dav('depth'),
 } as const;
 
 export const CALDAV = {
@@ -87,6 +91,35 @@ export const CALENDARSERVER = {
 export const APPLE_ICAL = {
   calendarColor: name(NS.APPLE_ICAL, 'calendar-color'),
 } as const;
+
+const push = (local: string): XmlName => name(NS.PUSH, local);
+
+/** WebDAV-Push elements (draft-bitfire-webdav-push, its RELAX NG schema `xml/webdav-push.rng`). */
+export const PUSH = {
+  // collection properties
+  transports: push('transports'),
+  webPush: push('web-push'),
+  vapidPublicKey: push('vapid-public-key'),
+  topic: push('topic'),
+  supportedTriggers: push('supported-triggers'),
+  contentUpdate: push('content-update'),
+  propertyUpdate: push('property-update'),
+  // registration
+  pushRegister: push('push-register'),
+  subscription: push('subscription'),
+  webPushSubscription: push('web-push-subscription'),
+  pushResource: push('push-resource'),
+  contentEncoding: push('content-encoding'),
+  subscriptionPublicKey: push('subscription-public-key'),
+  authSecret: push('auth-secret'),
+  trigger: push('trigger'),
+  expires: push('expires'),
+  // push message
+  pushMessage: push('push-message'),
+} as const;
+
+/** The `DAV:` header token of a server that offers WebDAV-Push on a resource. */
+export const WEBDAV_PUSH_CLASS = 'webdav-push';
 
 /** Content type for request bodies: Xandikos answers 415 to anything else. */
 export const XML_CONTENT_TYPE = 'application/xml; charset=utf-8';

@@ -20,6 +20,17 @@ export const calendarSchema = {
       type: 'object',
       properties: { lastSyncAt: { type: 'string' }, lastSuccessAt: { type: 'string' }, lastError: { type: 'string' } },
     },
+    push: {
+      type: 'object',
+      description: 'whether changes arrive by push now (else the calendar is polled)',
+      required: ['active'],
+      properties: {
+        active: { type: 'boolean' },
+        via: { type: 'string', enum: ['graph', 'webdav-push'] },
+        expiresAt: { type: 'string', description: 'when the subscription / registration lapses unless renewed' },
+        note: { type: 'string', description: 'why there is no push, when known' },
+      },
+    },
   },
 } as const;
 

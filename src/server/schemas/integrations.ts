@@ -35,6 +35,7 @@ export const healthSchema = {
     circuit: { type: ['string', 'null'], description: 'circuit breaker state, when the provider has one' },
     subscriptionExpiresAt: { type: ['string', 'null'], description: 'earliest Graph subscription expiry (Outlook)' },
     pushOff: { type: ['string', 'null'], description: 'why change notifications are off for some calendar (Outlook: no CALSYNC_PUBLIC_URL, or no live subscription yet); polling still syncs' },
+    pushCalendars: { type: 'integer', description: 'enabled calendars whose changes arrive by push now (Graph subscription or WebDAV-Push registration); the others are polled' },
     tokenExpiresAt: { type: ['string', 'null'], description: 'access token expiry (Outlook)' },
     canRefreshToken: { type: ['boolean', 'null'], description: 'whether a refresh token can renew it (Outlook)' },
   },

@@ -18,6 +18,7 @@ import { enqueueCalendarSync } from '../sync-jobs.js';
 import { graphClientFor, type OutlookCredentials } from './connection.js';
 import { newClientState, readRecord, sealClientState, writeRecord, type SubscriptionRecord } from './subscription-record.js';
 import { lifecycleUrl, notificationUrl } from './webhook-urls.js';
+import { enqueueCalendarEnsure, scheduleTenantSweep } from '../registration-jobs.js';
 
 export const ENSURE_SUBSCRIPTION_JOB = 'graph.subscription.ensure';
 export const SUBSCRIPTION_SWEEP_JOB = 'graph.subscription.sweep';
@@ -44,8 +45,11 @@ export interface SubscriptionDeps {
   queue: JobQueue;
   providers: ProviderRegistry;
   clock: Clock;
-  /** Where Graph reaches `calsync serve` (`CALSYNC_PUBLIC_URL`): https, or http on a loopback host (the emulator). */
-  publicUrl: string;
+  /**
+   * Where Graph reaches `calsync serve` (`CALSYNC_PUBLIC_URL`): https, or http on a loopback host (the
+   * emulator). Needed to create or renew subscriptions; removing them (disconnect) works without it.
+   */
+  publicUrl?: string;
   logger?: Logger;
   options?: SubscriptionOptions;
   /** Told when a calendar's subscription record changed (the webhook's lookup cache). */
@@ -67,7 +71,7 @@ export class SubscriptionManager {
   private readonly sweepIntervalMs: number;
 
   constructor(private readonly deps: SubscriptionDeps) {
-    const problem = publicUrlProblem(deps.publicUrl);
+    const problem = deps.publicUrl === undefined ? undefined : publicUrlProblem(deps.publicUrl);
     if (problem) throw new CalsyncError('CONFIG', `CALSYNC_PUBLIC_URL ${problem}`, { details: { variable: 'CALSYNC_PUBLIC_URL' } });
     const o = deps.options ?? {};
     this.lifetimeMs = (o.lifetimeMinutes ?? 10_000) * 60_000;
@@ -97,9 +101,14 @@ export class SubscriptionManager {
     return outcome;
   }
 
+  private publicUrl(): string {
+    if (this.deps.publicUrl === undefined) throw new CalsyncError('CONFIG', 'CALSYNC_PUBLIC_URL is not set: Graph subscriptions cannot be created', { details: { variable: 'CALSYNC_PUBLIC_URL' } });
+    return this.deps.publicUrl;
+  }
+
   private async bringUp(client: GraphClient, integration: Integration, calendar: CalendarRecord, record: SubscriptionRecord | undefined, mode: EnsureMode): Promise<EnsureOutcome> {
     const now = this.deps.clock.now();
-    const wantedUrl = notificationUrl(this.deps.publicUrl, calendar.tenantId, calendar.id);
+    const wantedUrl = notificationUrl(this.publicUrl(), calendar.tenantId, calendar.id);
     // A changed public URL cannot be PATCHed onto a subscription's lifecycle URL: make a new one.
     if (!record || mode === 'recreate' || record.notificationUrl !== wantedUrl || Date.parse(record.expiresAt) <= now) {
       await this.create(client, integration, calendar, record);
@@ -129,7 +138,7 @@ export class SubscriptionManager {
   private async create(client: GraphClient, integration: Integration, calendar: CalendarRecord, old: SubscriptionRecord | undefined): Promise<void> {
     const credentials = (await this.deps.store.integrations.getCredentials(integration.tenantId, integration.id)) as OutlookCredentials;
     const clientState = newClientState();
-    const url = notificationUrl(this.deps.publicUrl, calendar.tenantId, calendar.id);
+    const url = notificationUrl(this.publicUrl(), calendar.tenantId, calendar.id);
     // Notifications for the new id can arrive before the record below is saved: the webhook re-reads
     // the store on an id it does not know (SubscriptionDirectory), and the delta sync below covers them.
     const created = await client.json<GraphSubscription>({
@@ -138,7 +147,7 @@ export class SubscriptionManager {
       body: {
         changeType: CHANGE_TYPES,
         notificationUrl: url,
-        lifecycleNotificationUrl: lifecycleUrl(this.deps.publicUrl, calendar.tenantId, calendar.id),
+        lifecycleNotificationUrl: lifecycleUrl(this.publicUrl(), calendar.tenantId, calendar.id),
         resource: `/me/calendars/${calendar.remoteId}/events`,
         expirationDateTime: this.expiry(),
         clientState,
@@ -225,18 +234,10 @@ export class SubscriptionManager {
 
 /** An ensure job; one pending per calendar and mode, so a lifecycle `recreate` never merges into a scheduled renewal. */
 export async function enqueueEnsureSubscription(queue: JobQueue, tenantId: string, calendarId: string, mode: EnsureMode, opts: { priority: Priority; delayMs?: number }): Promise<void> {
-  await queue.enqueue<EnsurePayload>({
-    type: ENSURE_SUBSCRIPTION_JOB,
-    tenantId,
-    payload: { calendarId, mode },
-    priority: opts.priority,
-    key: `graph-subscription:${calendarId}:${mode}`,
-    mutex: `calendar:${calendarId}`,
-    delayMs: opts.delayMs ?? 0,
-  });
+  await enqueueCalendarEnsure(queue, { type: ENSURE_SUBSCRIPTION_JOB, keyPrefix: 'graph-subscription' }, tenantId, calendarId, mode, opts);
 }
 
 /** The next sweep of a tenant, coalesced (one pending per tenant). */
 export async function scheduleSweep(queue: JobQueue, tenantId: string, delayMs = 0): Promise<void> {
-  await queue.enqueue({ type: SUBSCRIPTION_SWEEP_JOB, tenantId, payload: {}, priority: 'low', key: `graph-sweep:${tenantId}`, delayMs });
+  await scheduleTenantSweep(queue, { type: SUBSCRIPTION_SWEEP_JOB, keyPrefix: 'graph-sweep' }, tenantId, delayMs);
 }

@@ -20,7 +20,7 @@ export interface SubscriptionRecord {
 
 const PROVIDER = 'graph';
 
-export function readRecord(state: SyncState): SubscriptionRecord | undefined {
+export function readRecord(state: Pick<SyncState, 'push'>): SubscriptionRecord | undefined {
   const push = state.push;
   if (!push || push.provider !== PROVIDER) return undefined;
   const { subscriptionId, expiresAt, clientState, notificationUrl } = push;

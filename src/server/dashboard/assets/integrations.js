@@ -39,6 +39,18 @@ function swatch(color) {
   return dot;
 }
 
+/** How changes reach us: pushed (Graph subscription, WebDAV-Push) or found by polling. */
+function pushBadge(calendar) {
+  const push = calendar.push;
+  if (!calendar.enabled || !push) return null;
+  if (push.active) {
+    const via = push.via === 'graph' ? 'Outlook notifications' : 'WebDAV-Push';
+    const until = push.expiresAt ? `, renewed before ${new Date(push.expiresAt).toLocaleString()}` : '';
+    return h('span', { class: 'push live', 'data-testid': 'push-state', title: `Changes arrive at once through ${via}${until}` }, 'live');
+  }
+  return h('span', { class: 'push polled', 'data-testid': 'push-state', title: push.note ? `Checked on a schedule: ${push.note}` : 'Checked on a schedule (no push channel)' }, 'polled');
+}
+
 function calendarRow(calendar) {
   const button = h('button', {
     type: 'button',
@@ -62,6 +74,7 @@ function calendarRow(calendar) {
     swatch(calendar.color),
     h('span', { class: 'calendar-name' }, calendar.name, calendar.enabled ? null : h('em', {}, ' (off)')),
     h('span', { class: 'direction' }, calendar.direction === 'import_only' ? 'import only' : calendar.direction === 'export_only' ? 'export only' : 'two-way'),
+    pushBadge(calendar),
     button,
   );
 }

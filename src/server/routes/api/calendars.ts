@@ -1,5 +1,7 @@
 /** Calendars: list (all, or one integration's), get with sync state, and change how each one syncs. */
 import type { FastifyInstance } from 'fastify';
+import { calendarPushStatus } from '../../../service/push-status.js';
+import { enqueuePushEnsures } from '../../../service/webdav-push/jobs.js';
 import type { CalendarRecord } from '../../../store/types.js';
 import { calendarListQuery, calendarSchema, patchCalendarBody } from '../../schemas/calendars.js';
 import { commonErrors, idParams } from '../../schemas/common.js';
@@ -11,8 +13,13 @@ export function calendarRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const { store } = deps;
 
   async function withSync(tenantId: string, calendar: CalendarRecord) {
-    const { lastSyncAt, lastSuccessAt, lastError } = await store.syncState.get(tenantId, calendar.id);
-    return { ...calendar, sync: { ...(lastSyncAt ? { lastSyncAt } : {}), ...(lastSuccessAt ? { lastSuccessAt } : {}), ...(lastError ? { lastError } : {}) } };
+    const state = await store.syncState.get(tenantId, calendar.id);
+    const { lastSyncAt, lastSuccessAt, lastError } = state;
+    return {
+      ...calendar,
+      sync: { ...(lastSyncAt ? { lastSyncAt } : {}), ...(lastSuccessAt ? { lastSuccessAt } : {}), ...(lastError ? { lastError } : {}) },
+      push: calendarPushStatus(state, deps.clock.now()),
+    };
   }
 
   app.get<{ Querystring: { integrationId?: string } }>(
@@ -57,8 +64,11 @@ export function calendarRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async (req) => {
-      if (!(await store.calendars.get(req.tenant.id, req.params.id))) throw notFound('calendar', req.params.id);
+      const before = await store.calendars.get(req.tenant.id, req.params.id);
+      if (!before) throw notFound('calendar', req.params.id);
       const updated = await store.calendars.update(req.tenant.id, req.params.id, req.body);
+      const integration = updated.enabled !== before.enabled && deps.queue ? await store.integrations.get(req.tenant.id, updated.integrationId) : undefined;
+      if (integration && deps.queue) await enqueuePushEnsures(deps.queue, integration, [updated.id]);
       return withSync(req.tenant.id, updated);
     },
   );

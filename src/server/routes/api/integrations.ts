@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { connectCalDav, type ConnectCalDavInput } from '../../../service/connect.js';
 import { integrationHealth, type IntegrationHealthReport } from '../../../service/health.js';
+import { enqueuePushEnsures } from '../../../service/webdav-push/jobs.js';
 import type { Integration } from '../../../store/types.js';
 import { calendarSchema } from '../../schemas/calendars.js';
 import { commonErrors, errorSchema, idParams, noContent } from '../../schemas/common.js';
@@ -59,12 +60,16 @@ export function integrationRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
   );
 
-  const connect = async (tenantId: string, input: Omit<ConnectCalDavInput, 'allowPrivate'>) =>
-    connectCalDav(
+  const connect = async (tenantId: string, input: Omit<ConnectCalDavInput, 'allowPrivate'>) => {
+    const result = await connectCalDav(
       { store, clock: deps.clock, onReconnect: (i) => deps.providers.forget(i.id), ...(deps.makeCalDavProvider ? { makeProvider: deps.makeCalDavProvider } : {}) },
       tenantId,
       { ...input, allowPrivate: deps.allowPrivateUrls },
     );
+    // WebDAV-Push where the server offers it: registered by the workers now, not at the next sweep.
+    if (deps.queue) await enqueuePushEnsures(deps.queue, result.integration, result.calendars.filter((c) => c.enabled).map((c) => c.id));
+    return result;
+  };
 
   app.post<{ Body: { url: string; username: string; password: string; name?: string } }>(
     '/integrations/caldav',
