@@ -5,7 +5,7 @@
  */
 import { CalsyncError } from '../errors.js';
 import { CalDavProvider, ICLOUD_CALDAV_URL } from '../providers/caldav/caldav-provider.js';
-import { assertAllowedUrl } from '../providers/caldav/url-safety.js';
+import { assertAllowedUrl } from '../net/url-policy.js';
 import type { CalendarProvider, RemoteCalendar } from '../providers/types.js';
 import type { CalendarRecord, Integration, Store } from '../store/types.js';
 import type { Clock } from '../util/clock.js';

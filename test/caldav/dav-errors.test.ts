@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/util/clock.js';
-import { errorForNetwork, errorForStatus, parseRetryAfter, redactUrl } from '../../src/providers/caldav/dav-errors.js';
+import { parseRetryAfter } from '../../src/net/retry-after.js';
+import { errorForNetwork, errorForStatus, redactUrl } from '../../src/providers/caldav/dav-errors.js';
 
 const clock = new ManualClock(Date.UTC(2026, 5, 1, 12, 0, 0));
 const failure = (status: number, body = '', retryAfter: string | null = null) =>
@@ -19,6 +20,7 @@ describe('errorForStatus (the one place statuses become typed errors)', () => {
     [500, 'PROVIDER_UNAVAILABLE', true],
     [502, 'PROVIDER_UNAVAILABLE', true],
     [503, 'PROVIDER_UNAVAILABLE', true],
+    [504, 'PROVIDER_TIMEOUT', true],
     [501, 'PROVIDER_REJECTED', false],
     [507, 'PROVIDER_REJECTED', false],
     [400, 'PROVIDER_REJECTED', false],
@@ -54,12 +56,12 @@ describe('errorForStatus (the one place statuses become typed errors)', () => {
 
 describe('parseRetryAfter', () => {
   it('reads delta-seconds and HTTP dates against the injected clock', () => {
-    expect(parseRetryAfter('120', clock)).toBe(120);
-    expect(parseRetryAfter('Mon, 01 Jun 2026 12:01:00 GMT', clock)).toBe(60);
-    expect(parseRetryAfter('Mon, 01 Jun 2026 11:00:00 GMT', clock)).toBe(0);
-    expect(parseRetryAfter('soon', clock)).toBeUndefined();
-    expect(parseRetryAfter(null, clock)).toBeUndefined();
-    expect(parseRetryAfter(' ', clock)).toBeUndefined();
+    expect(parseRetryAfter('120', clock.now())).toBe(120);
+    expect(parseRetryAfter('Mon, 01 Jun 2026 12:01:00 GMT', clock.now())).toBe(60);
+    expect(parseRetryAfter('Mon, 01 Jun 2026 11:00:00 GMT', clock.now())).toBe(0);
+    expect(parseRetryAfter('soon', clock.now())).toBeUndefined();
+    expect(parseRetryAfter(null, clock.now())).toBeUndefined();
+    expect(parseRetryAfter(' ', clock.now())).toBeUndefined();
   });
 });
 

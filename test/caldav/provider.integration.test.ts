@@ -10,7 +10,7 @@ import { serializeIcal } from '../../src/ical/index.js';
 import { CalDavProvider } from '../../src/providers/caldav/caldav-provider.js';
 import { encodeCursor } from '../../src/providers/caldav/cursor.js';
 import type { FetchLike } from '../../src/providers/caldav/dav-client.js';
-import { unguardedFetch } from '../../src/providers/caldav/guarded-fetch.js';
+import { unguardedFetch } from '../../src/net/http-fetch.js';
 import type { ChangeSet } from '../../src/providers/types.js';
 import { makeEvent } from '../support/events.js';
 import { mkcalendar, startRadicale, type DavServer } from '../support/radicale.js';

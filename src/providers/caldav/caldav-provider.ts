@@ -16,11 +16,11 @@ import { CollectionPush } from './collection-push.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { DavClient, type FetchLike } from './dav-client.js';
 import { findCalendarHomes, listCalendarsIn, type DiscoveredCalendar } from './discovery.js';
-import type { CircuitStateName, ResilienceOptions } from './resilience.js';
+import type { CircuitStateName, ResilienceOptions } from '../../net/resilience.js';
 import { collectReads, readResource } from './resource-items.js';
 import { resourceNameForUid } from './resource-name.js';
-import type { Sleep, TokenBucketOptions } from './token-bucket.js';
-import type { Lookup } from './url-safety.js';
+import type { Sleep, TokenBucketOptions } from '../../net/token-bucket.js';
+import type { Lookup } from '../../net/url-policy.js';
 
 /** iCloud's CalDAV entry point (caldav.md): discovery starts here and lands on a `pNN-caldav` host. */
 export const ICLOUD_CALDAV_URL = 'https://caldav.icloud.com/';

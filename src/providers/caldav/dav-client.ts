@@ -6,13 +6,15 @@
 import type { Clock } from '../../util/clock.js';
 import { systemClock } from '../../util/clock.js';
 import { CalsyncError } from '../../errors.js';
+import { DEFAULT_MAX_BODY_BYTES, cappedTextChunks, readCappedText } from '../../net/capped-body.js';
+import { guardedFetch, unguardedFetch } from '../../net/http-fetch.js';
+import { ServerPolicies, type CircuitStateName, type ResilienceOptions } from '../../net/resilience.js';
+import { TokenBuckets, realSleep, type Sleep, type TokenBucketOptions } from '../../net/token-bucket.js';
+import type { FetchLike } from '../../net/types.js';
+import { assertAllowedUrl, isSameSite, type Lookup } from '../../net/url-policy.js';
 import { errorForNetwork, errorForStatus, redactUrl } from './dav-errors.js';
-import { ServerPolicies, type CircuitStateName, type ResilienceOptions } from './resilience.js';
-import { TokenBuckets, realSleep, type Sleep, type TokenBucketOptions } from './token-bucket.js';
-import { guardedFetch, unguardedFetch } from './guarded-fetch.js';
-import { assertAllowedUrl, isSameSite, type Lookup } from './url-safety.js';
 
-export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+export type { FetchLike };
 
 export interface DavClientOptions {
   /** The URL the user entered: credentials are sent only to its site. */
@@ -21,7 +23,7 @@ export interface DavClientOptions {
   password?: string;
   /**
    * Default: a node:http fetch on the client's own agents — plain with `allowPrivate`, otherwise one
-   * that re-checks addresses at connect time. Never the global fetch/dispatcher (guarded-fetch.ts).
+   * that checks the address connected to. Never the global fetch/dispatcher (src/net/http-fetch.ts).
    */
   fetch?: FetchLike;
   /** Default: the system clock. */
@@ -35,10 +37,10 @@ export interface DavClientOptions {
   resilience?: ResilienceOptions;
   /** Share breakers between clients of the same server. Default: one set per client. */
   policies?: ServerPolicies;
-  /** Allow loopback/private hosts and plain http (see url-safety.ts). Default false. */
+  /** Allow loopback/private hosts and plain http (see src/net/url-policy.ts). Default false. */
   allowPrivate?: boolean;
   lookup?: Lookup;
-  /** Largest response body accepted. Default 256 MiB. */
+  /** Largest response body accepted (after decompression; error bodies too). Default 256 MiB. */
   maxResponseBytes?: number;
 }
 
@@ -90,9 +92,9 @@ export class DavClient {
   private readonly checkedHosts = new Set<string>();
 
   constructor(private readonly options: DavClientOptions) {
-    // Without private targets allowed, connections re-check the resolved address (DNS rebinding).
-    // Both are node:http with the client's own agents, never the global fetch or the npm undici
-    // (guarded-fetch.ts: undici 7.30.2 crashes the process on large listings from Radicale).
+    // Without private targets allowed, every connection checks the address it connects to (literals
+    // and every DNS answer: DNS rebinding). Both are node:http with the client's own agents, never the
+    // global fetch or the npm undici (src/net/http-fetch.ts: undici 7.30.2 crashes the process).
     this.fetchFn = options.fetch ?? (options.allowPrivate ? unguardedFetch() : guardedFetch());
     this.clock = options.clock ?? systemClock;
     this.trusted = new URL(options.trustedUrl);
@@ -175,7 +177,7 @@ export class DavClient {
     const headers: Record<string, string> = { ...req.headers };
     if (this.authorization && isSameSite(this.trusted, target)) headers['Authorization'] = this.authorization;
     const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 30_000);
-    const maxBytes = this.options.maxResponseBytes ?? 256 * 1024 * 1024;
+    const maxBytes = this.options.maxResponseBytes ?? DEFAULT_MAX_BODY_BYTES;
     const networkError = (err: unknown): CalsyncError => (err instanceof CalsyncError ? err : errorForNetwork(err, req.method, req.url, timeout.aborted));
     const attempt = AbortSignal.any([signal, timeout]);
     this.stats.requests += 1;
@@ -189,7 +191,7 @@ export class DavClient {
         signal: attempt,
       });
       if (!consume || response.status < 200 || response.status >= 300) {
-        const text = await readBody(response, maxBytes);
+        const text = await readCappedText(response, { maxBytes, signal: attempt, onStreamError: networkError });
         return { status: response.status, headers: response.headers, body: text, url: target.toString(), result: undefined };
       }
     } catch (err) {
@@ -197,7 +199,7 @@ export class DavClient {
     }
     // The consumer's own errors (a malformed body: PROVIDER_REJECTED) pass as they are; failures of the
     // body stream itself become network errors inside `textChunks`.
-    const result = await consume(textChunks(response, maxBytes, attempt, networkError));
+    const result = await consume(cappedTextChunks(response, { maxBytes, signal: attempt, onStreamError: networkError }));
     return { status: response.status, headers: response.headers, body: '', url: target.toString(), result };
   }
 
@@ -215,62 +217,4 @@ export class DavClient {
 
 function isAnswer(status: number, req: DavRequest): boolean {
   return (status >= 200 && status < 300) || (req.accept?.includes(status) ?? false);
-}
-
-async function checkDeclaredLength(response: Response, maxBytes: number): Promise<void> {
-  const declared = Number(response.headers.get('content-length') ?? '0');
-  if (declared > maxBytes) {
-    await response.body?.cancel();
-    throw new CalsyncError('PROVIDER_REJECTED', `response of ${declared} bytes exceeds the ${maxBytes}-byte limit`);
-  }
-}
-
-async function readBody(response: Response, maxBytes: number): Promise<string> {
-  await checkDeclaredLength(response, maxBytes);
-  const text = await response.text();
-  if (text.length > maxBytes) throw new CalsyncError('PROVIDER_REJECTED', `response exceeds the ${maxBytes}-byte limit`);
-  return text;
-}
-
-/**
- * A body as UTF-8 text chunks (a BOM dropped, as `Response.text()` does), within `maxBytes`. A stream
- * that fails or stalls mid-way (reset; `signal`: the attempt's timeout) is `networkError`'s typed,
- * retryable error, even with a fetch whose bodies ignore the signal; a consumer that stops early
- * cancels the stream.
- */
-async function* textChunks(response: Response, maxBytes: number, signal: AbortSignal, networkError: (err: unknown) => CalsyncError): AsyncGenerator<string> {
-  await checkDeclaredLength(response, maxBytes);
-  const body = response.body;
-  if (!body) return;
-  const reader = body.getReader();
-  // Cancelling ends a pending read (done), which is then told apart from the body's real end.
-  const stop = (): void => void reader.cancel().catch(() => undefined);
-  signal.addEventListener('abort', stop, { once: true });
-  const decoder = new TextDecoder('utf-8');
-  let bytes = 0;
-  let done = false;
-  try {
-    for (;;) {
-      let next: ReadableStreamReadResult<Uint8Array>;
-      try {
-        if (signal.aborted) throw signal.reason;
-        next = await reader.read();
-        if (signal.aborted) throw signal.reason;
-      } catch (err) {
-        throw networkError(err);
-      }
-      if (next.done) break;
-      bytes += next.value.byteLength;
-      if (bytes > maxBytes) throw new CalsyncError('PROVIDER_REJECTED', `response exceeds the ${maxBytes}-byte limit`);
-      const text = decoder.decode(next.value, { stream: true });
-      if (text !== '') yield text;
-    }
-    done = true;
-    const rest = decoder.decode();
-    if (rest !== '') yield rest;
-  } finally {
-    signal.removeEventListener('abort', stop);
-    if (!done) await reader.cancel().catch(() => undefined);
-    reader.releaseLock();
-  }
 }

@@ -3,7 +3,8 @@
  * saving a connection, circuit state for health, discovery for "which calendars do you have?").
  */
 export { CalDavProvider, ICLOUD_CALDAV_URL, type CalDavProviderOptions } from './caldav-provider.js';
-export { assertAllowedUrl, isPrivateAddress, isSameSite, type UrlCheckOptions } from './url-safety.js';
-export type { CircuitStateName, ResilienceOptions } from './resilience.js';
-export type { FetchLike } from './dav-client.js';
-export type { TokenBucketOptions } from './token-bucket.js';
+export { isPrivateAddress } from '../../net/address-guard.js';
+export { assertAllowedUrl, isSameSite, type UrlCheckOptions } from '../../net/url-policy.js';
+export type { CircuitStateName, ResilienceOptions } from '../../net/resilience.js';
+export type { FetchLike } from '../../net/types.js';
+export type { TokenBucketOptions } from '../../net/token-bucket.js';

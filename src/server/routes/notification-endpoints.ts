@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { CalsyncError } from '../../errors.js';
-import { assertAllowedUrl } from '../../providers/caldav/url-safety.js';
+import { assertAllowedUrl } from '../../net/url-policy.js';
 import { NOTIFICATION_TYPES, type NotificationEndpoints, type NotificationType } from '../../service/notifications/endpoints.js';
 
 export interface NotificationEndpointRouteOptions {

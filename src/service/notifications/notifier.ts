@@ -6,8 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CalsyncError } from '../../errors.js';
-import { guardedFetch, unguardedFetch } from '../../providers/caldav/guarded-fetch.js';
-import type { FetchLike } from '../../providers/caldav/dav-client.js';
+import { discardBody } from '../../net/capped-body.js';
+import { guardedFetch, unguardedFetch } from '../../net/http-fetch.js';
+import { redactUrl } from '../../net/redact.js';
+import type { FetchLike } from '../../net/types.js';
 import type { JobHandler, JobQueue } from '../../queue/types.js';
 import type { Clock } from '../../util/clock.js';
 import { isoNow } from '../../util/clock.js';
@@ -68,7 +70,7 @@ export async function notify(deps: NotifierDeps, tenantId: string, type: Notific
 
 export function deliveryHandler(deps: NotifierDeps): JobHandler<DeliveryPayload> {
   const opts = deps.notifierOptions ?? {};
-  // The same node:http client as CalDAV (not the global fetch, whose dispatcher npm undici may have replaced).
+  // The one outbound edge (src/net): node:http, the address connected to checked unless private URLs are allowed.
   let http: FetchLike | undefined = opts.fetch ?? (opts.allowPrivateUrls ? unguardedFetch() : undefined);
   return async (payload, job) => {
     const target = await deps.endpoints.withSecret(job.tenantId, payload.endpointId);
@@ -76,7 +78,8 @@ export function deliveryHandler(deps: NotifierDeps): JobHandler<DeliveryPayload>
       deps.logger?.info({ endpointId: payload.endpointId }, 'notification endpoint was deleted; delivery dropped');
       return;
     }
-    // Resolved at connect time and checked there too: a name that later points inward is refused.
+    // Checked at connect time on the address actually connected to (literals and every DNS answer):
+    // a name that later points inward, or an inward literal in any spelling, is refused.
     http ??= guardedFetch();
     const timestamp = Math.floor(deps.clock.now() / 1000);
     let status: number;
@@ -96,9 +99,13 @@ export function deliveryHandler(deps: NotifierDeps): JobHandler<DeliveryPayload>
         body: payload.body,
       });
       status = response.status;
-      await response.body?.cancel();
+      // Only the status matters: the body is never read (so never buffered, however large or compressed).
+      await discardBody(response);
     } catch (err) {
-      throw new CalsyncError('PROVIDER_UNAVAILABLE', `notification endpoint unreachable: ${err instanceof Error ? err.message : String(err)}`, { cause: err, retryable: true });
+      throw new CalsyncError('PROVIDER_UNAVAILABLE', `notification endpoint ${redactUrl(target.endpoint.url)} unreachable: ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+        retryable: true,
+      });
     }
     if (status < 200 || status >= 300) throw new CalsyncError('PROVIDER_UNAVAILABLE', `notification endpoint answered HTTP ${status}`, { retryable: true, details: { status } });
     deps.logger?.info({ endpointId: payload.endpointId, eventId: payload.eventId, type: payload.type }, 'notification delivered');

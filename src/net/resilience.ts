@@ -6,23 +6,13 @@
  * after the server's Retry-After, or handed back to the job queue when that is longer than we wait
  * in-process. An open circuit fails fast with PROVIDER_CIRCUIT_OPEN and is never retried here.
  *
- * Cockatiel reads `Date.now()` for the breaker's cool-down and `setTimeout` for retry delays; the
- * injected clock drives everything else (rate limit, Retry-After dates).
+ * Used by every outbound caller that retries (CalDAV's DavClient, the Graph client). Retry delays are
+ * slept through the injected `sleep` (tests pass one that returns at once); cockatiel's breaker reads
+ * `Date.now()` for its cool-down, the injected clock drives everything else (rate limit, Retry-After).
  */
-import {
-  BrokenCircuitError,
-  CircuitState,
-  ConsecutiveBreaker,
-  DelegateBackoff,
-  IsolatedCircuitError,
-  circuitBreaker,
-  handleWhen,
-  retry,
-  type CircuitBreakerPolicy,
-  type IRetryBackoffContext,
-  type RetryPolicy,
-} from 'cockatiel';
-import { CalsyncError, isCalsyncError } from '../../errors.js';
+import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, IsolatedCircuitError, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
+import { CalsyncError, isCalsyncError } from '../errors.js';
+import { realSleep, type Sleep } from './token-bucket.js';
 
 export interface ResilienceOptions {
   /** Attempts per request including the first. Default 4. */
@@ -37,6 +27,8 @@ export interface ResilienceOptions {
   halfOpenAfterMs?: number;
   /** Jitter source in [0, 1). Default Math.random. */
   random?: () => number;
+  /** Waits between attempts. Default: a real timer. */
+  sleep?: Sleep;
 }
 
 type Resolved = Required<ResilienceOptions>;
@@ -48,6 +40,7 @@ const DEFAULTS: Resolved = {
   breakerThreshold: 5,
   halfOpenAfterMs: 30_000,
   random: Math.random,
+  sleep: realSleep,
 };
 
 export type CircuitStateName = 'closed' | 'open' | 'half-open' | 'isolated';
@@ -86,22 +79,12 @@ export function shouldRetry(error: unknown, options: ResilienceOptions = {}): bo
 export class ServerPolicies {
   private readonly options: Resolved;
   private readonly breakers = new Map<string, CircuitBreakerPolicy>();
-  private readonly retryPolicy: RetryPolicy;
-
   constructor(options: ResilienceOptions = {}) {
     this.options = { ...DEFAULTS, ...options };
-    this.retryPolicy = retry(
-      handleWhen((err) => shouldRetry(err, this.options)),
-      {
-        maxAttempts: this.options.maxAttempts - 1,
-        backoff: new DelegateBackoff((ctx: IRetryBackoffContext<unknown>) =>
-          retryDelayMs(ctx.attempt, 'error' in ctx.result ? ctx.result.error : undefined, this.options),
-        ),
-      },
-    );
   }
 
-  private breaker(origin: string): CircuitBreakerPolicy {
+  /** The breaker of one server (origin), created on first use. */
+  breaker(origin: string): CircuitBreakerPolicy {
     let breaker = this.breakers.get(origin);
     if (!breaker) {
       breaker = circuitBreaker(handleWhen(isOutage), {
@@ -126,10 +109,25 @@ export class ServerPolicies {
       breaker.execute(({ signal: inner }) => attempt(inner), signal).catch((err: unknown) => {
         throw this.translate(err, origin);
       });
-    return retries ? this.retryPolicy.execute(({ signal }) => guarded(signal)) : guarded(new AbortController().signal);
+    if (!retries) return guarded(new AbortController().signal);
+    return this.retrying(guarded);
   }
 
-  private translate(err: unknown, origin: string): unknown {
+  /** Retries (outer) around the breaker: delays from `retryDelayMs`, slept through the injected sleep. */
+  private async retrying<T>(guarded: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const signal = new AbortController().signal;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await guarded(signal);
+      } catch (err) {
+        if (attempt >= this.options.maxAttempts || !shouldRetry(err, this.options)) throw err;
+        await this.options.sleep(retryDelayMs(attempt, err, this.options));
+      }
+    }
+  }
+
+  /** An open circuit as the typed fast-fail error; anything else as it is. */
+  translate(err: unknown, origin: string): unknown {
     if (err instanceof BrokenCircuitError || err instanceof IsolatedCircuitError) {
       return new CalsyncError('PROVIDER_CIRCUIT_OPEN', `circuit open for ${origin}: failing fast after repeated outages`, {
         cause: err,

@@ -1,60 +1,26 @@
 /**
- * Where the CalDAV client may connect and where it may send credentials.
+ * Where calsync may connect and where it may send credentials.
  *
- * - A user-supplied server URL (and every redirect or home-set URL the server hands us) must not point
- *   at loopback, private, link-local or otherwise internal addresses unless the operator allowed it:
- *   calsync runs as a service, and a URL field must not become a way to probe its network (SSRF).
- * - Plain `http:` is refused for the same reason plus one more: Basic credentials would travel in
- *   clear text. It is allowed together with private addresses (a LAN server, the tests).
+ * - A user-supplied URL (a CalDAV server, a supplier's notification endpoint, and every redirect or
+ *   home-set URL a server hands us) must not point at loopback, private, link-local or otherwise
+ *   special addresses unless the operator allowed it: calsync runs as a service, and a URL field must
+ *   not become a way to probe its network (SSRF). `assertAllowedUrl` is the early, friendly check (a
+ *   clear error when the URL is saved); the binding one runs at connect time (http-fetch.ts), on the
+ *   address actually connected to.
+ * - Plain `http:` is refused for the same reason plus one more: credentials would travel in clear text.
+ *   It is allowed together with private addresses (a LAN server, the tests).
  * - Credentials go only to the same site as the URL the user entered. iCloud's home set lives on
  *   `pNN-caldav.icloud.com` while the user entered `caldav.icloud.com`, so "site" is the registrable
  *   domain, not the exact origin.
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { CalsyncError } from '../../errors.js';
+import { CalsyncError } from '../errors.js';
+import { addressRange, isPrivateAddress } from './address-guard.js';
 
 export type Lookup = (hostname: string) => Promise<string[]>;
 
 const defaultLookup: Lookup = async (hostname) => (await dnsLookup(hostname, { all: true })).map((a) => a.address);
-
-function ipv4ToInt(ip: string): number {
-  return ip.split('.').reduce((acc, part) => acc * 256 + Number(part), 0);
-}
-
-const PRIVATE_V4: ReadonlyArray<readonly [string, number]> = [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 3],
-];
-
-function isPrivateV4(ip: string): boolean {
-  const value = ipv4ToInt(ip);
-  return PRIVATE_V4.some(([base, bits]) => {
-    const size = 2 ** (32 - bits);
-    const start = ipv4ToInt(base);
-    return value >= start && value < start + size;
-  });
-}
-
-/** True for loopback, private, link-local, CGNAT, multicast and unspecified addresses (v4 and v6). */
-export function isPrivateAddress(ip: string): boolean {
-  const bare = ip.replace(/^\[|\]$/g, '').toLowerCase();
-  if (isIP(bare) === 4) return isPrivateV4(bare);
-  if (isIP(bare) !== 6) return false;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(bare);
-  if (mapped?.[1]) return isPrivateV4(mapped[1]);
-  if (bare === '::1' || bare === '::') return true;
-  // fc00::/7 unique-local, fe80::/10 link-local, ff00::/8 multicast.
-  return /^(f[cd][0-9a-f]{0,2}|fe[89ab][0-9a-f]?|ff[0-9a-f]{0,2}):/.test(bare);
-}
 
 export interface UrlCheckOptions {
   /** Allow loopback/private targets and plain http (self-hosted LAN servers, tests). Default false. */
@@ -81,13 +47,17 @@ export async function assertAllowedUrl(url: string, options: UrlCheckOptions = {
   if (parsed.protocol === 'http:') {
     throw new CalsyncError('VALIDATION', 'plain http would send credentials in clear text; use https', { details: { url: parsed.origin } });
   }
-  const host = parsed.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const host = parsed.hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
   if (host === 'localhost' || host.endsWith('.localhost')) {
     throw new CalsyncError('VALIDATION', 'loopback addresses are not allowed', { details: { url: parsed.origin } });
   }
-  const addresses = isIP(host) ? [host] : await (options.lookup ?? defaultLookup)(host).catch(() => [] as string[]);
-  if (addresses.some(isPrivateAddress)) {
-    throw new CalsyncError('VALIDATION', 'private or loopback addresses are not allowed', { details: { url: parsed.origin } });
+  const literal = addressRange(host) !== undefined;
+  const addresses = literal ? [host] : await (options.lookup ?? defaultLookup)(host).catch(() => [] as string[]);
+  const refused = addresses.find(isPrivateAddress);
+  if (refused !== undefined) {
+    throw new CalsyncError('VALIDATION', 'private, loopback or special-purpose addresses are not allowed', {
+      details: { url: parsed.origin, range: addressRange(refused) },
+    });
   }
   return parsed;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/util/clock.js';
-import { TokenBucket, TokenBuckets, realSleep } from '../../src/providers/caldav/token-bucket.js';
+import { TokenBucket, TokenBuckets, realSleep } from '../../src/net/token-bucket.js';
 
 describe('TokenBucket', () => {
   it('lets a burst through, then paces callers at the refill rate using the injected clock', async () => {

@@ -3,7 +3,7 @@
  * Cockatiel has no rate limiter, and this one reads the injected clock, so tests need no sleeping:
  * `take()` computes how long to wait and hands that to the injected `sleep`.
  */
-import type { Clock } from '../../util/clock.js';
+import type { Clock } from '../util/clock.js';
 
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 

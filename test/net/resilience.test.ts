@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CalsyncError } from '../../src/errors.js';
-import { ServerPolicies, isOutage, retryDelayMs, shouldRetry } from '../../src/providers/caldav/resilience.js';
+import { ServerPolicies, isOutage, retryDelayMs, shouldRetry } from '../../src/net/resilience.js';
 
 const outage = (): CalsyncError => new CalsyncError('PROVIDER_UNAVAILABLE', 'down');
 

@@ -7,7 +7,8 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CalsyncError } from '../../src/errors.js';
 import { DavClient } from '../../src/providers/caldav/dav-client.js';
-import { guardedFetch, guardedLookup, isLoopbackHost, unguardedFetch, type Resolver } from '../../src/providers/caldav/guarded-fetch.js';
+import { isLoopbackHost } from '../../src/net/address-guard.js';
+import { guardedFetch, guardedLookup, unguardedFetch, type Resolver } from '../../src/net/http-fetch.js';
 import { readMultistatus } from '../../src/providers/caldav/multistatus.js';
 
 const resolverFor =
@@ -73,8 +74,13 @@ describe('guardedFetch against a real local server', () => {
     expect(client.stats.requests).toBe(1);
   });
 
-  it('answers like fetch (IP literals skip DNS; assertAllowedUrl checks those)', async () => {
-    const res = await guardedFetch(resolverFor({}))(`http://127.0.0.1:${port}/`, { method: 'GET' });
+  it('refuses IP literals too (net.connect skips lookup for them; the guard checks them before connecting)', async () => {
+    const error = await guardedFetch(resolverFor({}))(`http://127.0.0.1:${port}/`, { method: 'GET' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((error as CalsyncError).code).toBe('VALIDATION');
+    const res = await unguardedFetch()(`http://127.0.0.1:${port}/`, { method: 'GET' });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-length')).toBe('16');
     expect(await res.text()).toBe('internal secrets');
@@ -114,8 +120,8 @@ describe('large gzip responses from a server that closes the connection (undici#
       expect(answer.status).toBe(207);
       expect(answer.body).toBe(text);
     }
-    const guarded = await guardedFetch(resolverFor({}))(`http://127.0.0.1:${port}/`, { method: 'GET' });
-    expect(await guarded.text()).toBe(text);
+    const direct = await unguardedFetch()(`http://127.0.0.1:${port}/`, { method: 'GET' });
+    expect(await direct.text()).toBe(text);
   });
 
   it('streams them through requestStream, chunk by chunk, to the same text', async () => {
