@@ -8,6 +8,14 @@
  * reference is left as written. Nesting is bounded. Anything not well-formed — a truncated document
  * above all — is PROVIDER_REJECTED: a cut-off multistatus must never pass for a shorter listing.
  *
+ * Linear in its input, however the bytes arrive: a token that has not all arrived (a start tag, an end
+ * tag, a comment, a PI, a CDATA section) is kept as a list of pieces, and each new chunk is scanned once
+ * for what ends it — never the token again from its start — and its attributes are parsed once, when
+ * it is complete. `work` counts the characters scanned (tests bound it by a multiple of the input).
+ * Caps, each refused with PROVIDER_REJECTED and `details.reason`: a markup token (tag, comment, PI)
+ * over `MAX_MARKUP_CHARS`, a CDATA section over `MAX_CDATA_CHARS`, more than `MAX_ATTRIBUTES`
+ * attributes on one element, nesting deeper than `MAX_DEPTH`.
+ *
  * Why not a general-purpose parser: a 10,000-event listing is ~14 MB, nearly all of it the text of
  * `calendar-data`. Character-by-character SAX parsers (saxes: ~70–100 ms for that body) spend their
  * time in that text; here text runs are found with `indexOf` and sliced whole (~20 ms). WebDAV bodies
@@ -30,7 +38,15 @@ const NO_ATTRS = Object.freeze({}) as Record<string, string>;
 const NO_CHILDREN = Object.freeze([]) as unknown as XmlElement[];
 
 /** Deepest element nesting accepted (the root is depth 0). */
-const MAX_DEPTH = 64;
+export const MAX_DEPTH = 64;
+/** Longest tag, comment or processing instruction (WebDAV tags are short; 256 Ki characters is generous). */
+export const MAX_MARKUP_CHARS = 256 * 1024;
+/** Longest CDATA section (some servers wrap `calendar-data` in one; the iCalendar text has its own cap). */
+export const MAX_CDATA_CHARS = 32 * 1024 * 1024;
+/** Most attributes on one element (namespace declarations included). */
+export const MAX_ATTRIBUTES = 128;
+/** An incomplete token shorter than this is simply prepended to the next chunk (bounded cost). */
+const SHORT_TAIL = 16;
 /** The longest entity reference held back at the end of a chunk, waiting for its `;`. */
 const MAX_ENTITY = 32;
 
@@ -59,6 +75,126 @@ export interface XmlReaderHooks {
 
 function rejected(message: string, cause?: unknown): CalsyncError {
   return new CalsyncError('PROVIDER_REJECTED', message, cause === undefined ? {} : { cause });
+}
+
+type CapReason = 'xml-token-too-large' | 'xml-too-many-attributes' | 'xml-too-deep';
+
+function overCap(reason: CapReason, message: string, limit: number): CalsyncError {
+  return new CalsyncError('PROVIDER_REJECTED', message, { details: { reason, limit } });
+}
+
+function tokenTooLarge(limit: number): CalsyncError {
+  return overCap('xml-token-too-large', `XML token longer than ${limit} characters refused`, limit);
+}
+
+function tooManyAttributes(): CalsyncError {
+  return overCap('xml-too-many-attributes', `XML element with more than ${MAX_ATTRIBUTES} attributes refused`, MAX_ATTRIBUTES);
+}
+
+/** Outside a quoted value: what a start-tag scan stops at. */
+const TAG_STOP = /["'>=]/g;
+
+/**
+ * A token that has not all arrived, kept as pieces. `feed` scans only the new chunk (plus the few
+ * characters a terminator may span) and answers where in that chunk the token ends, or -1.
+ */
+class PendingToken {
+  private readonly pieces: string[];
+  private length: number;
+  /** Terminator-ended tokens: the last characters seen, which a terminator may continue. */
+  private tail = '';
+  /** Start tags: the quote of the value being read ('' outside one) and the attributes seen. */
+  private quote = '';
+  private attributes = 0;
+  scanned = 0;
+
+  private constructor(
+    first: string,
+    /** '' for a start tag (ended by an unquoted `>`), else the terminator. */
+    private readonly terminator: string,
+    private readonly limit: number,
+  ) {
+    this.pieces = [first];
+    this.length = first.length;
+  }
+
+  /** The pending token for `rest` (at least SHORT_TAIL characters, starting with `<`, known incomplete). */
+  static start(rest: string): PendingToken {
+    const opened = (prefix: string, terminator: string, limit: number): PendingToken => {
+      const token = new PendingToken(rest, terminator, limit);
+      token.tail = rest.slice(Math.max(prefix.length, rest.length - (terminator.length - 1)));
+      token.scanned = rest.length;
+      token.checkLength();
+      return token;
+    };
+    if (rest.startsWith('</')) return opened('</', '>', MAX_MARKUP_CHARS);
+    if (rest.startsWith('<?')) return opened('<?', '?>', MAX_MARKUP_CHARS);
+    if (rest.startsWith('<!--')) return opened('<!--', '-->', MAX_MARKUP_CHARS);
+    if (rest.startsWith('<![CDATA[')) return opened('<![CDATA[', ']]>', MAX_CDATA_CHARS);
+    if (rest.startsWith('<!')) throw rejected('invalid XML: unexpected <!');
+    const token = new PendingToken(rest, '', MAX_MARKUP_CHARS);
+    token.checkLength();
+    if (token.scanTag(rest, 1) >= 0) throw rejected('invalid XML: malformed start tag');
+    return token;
+  }
+
+  private checkLength(): void {
+    if (this.length > this.limit) throw tokenTooLarge(this.limit);
+  }
+
+  /** Start tags: the index after the unquoted `>` in `s` from `from`, or -1; counts attributes (`=`) on the way. */
+  private scanTag(s: string, from: number): number {
+    let j = from;
+    while (j < s.length) {
+      if (this.quote !== '') {
+        const close = s.indexOf(this.quote, j);
+        if (close < 0) break;
+        this.quote = '';
+        j = close + 1;
+        continue;
+      }
+      TAG_STOP.lastIndex = j;
+      const stop = TAG_STOP.exec(s);
+      if (!stop) break;
+      const c = stop[0];
+      if (c === '>') return stop.index + 1;
+      if (c === '=') {
+        this.attributes += 1;
+        if (this.attributes > MAX_ATTRIBUTES) throw tooManyAttributes();
+      } else this.quote = c;
+      j = stop.index + 1;
+    }
+    return -1;
+  }
+
+  /** Where in `chunk` the token ends (the index after it), or -1 when it goes on (the chunk is kept). */
+  feed(chunk: string): number {
+    let end: number;
+    if (this.terminator === '') {
+      end = this.scanTag(chunk, 0);
+    } else {
+      const window = this.tail + chunk;
+      const at = window.indexOf(this.terminator);
+      end = at < 0 ? -1 : at + this.terminator.length - this.tail.length;
+      if (at < 0) this.tail = window.slice(Math.max(0, window.length - (this.terminator.length - 1)));
+    }
+    this.scanned += end < 0 ? chunk.length : end;
+    if (end < 0) {
+      this.pieces.push(chunk);
+      this.length += chunk.length;
+      this.checkLength();
+      return -1;
+    }
+    this.length += end;
+    this.checkLength();
+    return end;
+  }
+
+  /** The whole token, once `feed` found its end in `chunk`. */
+  text(chunk: string, end: number): string {
+    this.pieces.push(chunk.slice(0, end));
+    return this.pieces.join('');
+  }
 }
 
 const LT = 0x3c;
@@ -111,8 +247,12 @@ interface StartTag {
  * keeps throwing it once it has.
  */
 export class XmlReader {
-  /** Input not consumed yet: an incomplete token at the end of what arrived. */
+  /** Input not consumed yet and shorter than SHORT_TAIL: prepended to the next chunk. */
   private buffer = '';
+  /** A longer token that has not all arrived. */
+  private pending: PendingToken | undefined;
+  /** Characters scanned so far (every scan counted): linear in the input, whatever the chunking. */
+  work = 0;
   private readonly stack: Open[] = [];
   private root: XmlElement | undefined;
   private failed: CalsyncError | undefined;
@@ -139,8 +279,31 @@ export class XmlReader {
   private run(chunk: string, final: boolean): void {
     if (this.failed) throw this.failed;
     try {
-      const input = this.buffer === '' ? chunk : this.buffer + chunk;
-      this.buffer = input.slice(this.consume(input, final));
+      let input = chunk;
+      if (this.pending) {
+        const pending = this.pending;
+        const end = pending.feed(chunk);
+        this.work += pending.scanned;
+        pending.scanned = 0;
+        if (end < 0) {
+          if (final) throw rejected('invalid XML: the document ends inside a tag');
+          return;
+        }
+        this.pending = undefined;
+        const token = pending.text(chunk, end);
+        // The token is complete: read once, whole (its attributes parsed once).
+        if (this.consume(token, false) !== token.length) throw rejected('invalid XML: malformed tag');
+        input = chunk.slice(end);
+      }
+      if (this.buffer !== '') input = this.buffer + input;
+      const rest = input.slice(this.consume(input, final));
+      this.buffer = '';
+      if (rest.length < SHORT_TAIL || rest.charCodeAt(0) !== LT) this.buffer = rest;
+      else {
+        this.pending = PendingToken.start(rest);
+        this.work += this.pending.scanned;
+        this.pending.scanned = 0;
+      }
     } catch (err) {
       throw this.fail(err instanceof Error ? err.message : String(err), err);
     }
@@ -160,11 +323,13 @@ export class XmlReader {
           if (stop > i && s.charCodeAt(stop - 1) === CR) stop -= 1;
         }
         if (stop > i) this.text(s.slice(i, stop));
+        this.work += (lt < 0 ? s.length : lt) - i;
         i = stop;
         if (lt < 0) break;
         continue;
       }
       const next = this.markup(s, i, final);
+      this.work += (next < 0 ? s.length : next) - i;
       if (next < 0) break;
       i = next;
     }
@@ -181,21 +346,27 @@ export class XmlReader {
     if (c === '/') {
       const gt = s.indexOf('>', i + 2);
       if (gt < 0) return incomplete();
+      if (gt - i > MAX_MARKUP_CHARS) throw tokenTooLarge(MAX_MARKUP_CHARS);
       this.end(s.slice(i + 2, gt).trimEnd());
       return gt + 1;
     }
     if (c === '?') {
       const close = s.indexOf('?>', i + 2);
-      return close < 0 ? incomplete() : close + 2;
+      if (close < 0) return incomplete();
+      if (close - i > MAX_MARKUP_CHARS) throw tokenTooLarge(MAX_MARKUP_CHARS);
+      return close + 2;
     }
     if (c === '!') {
       if (s.startsWith('<!--', i)) {
         const close = s.indexOf('-->', i + 4);
-        return close < 0 ? incomplete() : close + 3;
+        if (close < 0) return incomplete();
+        if (close - i > MAX_MARKUP_CHARS) throw tokenTooLarge(MAX_MARKUP_CHARS);
+        return close + 3;
       }
       if (s.startsWith('<![CDATA[', i)) {
         const close = s.indexOf(']]>', i + 9);
         if (close < 0) return incomplete();
+        if (close - i > MAX_CDATA_CHARS) throw tokenTooLarge(MAX_CDATA_CHARS);
         const top = this.stack[this.stack.length - 1];
         if (!top) throw rejected('invalid XML: CDATA outside the root element');
         const raw = s.slice(i + 9, close);
@@ -209,6 +380,7 @@ export class XmlReader {
     }
     const tag = readStartTag(s, i);
     if (!tag) return incomplete();
+    if (tag.end - i > MAX_MARKUP_CHARS) throw tokenTooLarge(MAX_MARKUP_CHARS);
     this.start(tag);
     return tag.end;
   }
@@ -221,7 +393,7 @@ export class XmlReader {
 
   private start(tag: StartTag): void {
     if (this.root && this.stack.length === 0) throw rejected('invalid XML: more than one root element');
-    if (this.stack.length > MAX_DEPTH) throw rejected('XML nested too deeply');
+    if (this.stack.length > MAX_DEPTH) throw overCap('xml-too-deep', `XML nested too deeply (more than ${MAX_DEPTH} levels)`, MAX_DEPTH);
     const parent = this.stack[this.stack.length - 1];
     let scope = parent?.scope ?? new Map([['xml', XML_NS]]);
     // Most elements have no attributes and no children (70,000 of them in a 10,000-item listing):
@@ -303,6 +475,7 @@ function readStartTag(s: string, i: number): StartTag | undefined {
     if (close < 0) return undefined;
     const raw = s.slice(j + 1, close);
     if (raw.indexOf('<') >= 0) throw rejected(`invalid XML: < in the value of attribute ${name}`);
+    if (attrs.length >= MAX_ATTRIBUTES) throw tooManyAttributes();
     if (attrs.some(([n]) => n === name)) throw rejected(`invalid XML: attribute ${name} repeated`);
     attrs.push([name, attributeOf(raw)]);
     j = close + 1;
