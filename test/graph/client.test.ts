@@ -4,7 +4,7 @@ import { ManualClock } from '../../src/util/clock.js';
 import { GraphClient } from '../../src/providers/graph/client.js';
 import type { GraphClientOptions } from '../../src/providers/graph/client.js';
 import { sendBatch } from '../../src/providers/graph/http/batch.js';
-import { parseRetryAfter } from '../../src/providers/graph/http/graph-errors.js';
+import { parseRetryAfter } from '../../src/net/retry-after.js';
 import { collectListing, collectPages } from '../../src/providers/graph/http/paging.js';
 import { Semaphore } from '../../src/providers/graph/http/semaphore.js';
 import { fakeFetch, fakeSleep, graphError, reply } from './support/fake-fetch.js';

@@ -15,15 +15,24 @@
  * - 401: one forced token refresh, then PROVIDER_AUTH (`details.needsReauth`);
  * - network failures and timeouts are retried like 503 (our writes are idempotent: creates carry a
  *   transactionId, updates and deletes an If-Match);
- * - every other error status → `errorFromResponse`.
+ * - every other error status → `errorFromResponse`;
+ * - every exchange runs through Graph's circuit breaker (cockatiel, src/net/resilience.ts, one per
+ *   origin, shareable between mailboxes through `policies`): consecutive outages — network failures,
+ *   timeouts, 500/502/504 and 503 without Retry-After — open it, and an open circuit fails fast with
+ *   PROVIDER_CIRCUIT_OPEN (not retried here: the job queue waits out its cool-down);
+ * - every body is read through the byte cap of src/net/capped-body.ts (`maxResponseBytes`).
  */
 import { CalsyncError, isCalsyncError } from '../../errors.js';
+import { DEFAULT_MAX_BODY_BYTES, readCappedText } from '../../net/capped-body.js';
+import { ServerPolicies, type ResilienceOptions } from '../../net/resilience.js';
+import { parseRetryAfter } from '../../net/retry-after.js';
+import { RETRY_STATUSES } from '../../net/status-errors.js';
+import type { FetchInit, FetchLike } from '../../net/types.js';
 import type { Clock } from '../../util/clock.js';
 import { systemClock } from '../../util/clock.js';
 import { GRAPH_V1_BASE_URL, OUTLOOK_MAX_CONCURRENCY, PREFER_IMMUTABLE_ID } from './constants.js';
-import { RETRY_STATUSES, errorFromResponse, graphErrorCode, parseRetryAfter } from './http/graph-errors.js';
+import { errorFromResponse, graphErrorCode } from './http/graph-errors.js';
 import { Semaphore } from './http/semaphore.js';
-import type { FetchLike, FetchResponse } from './http/transport.js';
 
 export type GetToken = (opts: { forceRefresh: boolean }) => Promise<string>;
 
@@ -43,6 +52,12 @@ export interface GraphClientOptions {
   /** Waits between attempts; tests pass a fake that records and returns at once. */
   sleep?: (ms: number) => Promise<void>;
   clock?: Clock;
+  /** Largest response body accepted (after decompression). Default 256 MiB. */
+  maxResponseBytes?: number;
+  /** Breaker settings (`breakerThreshold`, `halfOpenAfterMs`); retries are this client's own loop. */
+  resilience?: Pick<ResilienceOptions, 'breakerThreshold' | 'halfOpenAfterMs'>;
+  /** Share breakers between the clients of all mailboxes. Default: one set per client. */
+  policies?: ServerPolicies;
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -66,15 +81,38 @@ export interface GraphResult<T> {
 
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+interface Exchanged {
+  response: Response;
+  body: unknown;
+}
+
+/** A Graph answer that is an outage: thrown inside the breaker so that it counts, then unwrapped. */
+class OutageAnswer extends CalsyncError {
+  constructor(readonly outcome: Exchanged) {
+    super('PROVIDER_UNAVAILABLE', `Graph answered HTTP ${outcome.response.status}`);
+  }
+}
+
+/** A network failure or timeout: thrown inside the breaker so that it counts, then returned for a retry. */
+class NetworkFailure extends CalsyncError {}
+
+/** Statuses that say Graph (or the way to it) is down, not that we are throttled or wrong. */
+function isOutageStatus(response: Response): boolean {
+  const status = response.status;
+  return status === 500 || status === 502 || status === 504 || (status === 503 && !response.headers.get('retry-after'));
+}
+
 export class GraphClient {
   readonly baseUrl: string;
   readonly semaphore: Semaphore;
   /** HTTP requests sent, retries included (`RequestStats`). */
   requests = 0;
-  private readonly opts: Required<Omit<GraphClientOptions, 'baseUrl'>>;
+  private readonly opts: Required<Omit<GraphClientOptions, 'baseUrl' | 'resilience' | 'policies'>>;
+  private readonly policies: ServerPolicies;
 
   constructor(options: GraphClientOptions) {
     this.baseUrl = (options.baseUrl ?? GRAPH_V1_BASE_URL).replace(/\/+$/, '');
+    const { resilience, policies, ...rest } = options;
     this.opts = {
       maxConcurrency: OUTLOOK_MAX_CONCURRENCY,
       maxAttempts: 6,
@@ -82,8 +120,10 @@ export class GraphClient {
       timeoutMs: 30_000,
       sleep: realSleep,
       clock: systemClock,
-      ...options,
+      maxResponseBytes: DEFAULT_MAX_BODY_BYTES,
+      ...rest,
     };
+    this.policies = policies ?? new ServerPolicies(resilience);
     this.semaphore = new Semaphore(this.opts.maxConcurrency);
   }
 
@@ -145,30 +185,42 @@ export class GraphClient {
     return Math.min(32, 2 ** (attempt - 1)) * 1000;
   }
 
-  /** One HTTP exchange under a semaphore permit; network failures come back as `{ error }`. */
-  private async exchange(req: GraphRequest, url: string, forceRefresh: boolean): Promise<{ response: FetchResponse; body: unknown } | { error: CalsyncError }> {
+  /** One HTTP exchange under a semaphore permit and the breaker; network failures come back as `{ error }`. */
+  private async exchange(req: GraphRequest, url: string, forceRefresh: boolean): Promise<Exchanged | { error: CalsyncError }> {
     const token = await this.opts.getToken({ forceRefresh });
     const headers: Record<string, string> = { Accept: 'application/json', Authorization: `Bearer ${token}`, ...withImmutableIds(req.headers) };
-    const init = { method: req.method, headers, signal: AbortSignal.timeout(this.opts.timeoutMs) } as Parameters<FetchLike>[1];
+    const signal = AbortSignal.timeout(this.opts.timeoutMs);
+    const init: FetchInit = { method: req.method, headers, signal };
     if (req.body !== undefined) {
       headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(req.body);
     }
+    const origin = new URL(url).origin;
     const release = await this.semaphore.acquire(req.permits ?? 1);
     try {
-      this.requests += 1;
-      const response = await this.opts.fetch(url, init);
-      const text = await response.text();
-      return { response, body: parseBody(text) };
+      return await this.policies.breaker(origin).execute(async () => {
+        this.requests += 1;
+        let outcome: Exchanged;
+        try {
+          const response = await this.opts.fetch(url, init);
+          const text = await readCappedText(response, { maxBytes: this.opts.maxResponseBytes, signal });
+          outcome = { response, body: parseBody(text) };
+        } catch (err) {
+          // Our own refusals (a body over the cap) are final and say nothing about Graph's health.
+          if (isCalsyncError(err)) throw err;
+          const timedOut = signal.aborted || (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'));
+          throw new NetworkFailure(timedOut ? 'PROVIDER_TIMEOUT' : 'PROVIDER_UNAVAILABLE', `Graph ${req.method} failed: ${err instanceof Error ? err.message : String(err)}`, {
+            cause: err,
+            details: { method: req.method },
+          });
+        }
+        if (isOutageStatus(outcome.response)) throw new OutageAnswer(outcome);
+        return outcome;
+      });
     } catch (err) {
-      if (isCalsyncError(err)) throw err;
-      const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
-      return {
-        error: new CalsyncError(timedOut ? 'PROVIDER_TIMEOUT' : 'PROVIDER_UNAVAILABLE', `Graph ${req.method} failed: ${err instanceof Error ? err.message : String(err)}`, {
-          cause: err,
-          details: { method: req.method },
-        }),
-      };
+      if (err instanceof OutageAnswer) return err.outcome;
+      if (err instanceof NetworkFailure) return { error: err };
+      throw this.policies.translate(err, origin);
     } finally {
       release();
     }

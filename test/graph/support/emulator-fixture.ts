@@ -13,7 +13,7 @@ import { UID_PROPERTY } from '../../../src/providers/graph/constants.js';
 import type { GraphProviderOptions } from '../../../src/providers/graph/graph-provider.js';
 import { GraphProvider } from '../../../src/providers/graph/graph-provider.js';
 import { createTransport } from '../../../src/providers/graph/http/transport.js';
-import type { FetchLike } from '../../../src/providers/graph/http/transport.js';
+import type { FetchLike } from '../../../src/net/types.js';
 import { eventToGraph } from '../../../src/providers/graph/mapping/event-to-graph.js';
 import type { OtherClient } from '../../providers/conformance.js';
 import { fakeSleep } from './fake-fetch.js';

@@ -1,28 +1,34 @@
 /** A scripted fetch for client tests: each call is answered by a handler; calls are recorded. */
-import type { FetchInit, FetchLike, FetchResponse } from '../../../src/providers/graph/http/transport.js';
+import type { FetchInit, FetchLike } from '../../../src/net/types.js';
+
+/** What the client sent (its headers are always a plain record). */
+export interface RecordedInit extends FetchInit {
+  method: string;
+  headers: Record<string, string>;
+}
 
 export interface RecordedCall {
   url: string;
-  init: FetchInit;
+  init: RecordedInit;
   body: unknown;
 }
 
-export function reply(status: number, body?: unknown, headers: Record<string, string> = {}): FetchResponse {
-  const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
-  return {
-    status,
-    headers: { get: (name: string) => lower[name.toLowerCase()] ?? null },
-    text: async () => (body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body)),
-  };
+/** Statuses whose responses have no body (the Response constructor refuses one). */
+const NULL_BODY = new Set([204, 205, 304]);
+
+export function reply(status: number, body?: unknown, headers: Record<string, string> = {}): Response {
+  const text = body === undefined || NULL_BODY.has(status) ? null : typeof body === 'string' ? body : JSON.stringify(body);
+  return new Response(text, { status, headers });
 }
 
-export const graphError = (status: number, code: string, headers: Record<string, string> = {}): FetchResponse =>
+export const graphError = (status: number, code: string, headers: Record<string, string> = {}): Response =>
   reply(status, { error: { code, message: `${code} happened`, innerError: { 'request-id': 'req-1', date: '2026-06-01T00:00:00' } } }, headers);
 
-export function fakeFetch(handler: (call: RecordedCall, index: number) => FetchResponse | Promise<FetchResponse>): FetchLike & { calls: RecordedCall[] } {
+export function fakeFetch(handler: (call: RecordedCall, index: number) => Response | Promise<Response>): FetchLike & { calls: RecordedCall[] } {
   const calls: RecordedCall[] = [];
-  const fn = async (url: string, init: FetchInit): Promise<FetchResponse> => {
-    const call = { url, init, body: init.body === undefined ? undefined : (JSON.parse(init.body) as unknown) };
+  const fn = async (url: string, init: FetchInit): Promise<Response> => {
+    const recorded = { ...init, method: init.method ?? 'GET', headers: (init.headers ?? {}) as Record<string, string> };
+    const call = { url, init: recorded, body: init.body === undefined ? undefined : (JSON.parse(init.body) as unknown) };
     calls.push(call);
     return handler(call, calls.length - 1);
   };

@@ -10,7 +10,8 @@
 import type { GraphClient, HttpMethod } from '../client.js';
 import { withImmutableIds } from '../client.js';
 import { BATCH_LIMIT } from '../constants.js';
-import { RETRY_STATUSES, parseRetryAfter } from './graph-errors.js';
+import { parseRetryAfter } from '../../../net/retry-after.js';
+import { RETRY_STATUSES } from '../../../net/status-errors.js';
 
 export interface BatchItem {
   method: HttpMethod;

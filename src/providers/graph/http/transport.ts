@@ -1,25 +1,14 @@
 /**
- * The HTTP function the client sends through. Injectable (tests pass a fake), with a default on undici
- * that can trust an extra CA — the emulator's self-signed certificate — without touching the process
- * environment (NODE_EXTRA_CA_CERTS would trust it for every connection of the process).
+ * The HTTP function the Graph client sends through: the one outbound edge (src/net/http-fetch.ts) on
+ * its own keep-alive agent, trusting an extra CA — the emulator's self-signed certificate — for this
+ * agent only (NODE_EXTRA_CA_CERTS would trust it for every connection of the process). Injectable:
+ * tests pass a fake that answers with plain `Response`s.
+ *
+ * Graph's hosts come from configuration and from Graph's own links, not from users, so the address
+ * guard is off (the emulator runs on loopback); bodies are still read through the byte cap.
  */
-import { Agent, fetch as undiciFetch } from 'undici';
-
-export interface FetchInit {
-  method: string;
-  headers: Record<string, string>;
-  body?: string;
-  signal?: AbortSignal;
-}
-
-/** The part of a fetch Response the client reads. */
-export interface FetchResponse {
-  status: number;
-  headers: { get(name: string): string | null };
-  text(): Promise<string>;
-}
-
-export type FetchLike = (url: string, init: FetchInit) => Promise<FetchResponse>;
+import { httpFetch } from '../../../net/http-fetch.js';
+import type { FetchLike } from '../../../net/types.js';
 
 export interface TransportOptions {
   /** Extra CA certificate(s) in PEM to trust (the emulator's). */
@@ -34,9 +23,9 @@ export interface Transport {
 }
 
 export function createTransport(opts: TransportOptions = {}): Transport {
-  const agent = new Agent({ connections: opts.connections ?? 8, ...(opts.ca ? { connect: { ca: opts.ca } } : {}) });
+  const fetch = httpFetch({ guard: false, maxSockets: opts.connections ?? 8, ...(opts.ca ? { ca: opts.ca } : {}) });
   return {
-    fetch: async (url, init) => undiciFetch(url, { ...init, dispatcher: agent }),
-    close: () => agent.close(),
+    fetch,
+    close: async () => fetch.close(),
   };
 }
