@@ -135,8 +135,11 @@ export function httpFetch(options: HttpFetchOptions = {}): FetchLike & { close()
   };
   const http = new HttpAgent(agentOptions);
   const https = new HttpsAgent({ ...agentOptions, ...(options.ca === undefined ? {} : { ca: options.ca }) });
+  let closed = false;
   const fetch: FetchLike = (url, init) =>
     new Promise<Response>((resolve, reject) => {
+      // A closed fetch refuses at once (a request would otherwise open a new socket after `close`).
+      if (closed) throw new Error('this HTTP client is closed');
       const target = new URL(url);
       const secure = target.protocol === 'https:';
       if (!secure && target.protocol !== 'http:') throw new CalsyncError('VALIDATION', `unsupported protocol ${target.protocol}`);
@@ -167,6 +170,7 @@ export function httpFetch(options: HttpFetchOptions = {}): FetchLike & { close()
     });
   return Object.assign(fetch, {
     close: () => {
+      closed = true;
       http.destroy();
       https.destroy();
     },

@@ -1,17 +1,23 @@
 /**
- * MSAL's HTTP client on undici, so the identity endpoints of the Graph emulator (self-signed HTTPS) can
- * be trusted through one extra CA, like the Graph client's transport, without a process-wide setting.
+ * MSAL's HTTP client on the one outbound edge (src/net/http-fetch.ts): its own agent, so the identity
+ * endpoints of the Graph emulator (self-signed HTTPS) can be trusted through one extra CA, like the
+ * Graph client's transport, without a process-wide setting; bodies read through the byte cap.
  */
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
-import { Agent, fetch as undiciFetch } from 'undici';
+import { readCappedText } from '../../net/capped-body.js';
+import { httpFetch } from '../../net/http-fetch.js';
+
+/** Token and metadata answers are a few KB; anything near this is not one. */
+const MAX_IDENTITY_BODY_BYTES = 1024 * 1024;
 
 export function msalNetworkModule(ca?: string): INetworkModule & { close(): Promise<void> } {
-  const agent = new Agent(ca ? { connect: { ca } } : {});
+  // The authority is configuration, not user input, and the emulator runs on loopback: no address guard.
+  const fetch = httpFetch({ guard: false, ...(ca ? { ca } : {}) });
   const send = async <T>(method: 'GET' | 'POST', url: string, options: NetworkRequestOptions = {}, timeoutMs = 30_000): Promise<NetworkResponse<T>> => {
-    const res = await undiciFetch(url, {
+    const signal = AbortSignal.timeout(timeoutMs);
+    const res = await fetch(url, {
       method,
-      dispatcher: agent,
-      signal: AbortSignal.timeout(timeoutMs),
+      signal,
       ...(options.headers ? { headers: options.headers } : {}),
       ...(options.body === undefined ? {} : { body: options.body }),
     });
@@ -19,7 +25,7 @@ export function msalNetworkModule(ca?: string): INetworkModule & { close(): Prom
     res.headers.forEach((value, key) => {
       headers[key] = value;
     });
-    const text = await res.text();
+    const text = await readCappedText(res, { maxBytes: MAX_IDENTITY_BODY_BYTES, signal });
     let body: unknown = {};
     try {
       body = text === '' ? {} : JSON.parse(text);
@@ -31,6 +37,6 @@ export function msalNetworkModule(ca?: string): INetworkModule & { close(): Prom
   return {
     sendGetRequestAsync: <T>(url: string, options?: NetworkRequestOptions, timeout?: number) => send<T>('GET', url, options, timeout),
     sendPostRequestAsync: <T>(url: string, options?: NetworkRequestOptions) => send<T>('POST', url, options),
-    close: () => agent.close(),
+    close: async () => fetch.close(),
   };
 }

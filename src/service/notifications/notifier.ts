@@ -102,6 +102,9 @@ export function deliveryHandler(deps: NotifierDeps): JobHandler<DeliveryPayload>
       // Only the status matters: the body is never read (so never buffered, however large or compressed).
       await discardBody(response);
     } catch (err) {
+      // The address guard refused the endpoint (it is, or resolves to, an inward address): no retry
+      // would change that, so the delivery is dead-lettered at once instead of knocking six times.
+      if (err instanceof CalsyncError && err.code === 'VALIDATION') throw new CalsyncError('VALIDATION', `notification endpoint refused: ${err.message}`, { cause: err, retryable: false, details: { url: redactUrl(target.endpoint.url) } });
       throw new CalsyncError('PROVIDER_UNAVAILABLE', `notification endpoint ${redactUrl(target.endpoint.url)} unreachable: ${err instanceof Error ? err.message : String(err)}`, {
         cause: err,
         retryable: true,
