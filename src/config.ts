@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { CalsyncError } from './errors.js';
+import { isLoopbackHost } from './net/address-guard.js';
 
 export interface Config {
   /** `CALSYNC_DATA_DIR` — where the SQLite database and the generated secret key live. Default `./data`. */
@@ -34,12 +35,6 @@ export interface Config {
   publicUrl: string | undefined;
 }
 
-/** Hosts where a plain-http public URL is accepted (the Graph emulator on this machine). */
-function isLoopbackHost(hostname: string): boolean {
-  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
-}
-
 /** Why `url` cannot be the notification URL Graph posts to, or undefined when it can: https, or http on loopback. */
 export function publicUrlProblem(url: string): string | undefined {
   let parsed: URL;
@@ -49,6 +44,7 @@ export function publicUrlProblem(url: string): string | undefined {
     return 'must be a URL';
   }
   if (parsed.protocol === 'https:') return undefined;
+  // Plain http only on a loopback host (the Graph emulator on this machine).
   if (parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname)) return undefined;
   return 'must be https:// (Microsoft Graph only notifies HTTPS endpoints; http:// is accepted on a loopback host only)';
 }

@@ -124,7 +124,8 @@ export interface HttpFetchOptions {
 /**
  * `fetch` semantics as calsync's callers use them: string bodies, `redirect: 'manual'` (node:http never
  * follows redirects; callers follow them by hand and each hop comes back through here), abort by
- * signal (request and body), compression (asked for except on loopback). One keep-alive agent per scheme.
+ * signal (request and body), compression (asked for except on loopback). One keep-alive agent per scheme;
+ * `close()` destroys them, and every later request fails at once.
  */
 export function httpFetch(options: HttpFetchOptions = {}): FetchLike & { close(): void } {
   const guard = options.guard ?? true;

@@ -10,6 +10,8 @@ import { CalsyncError } from '../../src/errors.js';
 import { addressRange, isLoopbackHost, isPrivateAddress, isPublicAddress } from '../../src/net/address-guard.js';
 import { guardedFetch, unguardedFetch, type Resolver } from '../../src/net/http-fetch.js';
 import { assertAllowedUrl } from '../../src/net/url-policy.js';
+import { DavClient } from '../../src/providers/caldav/dav-client.js';
+import { fakeFetch } from '../caldav/fake-fetch.js';
 
 const resolverFor =
   (answers: Record<string, string[]>): Resolver =>
@@ -136,5 +138,19 @@ describe('guardedFetch checks the address it connects to (loopback targets only)
   it('refuses localhost through the system resolver', async () => {
     expect(await codeOf(guardedFetch()(`http://localhost:${port}/`, { method: 'GET' }))).toBe('VALIDATION');
     expect(hits).toBe(0);
+  });
+});
+
+describe('every redirect hop is checked (no connection made: a scripted fetch)', () => {
+  it.each(['https://[::ffff:7f00:1]/cal/', 'https://[::ffff:a9fe:a9fe]/latest/', 'https://0x7f.1/cal/', 'https://inward.example.com/cal/'])('a redirect to %s is refused before it is requested', async (location) => {
+    const fake = fakeFetch(() => new Response(null, { status: 301, headers: { location } }));
+    const client = new DavClient({
+      trustedUrl: 'https://cal.example.com/',
+      fetch: fake.fetch,
+      lookup: async (host) => (host === 'cal.example.com' ? ['17.253.144.10'] : ['10.0.0.7']),
+      resilience: { maxAttempts: 1 },
+    });
+    expect(await codeOf(client.request({ method: 'PROPFIND', url: 'https://cal.example.com/', followRedirects: true }))).toBe('VALIDATION');
+    expect(fake.calls.map((c) => c.url)).toEqual(['https://cal.example.com/']);
   });
 });
