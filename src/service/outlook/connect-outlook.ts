@@ -70,7 +70,7 @@ function endpoints(input: ConnectOutlookInput): Omit<OutlookConfig, 'redirectUri
   };
 }
 
-/** One GET whose body is drained and dropped (node:http, see caldav/guarded-fetch.ts for why not undici). */
+/** One GET whose body is drained and dropped (node:http, see src/net/http-fetch.ts for why not undici). */
 function get(url: string, ca: string | undefined): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
