@@ -139,9 +139,11 @@ describe('large gzip responses from a server that closes the connection (undici#
     expect(chunks).toBeGreaterThan(1);
   });
 
-  it('importing the provider leaves the global fetch dispatcher alone (no npm undici agent installed)', () => {
-    const provider = fileURLToPath(new URL('../../src/providers/caldav/index.ts', import.meta.url));
-    const script = `await import(${JSON.stringify(provider)}); console.log(String(globalThis[Symbol.for('undici.globalDispatcher.1')]));`;
+  it('importing the providers, the notifier and the emulator leaves the global fetch dispatcher alone (no npm undici loaded)', () => {
+    const modules = ['caldav/index.ts', 'graph/index.ts', '../service/notifications/jobs.ts', '../emulator/graph/index.ts'].map((m) =>
+      fileURLToPath(new URL(`../../src/providers/${m}`, import.meta.url)),
+    );
+    const script = `for (const m of ${JSON.stringify(modules)}) await import(m); console.log(String(globalThis[Symbol.for('undici.globalDispatcher.1')]));`;
     const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
     expect(out.trim()).toBe('undefined');
   });
