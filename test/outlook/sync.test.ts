@@ -70,7 +70,7 @@ describe('Outlook ⇄ hub through notifications, jobs and delta (emulator)', () 
     const inOutlook = async () => (await h.act('GET', `/events/${link.remoteId}`)).body as GraphEventJson | { error: unknown };
     expect(await inOutlook()).toMatchObject({ subject: 'Venue walk-through' });
 
-    const updated = await h.store.events.put(h.tenantId, { id: put.id, event: { ...put.event, title: 'Venue walk-through (with florist)' }, expectedVersion: put.version, source: 'wedsync' });
+    await h.store.events.put(h.tenantId, { id: put.id, event: { ...put.event, title: 'Venue walk-through (with florist)' }, expectedVersion: put.version, source: 'wedsync' });
     await drainOutbox(h, h.tenantId);
     await h.drain();
     await eventually(async () => ((await inOutlook()) as GraphEventJson).subject === 'Venue walk-through (with florist)');

@@ -155,7 +155,6 @@ describe('syncJobHandler', () => {
   it('marks an integration whose credentials are rejected as needing re-auth, once, without a dead letter', async () => {
     const { integration, calendars: [outlook] } = await h.addIntegration('outlook');
     h.server.faults.failNext('listChanges', 'PROVIDER_AUTH', { count: 3 });
-    const queue = new RecordingQueue();
     const statuses: SyncStatus[] = [];
     const handler = syncJobHandler({ store: h.store, providers: h.providers, clock: h.clock, onStatus: (s) => statuses.push(s) });
     await expect(handler({ calendarId: outlook!.id, reason: 'poll' }, { id: 'j3', tenantId: h.tenantId } as Job<SyncJobPayload>, {} as JobContext)).resolves.toBeUndefined();
