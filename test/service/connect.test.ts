@@ -104,14 +104,15 @@ describe('connectCalDav', () => {
     const queue = await openQueue({ db: h.store.db, dialect: h.store.dialect, clock: h.clock });
     try {
       // Jobs that died on the rejected password, one that died for another reason, one of another integration.
+      const codes = new Map<string, string>();
       const dead = async (calendarId: string, code: string): Promise<string> => {
         const { id } = await queue.enqueue({ type: 'webdav-push.ensure', tenantId: h.tenantId, payload: { calendarId, mode: 'ensure' }, priority: 'high', attempts: 1 });
+        codes.set(id, code);
         return id;
       };
       const authDead = await dead(cal!.id, 'PROVIDER_AUTH');
       const otherDead = await dead(other!.id, 'PROVIDER_UNAVAILABLE');
       const foreignDead = await dead(elsewhere!.id, 'PROVIDER_AUTH');
-      const codes = new Map([[authDead, 'PROVIDER_AUTH'], [otherDead, 'PROVIDER_UNAVAILABLE'], [foreignDead, 'PROVIDER_AUTH']]);
       const worker = queue.work({ 'webdav-push.ensure': async (_payload, job) => Promise.reject(new CalsyncError(codes.get(job.id) as 'PROVIDER_AUTH', 'refused')) });
       await queue.drain(30_000);
       await worker.stop();
