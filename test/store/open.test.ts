@@ -157,6 +157,22 @@ describe('migrateToLatest', () => {
   });
 });
 
+describe('migration 003_outbox', () => {
+  it('starts the outbox mark of an existing tenant at its current seq: changes before the outbox are not sent again', async () => {
+    const conn = connect<unknown>(SQLITE_MEMORY, dir());
+    try {
+      const { '001_initial': initial } = STORE_MIGRATIONS;
+      expect(await migrateToLatest(conn.db, { '001_initial': initial! })).toEqual(['001_initial']);
+      await sql`insert into tenants (id, name, seq, created_at) values ('t1', 'studio', 7, '2026-01-01T00:00:00.000Z')`.execute(conn.db);
+      expect(await migrateToLatest(conn.db)).toEqual(['003_outbox']);
+      const rows = await sql<{ tenant_id: string; drained_seq: number }>`select tenant_id, drained_seq from outbox_progress`.execute(conn.db);
+      expect(rows.rows).toEqual([{ tenant_id: 't1', drained_seq: 7 }]);
+    } finally {
+      await conn.db.destroy();
+    }
+  });
+});
+
 describe('concurrent first start', () => {
   it('two processes opening a fresh SQLite data dir at once both succeed and agree', async () => {
     const dataDir = dir();
