@@ -40,15 +40,15 @@ function calendarOf(job: Job): string | undefined {
 
 export async function catchUpAfterReconnect(deps: CatchUpDeps, integration: Integration): Promise<CatchUpReport> {
   const { store, queue } = deps;
-  const calendars = (await store.calendars.list(integration.tenantId, integration.id)).filter((c) => c.enabled);
-  const ours = new Set((await store.calendars.list(integration.tenantId, integration.id)).map((c) => c.id));
+  const all = await store.calendars.list(integration.tenantId, integration.id);
+  const ours = new Set(all.map((c) => c.id));
   const replayed: string[] = [];
   for (const job of await queue.deadLetters(integration.tenantId)) {
     const calendarId = calendarOf(job);
     if (calendarId === undefined || !ours.has(calendarId) || !failedOnAuth(job)) continue;
     if (await queue.replay(job.id, integration.tenantId)) replayed.push(job.id);
   }
-  const ids = calendars.map((c) => c.id);
+  const ids = all.filter((c) => c.enabled).map((c) => c.id);
   if (deps.publicUrl !== undefined) {
     if (integration.provider === 'outlook') {
       for (const id of ids) await enqueueEnsureSubscription(queue, integration.tenantId, id, 'reauthorize', { priority: 'high' });
