@@ -1,28 +1,24 @@
 /**
  * Resolving a conflict as the service does it (API, dashboard, CLI): find the conflict's calendar and
- * its provider, apply the choice to both sides (`sync/resolve.ts`), then send the hub's new version to
- * every other calendar at once, like any hub change — without that, the other calendars would show the
- * old version until their next poll (up to the reconciliation interval for Outlook).
+ * its provider, apply the choice to both sides (`sync/resolve.ts`). The hub's new version reaches every
+ * other calendar at once like any hub change: its write is an outbox record (`outbox/drainer.ts`).
  */
 import { CalsyncError } from '../errors.js';
-import type { JobQueue } from '../queue/types.js';
 import type { ConflictRecord, Store } from '../store/types.js';
 import { resolveConflict, type ConflictChoice } from '../sync/resolve.js';
 import type { Clock } from '../util/clock.js';
 import type { ProviderRegistry } from './providers.js';
-import { propagate } from './sync-jobs.js';
+import { propagationTargets } from './sync-jobs.js';
 
 export interface ResolveDeps {
   store: Store;
   providers: Pick<ProviderRegistry, 'forIntegration'>;
   clock: Clock;
-  /** Without a queue (a store-only tool) the other calendars get the change with their next sync. */
-  queue?: JobQueue;
 }
 
 export interface ResolvedConflict {
   conflict: ConflictRecord;
-  /** How many other calendars a sync was enqueued for. */
+  /** How many other calendars the hub's new version goes out to (through the outbox). */
   propagatedTo: number;
 }
 
@@ -50,6 +46,6 @@ export async function resolveAndPropagate(deps: ResolveDeps, tenantId: string, c
   const resolved = await resolveConflict({ store, provider, clock: deps.clock }, tenantId, conflictId, choice, by);
   const after = await store.events.get(tenantId, conflict.hubEventId, { includeDeleted: true });
   const hubChanged = after !== undefined && after.version !== before?.version;
-  const propagatedTo = hubChanged && deps.queue ? await propagate({ store, queue: deps.queue, clock: deps.clock }, tenantId, conflict.calendarId, [after.id]) : 0;
+  const propagatedTo = hubChanged ? (await propagationTargets(store, tenantId, [conflict.calendarId])).length : 0;
   return { conflict: resolved, propagatedTo };
 }

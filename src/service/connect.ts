@@ -7,8 +7,10 @@ import { CalsyncError } from '../errors.js';
 import { CalDavProvider, ICLOUD_CALDAV_URL } from '../providers/caldav/caldav-provider.js';
 import { assertAllowedUrl } from '../net/url-policy.js';
 import type { CalendarProvider, RemoteCalendar } from '../providers/types.js';
+import type { JobQueue } from '../queue/types.js';
 import type { CalendarRecord, Integration, Store } from '../store/types.js';
 import type { Clock } from '../util/clock.js';
+import { catchUpAfterReconnect, type CatchUpReport } from './reconnect-catch-up.js';
 import { newPushKey } from './webdav-push/push-key.js';
 
 export interface ConnectCalDavInput {
@@ -24,6 +26,8 @@ export interface ConnectCalDavInput {
 export interface ConnectResult {
   integration: Integration;
   calendars: CalendarRecord[];
+  /** Set when an integration waiting for re-authorization got new credentials and a queue was given. */
+  caughtUp?: CatchUpReport;
 }
 
 export interface ConnectDeps {
@@ -33,6 +37,10 @@ export interface ConnectDeps {
   makeProvider?: (input: ConnectCalDavInput & { url: string }) => CalendarProvider;
   /** Called when new credentials replaced rejected ones (drop cached providers built with the old ones). */
   onReconnect?: (integration: Integration) => Promise<void>;
+  /** With it, a reconnect catches up at once: parked jobs replayed, every calendar synced (`reconnect-catch-up.ts`). */
+  queue?: JobQueue;
+  /** `CALSYNC_PUBLIC_URL` (push registrations are renewed only when set). */
+  publicUrl?: string;
 }
 
 function defaultProvider(input: ConnectCalDavInput & { url: string }, clock: Clock): CalendarProvider {
@@ -81,7 +89,8 @@ export async function connectCalDav(deps: ConnectDeps, tenantId: string, input: 
     // Writable event calendars are synced from the start; read-only ones (holidays, shared) wait to be enabled.
     calendars.push(await deps.store.calendars.upsert(tenantId, integration.id, { remoteId: cal.remoteId, name: cal.name, ...(cal.color ? { color: cal.color } : {}), enabled: cal.writable }));
   }
-  return { integration, calendars };
+  const caughtUp = reconnect && deps.queue ? await catchUpAfterReconnect({ store: deps.store, queue: deps.queue, ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}) }, integration) : undefined;
+  return { integration, calendars, ...(caughtUp ? { caughtUp } : {}) };
 }
 
 /** Finds an integration by id or name within a tenant. */

@@ -1,18 +1,17 @@
 /**
- * Changing hub (WedSync) events from the CLI or the API: validate the input, write the hub (audited,
- * versioned), and enqueue a push to every enabled calendar with the change's urgency.
+ * Changing hub (WedSync) events from the CLI or the API: validate the input and write the hub (audited,
+ * versioned). The write is its own outbox record: the outbox drainer pushes it to every enabled calendar
+ * with the change's urgency (`outbox/drainer.ts`).
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { NotFoundError, ValidationError } from '../errors.js';
+import { CalsyncError, NotFoundError, ValidationError } from '../errors.js';
 import type { CalendarEvent, EventTime, HubEvent } from '../model/event.js';
 import { EVENT_KINDS, classify } from '../model/priority.js';
 import { toInstantMs } from '../model/time.js';
 import { resolveTzid } from '../model/timezones.js';
-import type { JobQueue } from '../queue/types.js';
 import type { ChangeSource, Store } from '../store/types.js';
 import type { Clock } from '../util/clock.js';
-import { propagate } from './sync-jobs.js';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const LOCAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/;
@@ -95,8 +94,6 @@ function toEvent(input: HubEventInput, uid: string, previous?: CalendarEvent, ke
 
 export interface HubWriteDeps {
   store: Store;
-  /** When given, the change is pushed to every enabled calendar through the queue. */
-  queue?: JobQueue;
   clock: Clock;
 }
 
@@ -112,9 +109,7 @@ export function parseHubEventInput(raw: unknown): HubEventInput {
 export async function createHubEvent(deps: HubWriteDeps, tenantId: string, raw: unknown, source: ChangeSource): Promise<HubEvent> {
   const input = parseHubEventInput(raw);
   const event = toEvent(input, `${randomUUID()}@calsync`);
-  const saved = await deps.store.events.put(tenantId, { event, source });
-  if (deps.queue) await propagate({ ...deps, queue: deps.queue }, tenantId, undefined, [saved.id]);
-  return saved;
+  return deps.store.events.put(tenantId, { event, source });
 }
 
 /** The current event as input, so a partial update can be overlaid and validated as a whole. */
@@ -144,15 +139,24 @@ export async function updateHubEvent(deps: HubWriteDeps, tenantId: string, id: s
     ...(touched('end') || !current.event.end ? {} : { end: current.event.end }),
   };
   const event = toEvent(input, current.event.uid, current.event, kept);
-  const saved = await deps.store.events.put(tenantId, { id, event, source, expectedVersion: expectedVersion ?? current.version });
-  if (deps.queue) await propagate({ ...deps, queue: deps.queue }, tenantId, undefined, [saved.id]);
-  return saved;
+  return deps.store.events.put(tenantId, { id, event, source, expectedVersion: expectedVersion ?? current.version });
 }
 
 export async function deleteHubEvent(deps: HubWriteDeps, tenantId: string, id: string, source: ChangeSource): Promise<HubEvent> {
-  const deleted = await deps.store.events.delete(tenantId, id, { source });
-  if (deps.queue) await propagate({ ...deps, queue: deps.queue }, tenantId, undefined, [deleted.id]);
-  return deleted;
+  return deps.store.events.delete(tenantId, id, { source });
+}
+
+/**
+ * Restore, the one use case behind `POST /api/v1/events/{id}/restore` and `calsync event restore`:
+ * without `auditId` a deleted event comes back with its last content (a live one is returned as it is);
+ * with it, the event is rolled back to that history entry. An unknown event or entry is NOT_FOUND.
+ */
+export async function restoreHubEvent(deps: HubWriteDeps, tenantId: string, id: string, opts: { auditId?: string } = {}): Promise<HubEvent> {
+  const missing = (what: string, ref: string): CalsyncError => new CalsyncError('NOT_FOUND', `${what} ${ref} not found`, { details: { what, id: ref } });
+  if (!(await deps.store.events.get(tenantId, id, { includeDeleted: true }))) throw missing('event', id);
+  const { auditId } = opts;
+  if (auditId !== undefined && !(await deps.store.events.history(tenantId, id)).some((a) => a.id === auditId)) throw missing('history entry', auditId);
+  return deps.store.events.restore(tenantId, id, { source: 'restore', ...(auditId === undefined ? {} : { auditId }) });
 }
 
 function timeToInput(t: EventTime): string {

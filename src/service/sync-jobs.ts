@@ -1,8 +1,8 @@
 /**
  * Calendar syncs as queue jobs. One job type, `sync.calendar`, coalesced per calendar (one pending sync
- * per calendar, whoever asked for it) and mutually exclusive per calendar across all workers. After a
- * sync, the hub events it changed are propagated: every other enabled calendar of the tenant gets a sync
- * job with the urgency of those events (Outlook → hub → iCloud).
+ * per calendar, whoever asked for it) and mutually exclusive per calendar across all workers. The hub
+ * changes a sync makes reach the other calendars through the outbox (`outbox/drainer.ts`): every hub
+ * write is its own "to propagate" record, so no caller has to remember to propagate.
  */
 import { NotFoundError } from '../errors.js';
 import type { Priority } from '../model/event.js';
@@ -12,7 +12,6 @@ import type { CalendarRecord, Integration, Store } from '../store/types.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { ProviderRegistry } from './providers.js';
-import { urgencyOf } from './urgency.js';
 
 export const SYNC_CALENDAR_JOB = 'sync.calendar';
 
@@ -115,24 +114,8 @@ export async function propagationTargets(store: Store, tenantId: string, fromCal
   return (await store.calendars.list(tenantId)).filter((c) => c.enabled && active.has(c.integrationId) && !fromCalendarIds.includes(c.id) && c.direction !== 'import_only');
 }
 
-/** Enqueues syncs of every other enabled calendar of the tenant for hub events a sync changed. */
-export async function propagate(deps: { store: Store; queue: JobQueue; clock: Clock }, tenantId: string, fromCalendarId: string | undefined, hubEventIds: readonly string[]): Promise<number> {
-  if (hubEventIds.length === 0) return 0;
-  const events = await deps.store.events.getMany(tenantId, hubEventIds);
-  const urgency = urgencyOf(
-    events.map((e) => e.event),
-    deps.clock,
-  );
-  const targets = await propagationTargets(deps.store, tenantId, fromCalendarId ? [fromCalendarId] : []);
-  for (const calendar of targets) {
-    // The queue's debounce for the priority: high at once, others coalesce (product.md, "Wedding workflow").
-    await enqueueCalendarSync(deps.queue, tenantId, calendar.id, { priority: urgency.priority, reason: fromCalendarId ? `hub change from ${fromCalendarId}` : 'hub change' });
-  }
-  return targets.length;
-}
-
-/** The queue handler for `sync.calendar` jobs: sync, then fan the hub changes out to the other calendars. */
-export function syncJobHandler(deps: SyncServiceDeps & { queue: JobQueue }): JobHandler<SyncJobPayload> {
+/** The queue handler for `sync.calendar` jobs (the outbox drainer fans the hub changes out). */
+export function syncJobHandler(deps: SyncServiceDeps): JobHandler<SyncJobPayload> {
   return async (payload, job) => {
     // Disconnected while its sync waited in the queue: nothing left to sync, and not a dead letter.
     if (!(await deps.store.calendars.get(job.tenantId, payload.calendarId))) {
@@ -150,7 +133,6 @@ export function syncJobHandler(deps: SyncServiceDeps & { queue: JobQueue }): Job
       }
       throw err;
     }
-    await propagate(deps, job.tenantId, payload.calendarId, report.changedHubEventIds);
     if (deps.afterSync) {
       await deps.afterSync(job.tenantId, payload, report).catch((err: unknown) => deps.logger?.warn({ err, calendarId: payload.calendarId }, 'after-sync hook failed'));
     }

@@ -1,6 +1,7 @@
 /**
  * The background side of calsync, shared by `calsync serve` (in-process) and `calsync worker`: queue
- * workers running the job handlers, and the poller that schedules CalDAV polls and reconciliation syncs.
+ * workers running the job handlers, the outbox drainer that turns hub changes into syncs of the other
+ * calendars, and the poller that schedules CalDAV polls and reconciliation syncs.
  */
 import type { JobHandler, JobQueue, QueueWorker } from '../queue/types.js';
 import type { Store } from '../store/types.js';
@@ -15,6 +16,7 @@ import type { NotificationEndpoints } from './notifications/endpoints.js';
 import { startHealthSweeps } from './notifications/health-sweep.js';
 import { notificationJobHandlers, scheduleChangeHook } from './notifications/jobs.js';
 import type { NotifierOptions } from './notifications/notifier.js';
+import { startOutboxDrainer } from './outbox/drainer.js';
 import { startPoller, type Poller } from './poller.js';
 import type { ProviderRegistry } from './providers.js';
 import { SYNC_CALENDAR_JOB, syncJobHandler, type SyncStatus } from './sync-jobs.js';
@@ -49,6 +51,8 @@ export interface WorkerOptions {
   /** Run the poller in this process (default true; run it in one process per deployment). */
   poll?: boolean;
   pollTickMs?: number;
+  /** How often the outbox drainer looks for other processes' hub writes (default 1,000 ms; this process's are drained at once). */
+  outboxPollMs?: number;
 }
 
 export interface Workers {
@@ -91,6 +95,8 @@ export function correlated(handlers: Record<string, JobHandler<never>>, logger?:
 
 export function startWorkers(deps: WorkerDeps, opts: WorkerOptions = {}): Workers {
   const worker: QueueWorker = deps.queue.work(correlated(jobHandlers(deps), deps.logger), { concurrency: opts.concurrency ?? 4 });
+  // Every process with workers drains: woken by its own hub writes, polling for the others'.
+  const drainer = startOutboxDrainer(deps, opts.outboxPollMs === undefined ? {} : { pollMs: opts.outboxPollMs });
   const poller: Poller | undefined = opts.poll === false ? undefined : startPoller(deps, opts.pollTickMs);
   // The subscription health sweeps run where the poller runs (one process per deployment).
   if (poller && deps.publicUrl) {
@@ -101,6 +107,7 @@ export function startWorkers(deps: WorkerDeps, opts: WorkerOptions = {}): Worker
   return {
     async stop(timeoutMs = 10_000) {
       await poller?.stop();
+      await drainer.stop();
       await worker.stop(timeoutMs);
     },
   };

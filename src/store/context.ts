@@ -19,6 +19,8 @@ export interface RepoContext {
   db(): Kysely<StoreDatabase>;
   /** Runs `fn` atomically; joins the current transaction when called inside one. */
   atomic<T>(fn: () => Promise<T>): Promise<T>;
+  /** A hub change of the tenant was written in the current transaction (told to outbox listeners after commit). */
+  hubWritten(tenantId: string): void;
 }
 
 export function nowIso(ctx: RepoContext): string {

@@ -185,8 +185,29 @@ const m001Initial: Migration = {
   },
 };
 
+/**
+ * The transactional outbox (contract decision 3): the audit table, written in the same transaction as
+ * every hub change and numbered by the tenant's seq, is the outbox. The drainer keeps one mark per
+ * tenant — the highest seq whose propagation it has dispatched — and reads "audit rows after seq N",
+ * which this index serves in seq order (seq is unique per tenant, so the index is too).
+ */
+const m003Outbox: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('outbox_progress')
+      .addColumn('tenant_id', 'text', (c) => c.primaryKey().references('tenants.id').onDelete('cascade'))
+      .addColumn('drained_seq', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('audit_tenant_seq').on('audit').columns(['tenant_id', 'seq']).unique().execute();
+    // Changes written before the outbox existed were propagated by hand at the time: start at the present.
+    await sql`insert into outbox_progress (tenant_id, drained_seq, updated_at) select id, seq, created_at from tenants`.execute(db);
+  },
+};
+
 export const STORE_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001_initial': m001Initial,
+  '003_outbox': m003Outbox,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -119,6 +119,13 @@ export interface ConflictsTable {
   resolved_at: string | null;
 }
 
+/** The outbox drainer's mark per tenant: every change with seq ≤ drained_seq has its propagation dispatched. */
+export interface OutboxProgressTable {
+  tenant_id: string;
+  drained_seq: number | string;
+  updated_at: string;
+}
+
 /** Store-wide facts (the key check value). */
 export interface StoreMetaTable {
   key: string;
@@ -136,6 +143,7 @@ export interface StoreDatabase {
   sync_state: SyncStateTable;
   conflicts: ConflictsTable;
   store_meta: StoreMetaTable;
+  outbox_progress: OutboxProgressTable;
 }
 
 /** bigint columns come back as strings from `pg` and as numbers from better-sqlite3. */

@@ -16,6 +16,7 @@ import { SqlConflictRepo } from './repos/conflicts.js';
 import { SqlHubEventRepo } from './repos/hub-events.js';
 import { SqlIntegrationRepo } from './repos/integrations.js';
 import { SqlLinkRepo } from './repos/links.js';
+import { SqlOutboxRepo } from './repos/outbox.js';
 import { SqlSyncStateRepo } from './repos/sync-state.js';
 import { SqlTenantRepo } from './repos/tenants.js';
 import type { StoreDatabase } from './schema.js';
@@ -44,8 +45,11 @@ export class SqlStore implements Store {
   readonly links: SqlLinkRepo;
   readonly syncState: SqlSyncStateRepo;
   readonly conflicts: SqlConflictRepo;
+  readonly outbox: SqlOutboxRepo;
 
-  private readonly current = new AsyncLocalStorage<Kysely<StoreDatabase>>();
+  /** The open transaction of the calling async context, and the tenants whose hub it wrote. */
+  private readonly current = new AsyncLocalStorage<{ trx: Kysely<StoreDatabase>; hubWrites: Set<string> }>();
+  private readonly commitListeners = new Set<(tenantId: string) => void>();
   private closed = false;
 
   constructor(opts: SqlStoreOptions) {
@@ -59,6 +63,7 @@ export class SqlStore implements Store {
       secretKey: opts.secretKey,
       db: () => this.executor(),
       atomic: (fn) => this.transaction(() => fn()),
+      hubWritten: (tenantId) => this.current.getStore()?.hubWrites.add(tenantId),
     };
     this.tenants = new SqlTenantRepo(ctx);
     this.apiKeys = new SqlApiKeyRepo(ctx);
@@ -68,6 +73,10 @@ export class SqlStore implements Store {
     this.links = new SqlLinkRepo(ctx);
     this.syncState = new SqlSyncStateRepo(ctx);
     this.conflicts = new SqlConflictRepo(ctx);
+    this.outbox = new SqlOutboxRepo(ctx, (listener) => {
+      this.commitListeners.add(listener);
+      return () => void this.commitListeners.delete(listener);
+    });
   }
 
   /**
@@ -76,7 +85,7 @@ export class SqlStore implements Store {
    * write) should query through this rather than `db`.
    */
   executor(): Kysely<StoreDatabase> {
-    return this.current.getStore() ?? this.db;
+    return this.current.getStore()?.trx ?? this.db;
   }
 
   /** True inside `transaction(fn)`. */
@@ -86,7 +95,19 @@ export class SqlStore implements Store {
 
   async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
     if (this.inTransaction()) return fn(this);
-    return this.db.transaction().execute((trx) => this.current.run(trx, () => fn(this)));
+    const hubWrites = new Set<string>();
+    const result = await this.db.transaction().execute((trx) => this.current.run({ trx, hubWrites }, () => fn(this)));
+    // Committed: the outbox rows are visible now. A listener's failure is its own (the write stands).
+    for (const tenantId of hubWrites) {
+      for (const listener of this.commitListeners) {
+        try {
+          listener(tenantId);
+        } catch {
+          // The drainer's poll finds the change anyway.
+        }
+      }
+    }
+    return result;
   }
 
   async ping(): Promise<void> {

@@ -276,6 +276,50 @@ export interface ConflictRepo {
   resolve(tenantId: string, id: string, resolution: NonNullable<ConflictRecord['resolution']>): Promise<ConflictRecord>;
 }
 
+/** One hub change as the outbox records it (an audit row): what changed, in which order, from where. */
+export interface OutboxEntry {
+  /** The tenant's change sequence: strictly increasing, never reused, gap-free among committed changes. */
+  seq: number;
+  hubEventId: string;
+  /** `calendar:<id>` when a sync of that calendar made the change. */
+  source: ChangeSource;
+  action: AuditEntry['action'];
+}
+
+/** A tenant whose outbox holds changes past the drainer's mark. */
+export interface OutboxBacklog {
+  tenantId: string;
+  /** The drainer's mark: every change with seq ≤ this has its propagation dispatched. */
+  drainedSeq: number;
+  /** The tenant's latest seq. */
+  seq: number;
+}
+
+/**
+ * The transactional outbox (contract decision 3). Every hub write appends its audit row with the
+ * tenant's next seq in the same transaction; that row is the "to propagate" record. The drainer reads
+ * them in seq order from its mark and moves the mark compare-and-set. The same rows, read by seq, are the
+ * host-app change feed's source.
+ */
+export interface OutboxRepo {
+  /** Tenants with changes past the mark (one query over all tenants: the drainer's poll). */
+  backlog(): Promise<OutboxBacklog[]>;
+  /** The mark of one tenant (0 when it never drained). */
+  drainedSeq(tenantId: string): Promise<number>;
+  /**
+   * Changes with seq greater than `afterSeq`, ascending, at most `limit`. A reader never misses a smaller
+   * seq that commits later: seqs are handed out under the tenant row's lock, so they commit in order.
+   */
+  read(tenantId: string, afterSeq: number, limit?: number): Promise<OutboxEntry[]>;
+  /** Compare-and-set the mark from `from` to `to` (`to` > `from`); false when it is no longer `from`. */
+  advance(tenantId: string, from: number, to: number): Promise<boolean>;
+  /**
+   * Called in this process after a transaction that wrote hub changes of the tenant committed (the
+   * drainer's wake-up; other processes' writes are found by polling `backlog`). Returns an unsubscribe.
+   */
+  onCommit(listener: (tenantId: string) => void): () => void;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly tenants: TenantRepo;
@@ -286,6 +330,7 @@ export interface Store {
   readonly links: LinkRepo;
   readonly syncState: SyncStateRepo;
   readonly conflicts: ConflictRepo;
+  readonly outbox: OutboxRepo;
   /** Runs `fn` in one transaction; the store passed to `fn` is bound to it. Nested calls join it. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /** A cheap round trip (readiness checks). */

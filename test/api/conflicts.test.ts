@@ -66,8 +66,9 @@ describe('conflicts', () => {
     expect([again.statusCode, errorOf(again).message]).toEqual([400, expect.stringContaining('already resolved')]);
   });
 
-  /** Jobs waiting in the queue for tenant a: propagation enqueues one sync per other calendar. */
+  /** Jobs waiting in the queue for tenant a once its outbox is drained: one sync per other calendar. */
   async function queued(): Promise<number> {
+    await h.drainOutbox();
     const c = await h.queue.counts(h.a.tenant.id);
     return c.waiting + c.delayed;
   }
@@ -75,9 +76,14 @@ describe('conflicts', () => {
   it('sends a hub event the resolution changed on to the other calendars at once', async () => {
     const { conflictId } = await seedConflict();
     await h.addIntegration('phone', { count: 2 });
-    const before = await queued();
+    // The phone calendars lack the event already: as if they had synced it, so the resolution alone is measured.
+    const seq = await h.store.events.maxSeq(h.a.tenant.id);
+    for (const c of await h.store.calendars.list(h.a.tenant.id)) await h.store.syncState.set(h.a.tenant.id, { calendarId: c.id, hubSeq: seq });
+    expect(await queued()).toBe(0);
     expect((await h.call('POST', `/api/v1/conflicts/${conflictId}/resolve`, { body: { take: 'provider' } })).statusCode).toBe(200);
-    expect(await queued()).toBe(before + 2);
+    // Both phone calendars, and the conflict's own calendar (its hub seq is behind the resolution's
+    // write; its sync finds both sides equal and writes nothing).
+    expect(await queued()).toBe(3);
   });
 
   it('sends nothing when the resolution leaves the hub as it was', async () => {

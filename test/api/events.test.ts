@@ -25,6 +25,7 @@ describe('hub events', () => {
     expect(created.event).toMatchObject({ title: ceremony.title, location: 'St Mary', wedding: { kind: 'ceremony', kindSource: 'wedsync', weddingId: 'w-1', weddingDate: '2026-09-12', emergency: true } });
     expect(created.event.start).toEqual({ kind: 'zoned', local: '2026-09-12T15:00:00', tzid: 'Europe/London', iana: 'Europe/London' });
     expect(created).not.toHaveProperty('tenantId');
+    await h.drainOutbox();
     const counts = await h.queue.counts(h.a.tenant.id);
     expect(counts.waiting + counts.delayed).toBe(calendars.length);
   });
@@ -112,6 +113,25 @@ describe('hub events', () => {
     expect(res.statusCode).toBe(413);
     expect(errorOf(res).code).toBe('PAYLOAD_TOO_LARGE');
     expect(await h.store.events.list(h.a.tenant.id)).toEqual([]);
+  });
+
+  it('a restore goes out to every calendar through the outbox', async () => {
+    const { calendars } = await h.addIntegration('studio', { count: 2 });
+    const created = await create();
+    await h.call('DELETE', `/api/v1/events/${created.id}`);
+    // As if both calendars had synced the deletion: nothing is left for them.
+    const seq = await h.store.events.maxSeq(h.a.tenant.id);
+    for (const c of calendars) await h.store.syncState.set(h.a.tenant.id, { calendarId: c.id, hubSeq: seq });
+    await h.drainOutbox();
+    const idle = await h.queue.counts(h.a.tenant.id);
+    expect(idle.waiting + idle.delayed).toBe(0);
+
+    expect((await h.call('POST', `/api/v1/events/${created.id}/restore`)).statusCode).toBe(200);
+    const [entry] = await h.store.outbox.read(h.a.tenant.id, (await h.store.events.maxSeq(h.a.tenant.id)) - 1);
+    expect(entry).toMatchObject({ hubEventId: created.id, source: 'restore', action: 'restore' });
+    await h.drainOutbox();
+    const counts = await h.queue.counts(h.a.tenant.id);
+    expect(counts.waiting + counts.delayed).toBe(calendars.length);
   });
 
   it('deletes to a tombstone, keeps history, restores', async () => {

@@ -12,6 +12,7 @@ import { openQueue } from '../../src/queue/open.js';
 import type { JobQueue } from '../../src/queue/types.js';
 import { buildApp, type AppDeps } from '../../src/server/app.js';
 import type { ConnectCalDavInput } from '../../src/service/connect.js';
+import { drainOutbox } from '../../src/service/outbox/drainer.js';
 import { ProviderRegistry } from '../../src/service/providers.js';
 import { runCalendarSync } from '../../src/service/sync-jobs.js';
 import { openStore, type SqlStore } from '../../src/store/open.js';
@@ -39,6 +40,8 @@ export interface ApiHarness {
   /** A memory integration with `count` enabled calendars for a tenant (default A). */
   addIntegration(name: string, opts?: { count?: number; as?: TenantFixture }): Promise<{ integration: Integration; calendars: CalendarRecord[] }>;
   syncNow(calendarId: string, as?: TenantFixture): Promise<void>;
+  /** Turns the tenant's hub writes (outbox records) into sync jobs, as the workers' drainer does. */
+  drainOutbox(as?: TenantFixture): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -103,6 +106,9 @@ export async function makeApi(overrides: Partial<AppDeps> = {}): Promise<ApiHarn
     },
     async syncNow(calendarId, as = a) {
       await runCalendarSync({ store, providers, clock }, as.tenant.id, { calendarId, reason: 'test' });
+    },
+    async drainOutbox(as = a) {
+      await drainOutbox({ store, queue, clock }, as.tenant.id);
     },
     async close() {
       await app.close();

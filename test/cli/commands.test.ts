@@ -185,6 +185,38 @@ describe('sync with the memory provider', () => {
     expect(human).toMatch(/^synced phone: hub \+0 ~0 -0, calendars \+0 ~0 -0, 0 conflict\(s\), 0 error\(s\)/m);
   });
 
+  it('finding 4: a target dying mid-propagation does not stop the others, is named, and a re-run finishes it', async () => {
+    const source = await memoryIntegration('xandikos');
+    const dying = await memoryIntegration('radicale');
+    const up = await memoryIntegration('cyrus');
+    // The same order as the finding: the dying target comes before the one that is up.
+    for (let i = 0; i < 40; i += 1) server.otherClient(source.remoteId).create(makeEvent({ title: `Booking ${i}`, uid: `booking-${i}@test` }));
+    server.faults.failNext('create', 'PROVIDER_CIRCUIT_OPEN', { calendarId: dying.remoteId, after: 8, count: 1_000 });
+
+    const first = await runCli('sync', 'xandikos');
+    expect(first.code).toBe(1);
+    expect(first.stdout).toMatch(/→ radicale calendar: failed \(PROVIDER_CIRCUIT_OPEN: .*\); the next sync finishes it/);
+    expect(first.stdout).toMatch(/→ cyrus calendar: \+40 ~0 -0/);
+    expect(first.stdout).toMatch(/^synced xandikos: hub \+40 ~0 -0/m);
+    expect(server.items(up.remoteId)).toHaveLength(40);
+    expect(server.items(dying.remoteId)).toHaveLength(8);
+
+    // The server is back: a re-run of the same command finishes the propagation (the source is unchanged).
+    server.faults.clear();
+    const again = await cliJson<SyncSummary>('sync', 'xandikos', '--json');
+    expect(again.calendars[0]?.listing).toBe('unchanged');
+    expect(again.targets.map((t) => [t.calendarId, t.error])).toEqual([[dying.calendar.id, undefined]]);
+    expect(again.totals.errors).toBe(0);
+    const titles = (remoteId: string): string[] => server.items(remoteId).map((i) => i.event.title).sort();
+    expect(titles(dying.remoteId)).toHaveLength(40);
+    expect(titles(dying.remoteId)).toEqual(titles(up.remoteId));
+    expect(new Set(titles(dying.remoteId)).size).toBe(40);
+
+    // Converged: nothing left to propagate.
+    const quiet = await cliJson<SyncSummary>('sync', 'xandikos', '--json');
+    expect(quiet.targets).toEqual([]);
+  });
+
   it('refuses to sync an integration with no enabled calendar, saying how to enable one', async () => {
     await memoryIntegration('outlook');
     await cliOk('calendars', 'outlook', '--disable', 'outlook calendar');

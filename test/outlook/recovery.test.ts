@@ -5,7 +5,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HubEvent } from '../../src/model/event.js';
 import { readRecord } from '../../src/service/outlook/subscription-record.js';
-import { propagate, SYNC_CALENDAR_JOB } from '../../src/service/sync-jobs.js';
+import { drainOutbox } from '../../src/service/outbox/drainer.js';
+import { SYNC_CALENDAR_JOB } from '../../src/service/sync-jobs.js';
 import { makeEvent } from '../support/events.js';
 import { eventually, outlookHarness, type OutlookHarness } from './harness.js';
 
@@ -79,7 +80,7 @@ describe('Outlook recovery paths (emulator)', () => {
       const e = await h.store.events.put(h.tenantId, { event: makeEvent({ title: `Storm ${i}` }), source: 'wedsync' });
       created.push(e.id);
     }
-    await propagate(h, h.tenantId, undefined, created);
+    await drainOutbox(h, h.tenantId);
     const outlookSubjects = async (): Promise<string[]> => {
       const body = (await h.act('GET', `${eventsPath()}?$top=100`)).body as { value: { subject: string }[] };
       return body.value.map((e) => e.subject).filter((s) => s.startsWith('Storm '));

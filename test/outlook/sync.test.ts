@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HubEvent } from '../../src/model/event.js';
-import { propagate } from '../../src/service/sync-jobs.js';
+import { drainOutbox } from '../../src/service/outbox/drainer.js';
 import { readRecord } from '../../src/service/outlook/subscription-record.js';
 import { makeEvent, makeRecurringEvent } from '../support/events.js';
 import { eventually, outlookHarness, type OutlookHarness } from './harness.js';
@@ -64,19 +64,19 @@ describe('Outlook ⇄ hub through notifications, jobs and delta (emulator)', () 
   it('writes hub creates, updates and deletes to Outlook', async () => {
     await subscribeAndImport();
     const put = await h.store.events.put(h.tenantId, { event: makeEvent({ title: 'Venue walk-through' }), source: 'wedsync' });
-    await propagate(h, h.tenantId, undefined, [put.id]);
+    await drainOutbox(h, h.tenantId);
     await h.drain();
     const link = await eventually(() => h.store.links.getByHubEvent(h.tenantId, h.calendar.id, put.id));
     const inOutlook = async () => (await h.act('GET', `/events/${link.remoteId}`)).body as GraphEventJson | { error: unknown };
     expect(await inOutlook()).toMatchObject({ subject: 'Venue walk-through' });
 
-    const updated = await h.store.events.put(h.tenantId, { id: put.id, event: { ...put.event, title: 'Venue walk-through (with florist)' }, expectedVersion: put.version, source: 'wedsync' });
-    await propagate(h, h.tenantId, undefined, [updated.id]);
+    await h.store.events.put(h.tenantId, { id: put.id, event: { ...put.event, title: 'Venue walk-through (with florist)' }, expectedVersion: put.version, source: 'wedsync' });
+    await drainOutbox(h, h.tenantId);
     await h.drain();
     await eventually(async () => ((await inOutlook()) as GraphEventJson).subject === 'Venue walk-through (with florist)');
 
     await h.store.events.delete(h.tenantId, put.id, { source: 'wedsync' });
-    await propagate(h, h.tenantId, undefined, [put.id]);
+    await drainOutbox(h, h.tenantId);
     await h.drain();
     await eventually(async () => (await h.act('GET', `/events/${link.remoteId}`)).status === 404);
   });
@@ -85,7 +85,7 @@ describe('Outlook ⇄ hub through notifications, jobs and delta (emulator)', () 
     await subscribeAndImport();
     // Hub → Outlook: a weekly series with a moved and a cancelled occurrence.
     const series = await h.store.events.put(h.tenantId, { event: makeRecurringEvent({ title: 'Weekly call (hub)' }), source: 'wedsync' });
-    await propagate(h, h.tenantId, undefined, [series.id]);
+    await drainOutbox(h, h.tenantId);
     await h.drain();
     const link = await eventually(() => h.store.links.getByHubEvent(h.tenantId, h.calendar.id, series.id));
     const instances = ((await h.act('GET', `/events/${link.remoteId}/instances?startDateTime=2026-05-01T00:00:00Z&endDateTime=2026-12-31T00:00:00Z&$top=100`)).body as { value: GraphEventJson[] }).value;

@@ -1,6 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ICLOUD_CALDAV_URL } from '../../src/providers/caldav/caldav-provider.js';
 import { MemoryProvider } from '../../src/providers/memory/index.js';
+import { CalsyncError } from '../../src/errors.js';
+import { openQueue } from '../../src/queue/open.js';
+import type { JobHandler } from '../../src/queue/types.js';
 import { connectCalDav, findIntegration, type ConnectCalDavInput } from '../../src/service/connect.js';
 import { makeService, type ServiceHarness } from './harness.js';
 
@@ -90,6 +93,54 @@ describe('connectCalDav', () => {
     expect(await h.store.integrations.getCredentials(h.tenantId, first.integration.id)).toEqual({ password: 'new', pushKey });
     expect(await h.store.integrations.list(h.tenantId)).toHaveLength(1);
     expect(await h.store.calendars.list(h.tenantId, first.integration.id)).toHaveLength(1);
+  });
+
+  it('finding 8 (CalDAV): a reconnect replays what the rejected password parked and syncs every calendar at once', async () => {
+    h.server.addCalendar({ account: 'studio' });
+    h.server.addCalendar({ account: 'studio' });
+    const first = await connectCalDav(deps(), h.tenantId, input({ name: 'Studio', password: 'old' }));
+    const [cal, other] = first.calendars;
+    const { calendars: [elsewhere] } = await h.addIntegration('phone');
+    const queue = await openQueue({ db: h.store.db, dialect: h.store.dialect, clock: h.clock });
+    try {
+      // Jobs that died on the rejected password, one that died for another reason, one of another integration.
+      const codes = new Map<string, string>();
+      const dead = async (calendarId: string, code: string): Promise<string> => {
+        const { id } = await queue.enqueue({ type: 'webdav-push.ensure', tenantId: h.tenantId, payload: { calendarId, mode: 'ensure' }, priority: 'high', attempts: 1 });
+        codes.set(id, code);
+        return id;
+      };
+      const authDead = await dead(cal!.id, 'PROVIDER_AUTH');
+      const otherDead = await dead(other!.id, 'PROVIDER_UNAVAILABLE');
+      const foreignDead = await dead(elsewhere!.id, 'PROVIDER_AUTH');
+      const worker = queue.work({ 'webdav-push.ensure': async (_payload, job) => Promise.reject(new CalsyncError(codes.get(job.id) as 'PROVIDER_AUTH', 'refused')) });
+      await queue.drain(30_000);
+      await worker.stop();
+      expect((await queue.deadLetters(h.tenantId)).map((j) => j.id).sort()).toEqual([authDead, otherDead, foreignDead].sort());
+      await h.store.integrations.update(h.tenantId, first.integration.id, { status: 'needs_reauth', statusReason: 'rejected' });
+
+      const again = await connectCalDav({ ...deps(), queue }, h.tenantId, input({ name: 'Studio', password: 'new' }));
+      expect(again.caughtUp?.replayed).toEqual([authDead]);
+      expect(again.caughtUp?.calendars.sort()).toEqual([cal!.id, other!.id].sort());
+      expect((await queue.deadLetters(h.tenantId)).map((j) => j.id).sort()).toEqual([otherDead, foreignDead].sort());
+      const ran: { type: string; calendarId: string; reason?: string }[] = [];
+      const catchUp = queue.work({
+        'webdav-push.ensure': async (payload: { calendarId: string }) => void ran.push({ type: 'webdav-push.ensure', calendarId: payload.calendarId }),
+        'sync.calendar': async (payload: { calendarId: string; reason: string }) => void ran.push({ type: 'sync.calendar', calendarId: payload.calendarId, reason: payload.reason }),
+      } as Record<string, JobHandler<never>>);
+      await queue.drain(30_000);
+      await catchUp.stop();
+      expect(ran).toEqual(
+        expect.arrayContaining([
+          { type: 'webdav-push.ensure', calendarId: cal!.id },
+          { type: 'sync.calendar', calendarId: cal!.id, reason: 'reconnected' },
+          { type: 'sync.calendar', calendarId: other!.id, reason: 'reconnected' },
+        ]),
+      );
+      expect(ran).toHaveLength(3);
+    } finally {
+      await queue.close();
+    }
   });
 
   it('closes the discovery client and saves nothing when discovery fails', async () => {

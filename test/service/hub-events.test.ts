@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHubEvent, deleteHubEvent, parseHubEventInput, updateHubEvent } from '../../src/service/hub-events.js';
+import { drainOutbox } from '../../src/service/outbox/drainer.js';
 import { makeEvent, zoned } from '../support/events.js';
 import { makeService, RecordingQueue, type ServiceHarness } from './harness.js';
 
@@ -11,7 +12,9 @@ afterEach(async () => {
   await h.close();
 });
 
-const deps = (queue?: RecordingQueue) => ({ store: h.store, clock: h.clock, ...(queue ? { queue } : {}) });
+const deps = () => ({ store: h.store, clock: h.clock });
+/** The writes' outbox records turned into jobs on `queue`. */
+const drain = (queue: RecordingQueue) => drainOutbox({ store: h.store, clock: h.clock, queue }, h.tenantId);
 
 describe('validation', () => {
   const refused = async (raw: unknown, message: string | RegExp): Promise<void> => {
@@ -68,7 +71,8 @@ describe('createHubEvent', () => {
   it('enqueues a push to every enabled calendar with the urgency of the event', async () => {
     const { calendars: [a, b] } = await h.addIntegration('outlook', 2);
     const queue = new RecordingQueue();
-    await createHubEvent(deps(queue), h.tenantId, { title: 'Reception', start: '2027-06-12T18:00', kind: 'reception' }, 'api');
+    await createHubEvent(deps(), h.tenantId, { title: 'Reception', start: '2027-06-12T18:00', kind: 'reception' }, 'api');
+    await drain(queue);
     expect(queue.syncs().map((s) => [s.calendarId, s.priority]).sort()).toEqual([[a!.id, 'high'], [b!.id, 'high']].sort());
   });
 });
@@ -78,7 +82,8 @@ describe('updateHubEvent and deleteHubEvent', () => {
     const created = await createHubEvent(deps(), h.tenantId, { title: 'Tasting', start: '2027-05-01T18:00', end: '2027-05-01T19:00', timeZone: 'Europe/London', location: 'Kitchen', kind: 'tasting' }, 'api');
     const queue = new RecordingQueue();
     await h.addIntegration('outlook');
-    const updated = await updateHubEvent(deps(queue), h.tenantId, created.id, { title: 'Cake tasting' }, 'api');
+    const updated = await updateHubEvent(deps(), h.tenantId, created.id, { title: 'Cake tasting' }, 'api');
+    await drain(queue);
     expect(updated.version).toBe(created.version + 1);
     expect(updated.event).toMatchObject({ title: 'Cake tasting', location: 'Kitchen', sequence: 1, start: created.event.start, end: created.event.end, wedding: { kind: 'tasting', kindSource: 'wedsync' } });
     expect(queue.specs).toHaveLength(1);
@@ -120,7 +125,8 @@ describe('updateHubEvent and deleteHubEvent', () => {
     const { calendars: [a] } = await h.addIntegration('outlook');
     const created = await createHubEvent(deps(), h.tenantId, { title: 'Ceremony', start: '2027-06-12T14:00', kind: 'ceremony' }, 'api');
     const queue = new RecordingQueue();
-    const deleted = await deleteHubEvent(deps(queue), h.tenantId, created.id, 'api');
+    const deleted = await deleteHubEvent(deps(), h.tenantId, created.id, 'api');
+    await drain(queue);
     expect(deleted.deletedAt).toBeDefined();
     expect(await h.store.events.get(h.tenantId, created.id)).toBeUndefined();
     expect(queue.syncs()).toEqual([{ calendarId: a!.id, priority: 'high', reason: 'hub change' }]);

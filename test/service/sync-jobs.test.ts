@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openQueue } from '../../src/queue/open.js';
 import type { Job, JobContext, JobQueue } from '../../src/queue/types.js';
 import { DEFAULT_DEBOUNCE_MS } from '../../src/queue/defaults.js';
-import { enqueueCalendarSync, propagate, propagationTargets, runCalendarSync, SYNC_CALENDAR_JOB, syncJobHandler, type SyncJobPayload, type SyncStatus } from '../../src/service/sync-jobs.js';
+import { drainOutbox } from '../../src/service/outbox/drainer.js';
+import { enqueueCalendarSync, propagationTargets, runCalendarSync, SYNC_CALENDAR_JOB, syncJobHandler, type SyncJobPayload, type SyncStatus } from '../../src/service/sync-jobs.js';
 import { makeEvent, makeWeddingEvent } from '../support/events.js';
 import { makeService, RecordingQueue, type ServiceHarness } from './harness.js';
 
@@ -118,53 +119,25 @@ describe('propagation', () => {
     await h.store.integrations.update(h.tenantId, flagged.id, { status: 'active', statusReason: undefined });
     expect((await propagationTargets(h.store, h.tenantId, [])).map((x) => x.id).sort()).toEqual([a!.id, b!.id].sort());
   });
-
-  it('enqueues the targets with the urgency of the changed events', async () => {
-    const { calendars: [a, b] } = await h.addIntegration('outlook', 2);
-    const queue = new RecordingQueue();
-    expect(await propagate({ store: h.store, queue, clock: h.clock }, h.tenantId, a!.id, [])).toBe(0);
-    expect(queue.specs).toEqual([]);
-
-    const tasting = await h.store.events.put(h.tenantId, { event: makeWeddingEvent('tasting'), source: 'cli' });
-    expect(await propagate({ store: h.store, queue, clock: h.clock }, h.tenantId, a!.id, [tasting.id])).toBe(1);
-    expect(queue.syncs()).toEqual([{ calendarId: b!.id, priority: 'low', reason: `hub change from ${a!.id}` }]);
-    expect(queue.specs[0]?.delayMs).toBeUndefined(); // the queue's debounce for the priority
-
-    const ceremony = await h.store.events.put(h.tenantId, { event: makeWeddingEvent('ceremony'), source: 'cli' });
-    await propagate({ store: h.store, queue, clock: h.clock }, h.tenantId, undefined, [tasting.id, ceremony.id]);
-    expect(queue.syncs().slice(1).sort((x, y) => x.calendarId.localeCompare(y.calendarId))).toEqual(
-      [
-        { calendarId: a!.id, priority: 'high', reason: 'hub change' },
-        { calendarId: b!.id, priority: 'high', reason: 'hub change' },
-      ].sort((x, y) => x.calendarId.localeCompare(y.calendarId)),
-    );
-  });
-
-  it('keeps the urgency of a deleted event (a cancelled ceremony is still urgent)', async () => {
-    const { calendars: [a] } = await h.addIntegration('outlook', 1);
-    const ceremony = await h.store.events.put(h.tenantId, { event: makeWeddingEvent('ceremony'), source: 'cli' });
-    await h.store.events.delete(h.tenantId, ceremony.id, { source: 'cli' });
-    const queue = new RecordingQueue();
-    await propagate({ store: h.store, queue, clock: h.clock }, h.tenantId, undefined, [ceremony.id]);
-    expect(queue.syncs()).toEqual([{ calendarId: a!.id, priority: 'high', reason: 'hub change' }]);
-  });
 });
 
 describe('syncJobHandler', () => {
-  it('syncs the calendar, then fans the hub changes out to the other calendars', async () => {
+  it('syncs the calendar; its hub changes are outbox records the drainer fans out to the other calendars', async () => {
     const { calendars: [outlook] } = await h.addIntegration('outlook');
     const { calendars: [phone] } = await h.addIntegration('phone');
     h.server.otherClient(outlook!.remoteId).create(makeWeddingEvent('reception'));
     const queue = new RecordingQueue();
     const statuses: SyncStatus[] = [];
-    const handler = syncJobHandler({ store: h.store, providers: h.providers, clock: h.clock, queue, onStatus: (s) => statuses.push(s) });
+    const handler = syncJobHandler({ store: h.store, providers: h.providers, clock: h.clock, onStatus: (s) => statuses.push(s) });
     const job = { id: 'j1', tenantId: h.tenantId } as Job<SyncJobPayload>;
     await handler({ calendarId: outlook!.id, reason: 'webhook' }, job, {} as JobContext);
     expect(statuses.at(-1)?.type).toBe('completed');
+    await drainOutbox({ store: h.store, queue, clock: h.clock }, h.tenantId);
     expect(queue.syncs()).toEqual([{ calendarId: phone!.id, priority: 'high', reason: `hub change from ${outlook!.id}` }]);
 
     // Nothing new: nothing to fan out.
     await handler({ calendarId: outlook!.id, reason: 'poll' }, job, {} as JobContext);
+    await drainOutbox({ store: h.store, queue, clock: h.clock }, h.tenantId);
     expect(queue.specs).toHaveLength(1);
   });
 
@@ -173,7 +146,7 @@ describe('syncJobHandler', () => {
     await h.store.integrations.delete(h.tenantId, integration.id);
     const queue = new RecordingQueue();
     const statuses: SyncStatus[] = [];
-    const handler = syncJobHandler({ store: h.store, providers: h.providers, clock: h.clock, queue, onStatus: (s) => statuses.push(s) });
+    const handler = syncJobHandler({ store: h.store, providers: h.providers, clock: h.clock, onStatus: (s) => statuses.push(s) });
     await expect(handler({ calendarId: outlook!.id, reason: 'poll' }, { id: 'j2', tenantId: h.tenantId } as Job<SyncJobPayload>, {} as JobContext)).resolves.toBeUndefined();
     expect(statuses).toEqual([]);
     expect(queue.specs).toEqual([]);
@@ -182,9 +155,8 @@ describe('syncJobHandler', () => {
   it('marks an integration whose credentials are rejected as needing re-auth, once, without a dead letter', async () => {
     const { integration, calendars: [outlook] } = await h.addIntegration('outlook');
     h.server.faults.failNext('listChanges', 'PROVIDER_AUTH', { count: 3 });
-    const queue = new RecordingQueue();
     const statuses: SyncStatus[] = [];
-    const handler = syncJobHandler({ store: h.store, providers: h.providers, clock: h.clock, queue, onStatus: (s) => statuses.push(s) });
+    const handler = syncJobHandler({ store: h.store, providers: h.providers, clock: h.clock, onStatus: (s) => statuses.push(s) });
     await expect(handler({ calendarId: outlook!.id, reason: 'poll' }, { id: 'j3', tenantId: h.tenantId } as Job<SyncJobPayload>, {} as JobContext)).resolves.toBeUndefined();
     expect(statuses.at(-1)).toMatchObject({ type: 'failed', code: 'PROVIDER_AUTH' });
     const after = await h.store.integrations.get(h.tenantId, integration.id);
@@ -196,7 +168,7 @@ describe('syncJobHandler', () => {
   it('still fails other errors so the queue retries them', async () => {
     const { calendars: [outlook] } = await h.addIntegration('outlook');
     h.server.faults.failNext('listChanges', 'PROVIDER_UNAVAILABLE', { count: 3 });
-    const handler = syncJobHandler({ store: h.store, providers: h.providers, clock: h.clock, queue: new RecordingQueue() });
+    const handler = syncJobHandler({ store: h.store, providers: h.providers, clock: h.clock });
     await expect(handler({ calendarId: outlook!.id, reason: 'poll' }, { id: 'j4', tenantId: h.tenantId } as Job<SyncJobPayload>, {} as JobContext)).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });
   });
 });

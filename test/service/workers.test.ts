@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MemoryProvider } from '../../src/providers/memory/index.js';
 import { openQueue } from '../../src/queue/open.js';
 import type { JobQueue } from '../../src/queue/types.js';
+import { createHubEvent } from '../../src/service/hub-events.js';
 import { enqueueCalendarSync, SYNC_CALENDAR_JOB, type SyncStatus } from '../../src/service/sync-jobs.js';
 import { jobHandlers, startWorkers } from '../../src/service/workers.js';
 import { makeWeddingEvent } from '../support/events.js';
@@ -33,10 +34,27 @@ describe('startWorkers', () => {
     const workers = startWorkers({ store: h.store, queue, providers: h.providers, clock: h.clock, onStatus: (s) => statuses.push(s) }, { poll: false, concurrency: 2 });
     try {
       await enqueueCalendarSync(queue, h.tenantId, outlook!.id, { priority: 'high', reason: 'test' });
+      // The import's hub writes wake the outbox drainer, which enqueues the phone's sync.
+      const completed = (): string[] => statuses.filter((s) => s.type === 'completed').map((s) => s.calendarId);
+      await vi.waitFor(() => expect(completed()).toEqual([outlook!.id, phone!.id]), { timeout: 20_000, interval: 20 });
       await queue.drain(20_000);
       expect(h.server.items(phone!.remoteId).map((i) => i.event.title)).toEqual(['Wedding ceremony']);
-      const completed = statuses.filter((s) => s.type === 'completed').map((s) => s.calendarId);
-      expect(completed).toEqual([outlook!.id, phone!.id]);
+      expect(await h.store.outbox.drainedSeq(h.tenantId)).toBe(await h.store.events.maxSeq(h.tenantId));
+    } finally {
+      await workers.stop(5_000);
+    }
+  });
+
+  it('pushes a hub write made outside any sync (API, CLI) to every calendar: no caller propagates by hand', async () => {
+    const { calendars: [outlook] } = await h.addIntegration('outlook');
+    const { calendars: [phone] } = await h.addIntegration('phone');
+    const workers = startWorkers({ store: h.store, queue, providers: h.providers, clock: h.clock }, { poll: false });
+    try {
+      await createHubEvent({ store: h.store, clock: h.clock }, h.tenantId, { title: 'Ceremony', start: '2027-06-12T14:00', kind: 'ceremony' }, 'api');
+      await vi.waitFor(() => {
+        expect(h.server.items(outlook!.remoteId).map((i) => i.event.title)).toEqual(['Ceremony']);
+        expect(h.server.items(phone!.remoteId).map((i) => i.event.title)).toEqual(['Ceremony']);
+      }, { timeout: 20_000, interval: 20 });
     } finally {
       await workers.stop(5_000);
     }

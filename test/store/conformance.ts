@@ -9,6 +9,7 @@ import { hubEventTests } from './suites/events.js';
 import { integrationAndCalendarTests } from './suites/integrations-calendars.js';
 import { lifecycleTests } from './suites/lifecycle.js';
 import { linkAndSyncStateTests } from './suites/links-sync.js';
+import { outboxTests } from './suites/outbox.js';
 import { tenantAndApiKeyTests } from './suites/tenants-keys.js';
 
 export function storeConformance(backend: StoreBackend): void {
@@ -19,5 +20,6 @@ export function storeConformance(backend: StoreBackend): void {
     linkAndSyncStateTests(backend);
     conflictTests(backend);
     lifecycleTests(backend);
+    outboxTests(backend);
   });
 }

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from '../../src/store/connect.js';
 import { migrateToLatest, openStore, SQLITE_MEMORY } from '../../src/store/open.js';
 import { loadSecretKey } from '../../src/store/secret-key.js';
+import { STORE_MIGRATIONS } from '../../src/store/migrations.js';
 import { makeEvent } from '../support/events.js';
 import { tempDir } from './harness.js';
 
@@ -156,6 +157,22 @@ describe('migrateToLatest', () => {
   });
 });
 
+describe('migration 003_outbox', () => {
+  it('starts the outbox mark of an existing tenant at its current seq: changes before the outbox are not sent again', async () => {
+    const conn = connect<unknown>(SQLITE_MEMORY, dir());
+    try {
+      const { '001_initial': initial } = STORE_MIGRATIONS;
+      expect(await migrateToLatest(conn.db, { '001_initial': initial! })).toEqual(['001_initial']);
+      await sql`insert into tenants (id, name, seq, created_at) values ('t1', 'studio', 7, '2026-01-01T00:00:00.000Z')`.execute(conn.db);
+      expect(await migrateToLatest(conn.db)).toEqual(['003_outbox']);
+      const rows = await sql<{ tenant_id: string; drained_seq: number }>`select tenant_id, drained_seq from outbox_progress`.execute(conn.db);
+      expect(rows.rows).toEqual([{ tenant_id: 't1', drained_seq: 7 }]);
+    } finally {
+      await conn.db.destroy();
+    }
+  });
+});
+
 describe('concurrent first start', () => {
   it('two processes opening a fresh SQLite data dir at once both succeed and agree', async () => {
     const dataDir = dir();
@@ -165,7 +182,7 @@ describe('concurrent first start', () => {
     expect(a.stdout).toMatch(/^[0-9a-f-]{36}$/);
     expect(b.stdout).toBe(a.stdout);
     const store = await openStore({ dataDir });
-    expect((await sql<{ name: string }>`select name from store_migration`.execute(store.db)).rows).toEqual([{ name: '001_initial' }]);
+    expect((await sql<{ name: string }>`select name from store_migration`.execute(store.db)).rows.map((r) => r.name)).toEqual(Object.keys(STORE_MIGRATIONS));
     await store.close();
   });
 });

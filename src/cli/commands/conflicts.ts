@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { CalsyncError } from '../../errors.js';
 import { resolveAndPropagate } from '../../service/conflicts.js';
+import { drainOutbox } from '../../service/outbox/drainer.js';
 import type { ConflictChoice } from '../../sync/resolve.js';
 import { withContext } from '../context.js';
 import { formatTable, printJson, printLine } from '../output.js';
@@ -51,7 +52,9 @@ export function registerConflictCommands(program: Command): void {
       withContext(cmd, async (ctx) => {
         const choice = parseChoice(opts.take, opts.field);
         const { store, clock } = ctx.runtime;
-        const { conflict: resolved, propagatedTo } = await resolveAndPropagate({ store, clock, providers: ctx.providers, queue: await ctx.queue() }, ctx.tenant.id, id, choice, 'cli');
+        const { conflict: resolved, propagatedTo } = await resolveAndPropagate({ store, clock, providers: ctx.providers }, ctx.tenant.id, id, choice, 'cli');
+        // The resolution's hub write is an outbox record: queue its syncs now (no worker runs here).
+        if (propagatedTo > 0) await drainOutbox({ store, clock, queue: await ctx.queue() }, ctx.tenant.id);
         if (ctx.json) return printJson(resolved);
         printLine(`resolved ${resolved.id} (${resolved.status}); both sides now agree`);
         if (propagatedTo > 0) printLine(`the change goes out to ${propagatedTo} other calendar(s) with their next sync (queued now)`);

@@ -11,6 +11,8 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { connectOutlook } from '../../service/outlook/connect-outlook.js';
 import { subscriptionManagerFor } from '../../service/outlook/jobs.js';
+import type { EnsureMode } from '../../service/outlook/subscription-manager.js';
+import type { Integration } from '../../store/types.js';
 import { withContext, type CliContext } from '../context.js';
 import { formatTable, printJson, printLine } from '../output.js';
 
@@ -44,13 +46,13 @@ async function reachable(publicUrl: string): Promise<boolean> {
   }
 }
 
-async function subscribe(ctx: CliContext, calendarIds: string[]): Promise<string> {
+async function subscribe(ctx: CliContext, calendarIds: string[], mode: EnsureMode): Promise<string> {
   if (calendarIds.length === 0) return 'no enabled calendars to subscribe';
   const publicUrl = ctx.config.publicUrl;
   if (!publicUrl) return 'no change notifications: CALSYNC_PUBLIC_URL (a public https:// URL of `calsync serve`) is not set; Outlook changes are picked up by reconciliation polling (every 15 minutes)';
   if (!(await reachable(publicUrl))) return `subscriptions will be created when \`calsync serve\` runs at ${publicUrl} (CALSYNC_PUBLIC_URL)`;
   const manager = subscriptionManagerFor({ store: ctx.runtime.store, queue: await ctx.queue(), providers: ctx.providers, clock: ctx.runtime.clock, publicUrl });
-  for (const id of calendarIds) await manager?.ensure(ctx.tenant.id, id);
+  for (const id of calendarIds) await manager?.ensure(ctx.tenant.id, id, mode);
   return `change notifications subscribed for ${calendarIds.length} calendar(s) at ${publicUrl}`;
 }
 
@@ -69,7 +71,8 @@ export function registerConnectOutlookCommand(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (opts: ConnectOutlookOpts, cmd: Command) =>
       withContext(cmd, async (ctx) => {
-        const result = await connectOutlook({ store: ctx.runtime.store, clock: ctx.runtime.clock, onReconnect: (i) => ctx.providers.forget(i.id) }, ctx.tenant.id, {
+        const deps = { store: ctx.runtime.store, clock: ctx.runtime.clock, onReconnect: (i: Integration) => ctx.providers.forget(i.id), queue: await ctx.queue(), ...(ctx.config.publicUrl ? { publicUrl: ctx.config.publicUrl } : {}) };
+        const result = await connectOutlook(deps, ctx.tenant.id, {
           ...(opts.graphUrl ? { graphUrl: opts.graphUrl } : {}),
           ...(opts.loginHint ? { loginHint: opts.loginHint } : {}),
           ...(opts.clientId ? { clientId: opts.clientId } : {}),
@@ -77,14 +80,16 @@ export function registerConnectOutlookCommand(program: Command): void {
           ...(opts.name ? { name: opts.name } : {}),
           openBrowser: opts.browser === false ? (url) => printLine(`sign in to Microsoft:\n  ${url}`) : openBrowser,
         });
-        const subscriptions = await subscribe(ctx, result.calendars.filter((c) => c.enabled).map((c) => c.id));
+        // Signed in again: the subscriptions still live on the revoked token until reauthorized.
+        const subscriptions = await subscribe(ctx, result.calendars.filter((c) => c.enabled).map((c) => c.id), result.reconnected ? 'reauthorize' : 'ensure');
         const { integration, calendars } = result;
-        if (ctx.json) return printJson({ integration, calendars, subscriptions, reconnected: result.reconnected });
+        if (ctx.json) return printJson({ integration, calendars, subscriptions, reconnected: result.reconnected, ...(result.caughtUp ? { caughtUp: result.caughtUp } : {}) });
         const verb = result.reconnected ? 'signed in again to' : 'connected';
         printLine(`${verb} ${integration.name} (${integration.id}) as ${result.username}; ${calendars.length} calendar(s) found:`);
         printLine(formatTable(['id', 'name', 'enabled'], calendars.map((c) => [c.id, c.name, c.enabled ? 'yes' : 'no'])));
         printLine(subscriptions);
-        printLine(`\nnext: calsync sync "${integration.name}" --dry-run   (preview the first sync)`);
+        if (result.caughtUp) printLine(`catching up: ${result.caughtUp.calendars.length} calendar sync(s) queued, ${result.caughtUp.replayed.length} parked job(s) replayed`);
+        else printLine(`\nnext: calsync sync "${integration.name}" --dry-run   (preview the first sync)`);
       }),
     );
 }

@@ -31,17 +31,19 @@ async function connect(kind: ConnectCalDavInput['kind'], opts: ConnectOpts, cmd:
       ...(opts.url ? { url: opts.url } : {}),
       ...(opts.name ? { name: opts.name } : {}),
     };
-    const { integration, calendars } = await connectCalDav(
-      { store: ctx.runtime.store, clock: ctx.runtime.clock, onReconnect: (i) => ctx.providers.forget(i.id) },
+    const { integration, calendars, caughtUp } = await connectCalDav(
+      // A reconnect catches up through the queue: parked jobs replayed, every calendar synced at once.
+      { store: ctx.runtime.store, clock: ctx.runtime.clock, onReconnect: (i) => ctx.providers.forget(i.id), queue: await ctx.queue(), ...(ctx.config.publicUrl ? { publicUrl: ctx.config.publicUrl } : {}) },
       ctx.tenant.id,
       input,
     );
     // WebDAV-Push where the server offers it: the workers of `calsync serve` register the calendars.
     if (ctx.config.publicUrl) await enqueuePushEnsures(await ctx.queue(), integration, calendars.filter((c) => c.enabled).map((c) => c.id));
-    if (ctx.json) return printJson({ integration, calendars });
-    printLine(`connected ${integration.name} (${integration.id}); ${calendars.length} calendar(s) found:`);
+    if (ctx.json) return printJson({ integration, calendars, ...(caughtUp ? { caughtUp } : {}) });
+    printLine(`${caughtUp ? 'reconnected' : 'connected'} ${integration.name} (${integration.id}); ${calendars.length} calendar(s) found:`);
     printLine(formatTable(['id', 'name', 'enabled'], calendars.map((c) => [c.id, c.name, c.enabled ? 'yes' : 'no'])));
-    printLine(`\nnext: calsync sync "${integration.name}" --dry-run   (preview the first sync)`);
+    if (caughtUp) printLine(`catching up: ${caughtUp.calendars.length} calendar sync(s) queued, ${caughtUp.replayed.length} parked job(s) replayed`);
+    else printLine(`\nnext: calsync sync "${integration.name}" --dry-run   (preview the first sync)`);
   });
 }
 

@@ -1,13 +1,15 @@
 /**
  * `calsync events` and `calsync event add|update|delete|history|restore`: change hub (WedSync) events
- * from the command line. Changes are audited and pushed to every enabled calendar on the next sync (a
- * running `calsync serve`/`worker` picks the queued jobs up at once).
+ * from the command line. Changes are audited; each is an outbox record, which this command drains into
+ * the queue right after the write (a running `calsync serve`/`worker` picks the jobs up at once, and
+ * would find the record within a second by itself; `calsync sync` pushes it without any worker).
  */
 import type { Command } from 'commander';
 import { formatTime } from '../../model/time.js';
 import { priorityOf } from '../../model/priority.js';
-import { createHubEvent, deleteHubEvent, updateHubEvent } from '../../service/hub-events.js';
-import { propagate } from '../../service/sync-jobs.js';
+import type { HubEvent } from '../../model/event.js';
+import { createHubEvent, deleteHubEvent, restoreHubEvent, updateHubEvent } from '../../service/hub-events.js';
+import { drainOutbox } from '../../service/outbox/drainer.js';
 import { withContext, type CliContext } from '../context.js';
 import { formatTable, printJson, printLine } from '../output.js';
 
@@ -54,9 +56,14 @@ function withFieldOptions(cmd: Command): Command {
     .option('--json', 'machine-readable output');
 }
 
-/** Hub writes enqueue pushes to the calendars; a running service or worker picks them up. */
-async function writeDeps(ctx: CliContext) {
-  return { store: ctx.runtime.store, clock: ctx.runtime.clock, queue: await ctx.queue() };
+function writeDeps(ctx: CliContext) {
+  return { store: ctx.runtime.store, clock: ctx.runtime.clock };
+}
+
+/** The write's outbox record becomes sync jobs now (no worker may run in this process). */
+async function queued(ctx: CliContext, written: HubEvent): Promise<HubEvent> {
+  await drainOutbox({ store: ctx.runtime.store, clock: ctx.runtime.clock, queue: await ctx.queue() }, ctx.tenant.id);
+  return written;
 }
 
 export function registerEventCommands(program: Command): void {
@@ -83,7 +90,7 @@ export function registerEventCommands(program: Command): void {
   withFieldOptions(event.command('add').description('add an event to the hub').requiredOption('--title <title>', 'what it is')).action(
     async (opts: EventFieldOpts, cmd: Command) =>
       withContext(cmd, async (ctx) => {
-        const created = await createHubEvent(await writeDeps(ctx), ctx.tenant.id, toInput(opts), 'cli');
+        const created = await queued(ctx, await createHubEvent(writeDeps(ctx), ctx.tenant.id, toInput(opts), 'cli'));
         if (ctx.json) return printJson(created);
         printLine(`added ${created.id} "${created.event.title}" (${created.event.wedding.kind}, ${priorityOf(created.event)} priority); it reaches your calendars on the next sync`);
       }),
@@ -91,7 +98,7 @@ export function registerEventCommands(program: Command): void {
   withFieldOptions(event.command('update <id>').description('change fields of a hub event').option('--title <title>', 'what it is')).action(
     async (id: string, opts: EventFieldOpts, cmd: Command) =>
       withContext(cmd, async (ctx) => {
-        const updated = await updateHubEvent(await writeDeps(ctx), ctx.tenant.id, id, toInput(opts), 'cli');
+        const updated = await queued(ctx, await updateHubEvent(writeDeps(ctx), ctx.tenant.id, id, toInput(opts), 'cli'));
         if (ctx.json) return printJson(updated);
         printLine(`updated ${updated.id} "${updated.event.title}" (version ${updated.version})`);
       }),
@@ -102,7 +109,7 @@ export function registerEventCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (id: string, _opts, cmd: Command) =>
       withContext(cmd, async (ctx) => {
-        const deleted = await deleteHubEvent(await writeDeps(ctx), ctx.tenant.id, id, 'cli');
+        const deleted = await queued(ctx, await deleteHubEvent(writeDeps(ctx), ctx.tenant.id, id, 'cli'));
         if (ctx.json) return printJson(deleted);
         printLine(`deleted ${deleted.id} "${deleted.event.title}"`);
       }),
@@ -125,8 +132,7 @@ export function registerEventCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (id: string, opts: { audit?: string }, cmd: Command) =>
       withContext(cmd, async (ctx) => {
-        const restored = await ctx.runtime.store.events.restore(ctx.tenant.id, id, { source: 'restore', ...(opts.audit ? { auditId: opts.audit } : {}) });
-        await propagate(await writeDeps(ctx), ctx.tenant.id, undefined, [restored.id]);
+        const restored = await queued(ctx, await restoreHubEvent(writeDeps(ctx), ctx.tenant.id, id, opts.audit ? { auditId: opts.audit } : {}));
         if (ctx.json) return printJson(restored);
         printLine(`restored ${restored.id} "${restored.event.title}" (version ${restored.version})`);
       }),

@@ -1,12 +1,15 @@
 /**
  * `calsync sync <integration>`: syncs every enabled calendar of the integration now, in this process,
- * with a progress bar on a TTY, then pushes what changed in the hub to the tenant's other calendars.
- * `--dry-run` prints the plan and writes nothing; `--json` prints one summary object.
+ * with a progress bar on a TTY, then brings every other calendar that lacks hub changes up to date
+ * (read from the outbox, so a propagation an earlier run could not finish is finished now). Every
+ * target is attempted, and the summary names each one's result. `--dry-run` prints the plan and writes
+ * nothing; `--json` prints one summary object.
  */
 import type { Command } from 'commander';
 import { CalsyncError } from '../../errors.js';
 import { findIntegration } from '../../service/connect.js';
-import { propagationTargets, runCalendarSync, type SyncServiceDeps } from '../../service/sync-jobs.js';
+import { propagateNow, type TargetOutcome } from '../../service/outbox/propagate-now.js';
+import { runCalendarSync, type SyncServiceDeps } from '../../service/sync-jobs.js';
 import type { SyncReport } from '../../sync/engine.js';
 import { withContext } from '../context.js';
 import { printJson, printLine } from '../output.js';
@@ -23,11 +26,15 @@ export interface SyncSummary {
   integration: string;
   dryRun: boolean;
   calendars: SyncReport[];
+  /** Syncs of the other calendars that lacked hub changes, in the order they ran. */
   propagatedTo: SyncReport[];
+  /** Every propagation target's result, failures included (`error` set, no report). */
+  targets: TargetOutcome[];
   totals: { hub: SyncReport['hub']; remote: SyncReport['remote']; conflicts: number; errors: number; requests: number; durationMs: number };
 }
 
-function summarize(integration: string, dryRun: boolean, calendars: SyncReport[], propagatedTo: SyncReport[]): SyncSummary {
+function summarize(integration: string, dryRun: boolean, calendars: SyncReport[], targets: TargetOutcome[]): SyncSummary {
+  const propagatedTo = targets.flatMap((t) => (t.report ? [t.report] : []));
   const all = [...calendars, ...propagatedTo];
   const sum = (f: (r: SyncReport) => number): number => all.reduce((n, r) => n + f(r), 0);
   return {
@@ -35,11 +42,12 @@ function summarize(integration: string, dryRun: boolean, calendars: SyncReport[]
     dryRun,
     calendars,
     propagatedTo,
+    targets,
     totals: {
       hub: { created: sum((r) => r.hub.created), updated: sum((r) => r.hub.updated), deleted: sum((r) => r.hub.deleted) },
       remote: { created: sum((r) => r.remote.created), updated: sum((r) => r.remote.updated), deleted: sum((r) => r.remote.deleted) },
       conflicts: sum((r) => r.conflicts.recorded),
-      errors: sum((r) => r.errors.length),
+      errors: sum((r) => r.errors.length) + targets.filter((t) => t.error).length,
       requests: sum((r) => r.requests),
       durationMs: sum((r) => r.durationMs),
     },
@@ -54,6 +62,14 @@ function printHuman(summary: SyncSummary): void {
     }
     for (const e of r.errors) printLine(`  error: ${e.message}`);
     for (const p of r.problems) printLine(`  skipped ${p.remoteId}: ${p.message}`);
+  }
+  for (const target of summary.targets) {
+    if (target.error) printLine(`  → ${target.name}: failed (${target.error.code}: ${target.error.message}); the next sync finishes it`);
+    else if (target.report) {
+      const r = target.report;
+      const failures = r.errors.length > 0 ? `, ${r.errors.length} error(s); the next sync finishes it` : '';
+      printLine(`  → ${target.name}: +${r.remote.created} ~${r.remote.updated} -${r.remote.deleted}${failures}`);
+    }
   }
   const t = summary.totals;
   printLine(
@@ -93,18 +109,15 @@ export function registerSyncCommand(program: Command): void {
         const reports: SyncReport[] = [];
         try {
           for (const calendar of calendars) reports.push(await runCalendarSync(deps, ctx.tenant.id, { calendarId: calendar.id, reason: 'cli', full: opts.full === true }, run));
-          // Hub changes reach the tenant's other calendars right here, not through the queue.
-          const propagated: SyncReport[] = [];
-          if (opts.propagate && !run.dryRun && reports.some((r) => r.changedHubEventIds.length > 0)) {
-            for (const target of await propagationTargets(store, ctx.tenant.id, calendars.map((c) => c.id))) {
-              propagated.push(await runCalendarSync(deps, ctx.tenant.id, { calendarId: target.id, reason: 'cli propagation' }));
-            }
-          }
+          // Hub changes reach the tenant's other calendars right here, not through the queue: every
+          // calendar the outbox says lacks a change is synced, whatever happened to the one before it.
+          const blocked = reports.filter((r) => r.errors.some((e) => e.blocking)).map((r) => r.calendarId);
+          const targets = opts.propagate && !run.dryRun ? await propagateNow(deps, ctx.tenant.id, { skip: blocked }) : [];
           // A flagged integration (mass-delete guard) is parked until a person looks; a sync of it that
           // went through (after checking the calendar, or with --force) puts it back in service.
           if (!run.dryRun && integration.status === 'flagged') await store.integrations.update(ctx.tenant.id, integration.id, { status: 'active', statusReason: undefined });
           bar.stop();
-          const summary = summarize(integration.name, run.dryRun, reports, propagated);
+          const summary = summarize(integration.name, run.dryRun, reports, targets);
           if (ctx.json) printJson(summary);
           else printHuman(summary);
           if (summary.totals.errors > 0) process.exitCode = 1;

@@ -28,6 +28,8 @@ export interface FaultOptions {
   calendarId?: string;
   /** Fail after the server applied the request (default false: before). */
   afterCommit?: boolean;
+  /** Let this many matching requests through first (a server that dies in the middle of a run). */
+  after?: number;
 }
 
 export interface RaceOptions {
@@ -48,6 +50,8 @@ interface ScheduledFault {
   remaining: number;
   calendarId: string | undefined;
   afterCommit: boolean;
+  /** Matching requests still let through before the first failure. */
+  skip: number;
 }
 
 interface RandomFault {
@@ -97,6 +101,7 @@ export class FaultPlan {
       remaining: options.count ?? 1,
       calendarId: options.calendarId,
       afterCommit: options.afterCommit ?? false,
+      skip: options.after ?? 0,
     });
   }
 
@@ -140,7 +145,8 @@ export class FaultPlan {
   /** Throws the fault due for this request at this phase, if any (called by the server). */
   check(op: ServerOperation, calendarId: string | undefined, afterCommit: boolean): void {
     const due = this.scheduled.find((f) => f.afterCommit === afterCommit && matches(f, op, calendarId));
-    if (due) {
+    if (due && due.skip > 0) due.skip -= 1;
+    else if (due) {
       due.remaining -= 1;
       this.scheduled = this.scheduled.filter((f) => f.remaining > 0);
       throw due.make(op);

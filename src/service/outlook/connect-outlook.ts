@@ -7,15 +7,19 @@
  *
  * Connecting again under the name of an integration that waits for re-authorization (`needs_reauth`,
  * e.g. a revoked grant) signs the same mailbox in again: the integration, its calendars, links and
- * subscription key stay; only the tokens are replaced and the integration becomes active.
+ * subscription key stay; only the tokens are replaced and the integration becomes active. With a queue,
+ * it then catches up at once (`reconnect-catch-up.ts`): the subscription is reauthorized, the jobs
+ * parked in the dead letters by the rejected credentials are replayed, and every calendar delta-syncs.
  */
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { CalsyncError } from '../../errors.js';
 import { GRAPH_V1_BASE_URL } from '../../providers/graph/constants.js';
+import type { JobQueue } from '../../queue/types.js';
 import type { CalendarRecord, Integration, Store } from '../../store/types.js';
 import type { Clock } from '../../util/clock.js';
+import { catchUpAfterReconnect, type CatchUpReport } from '../reconnect-catch-up.js';
 import { graphAuthFor, openOutlookConnection, type OutlookConfig } from './connection.js';
 import { startLoopbackCallback } from './loopback-callback.js';
 import { newSubscriptionKey } from './subscription-record.js';
@@ -44,6 +48,8 @@ export interface ConnectOutlookResult {
   username: string;
   /** True when an integration waiting for re-authorization was signed in again (nothing new created). */
   reconnected: boolean;
+  /** What a reconnect set going (with a queue). */
+  caughtUp?: CatchUpReport;
 }
 
 export interface ConnectOutlookDeps {
@@ -51,6 +57,10 @@ export interface ConnectOutlookDeps {
   clock: Clock;
   /** Called after a re-authorized integration was saved (drop cached providers that hold old tokens). */
   onReconnect?: (integration: Integration) => Promise<void>;
+  /** Where a reconnect's catch-up jobs go; without it they wait for the sweeps and polls. */
+  queue?: JobQueue;
+  /** `CALSYNC_PUBLIC_URL` (subscriptions are reauthorized only when set). */
+  publicUrl?: string;
 }
 
 function endpoints(input: ConnectOutlookInput): Omit<OutlookConfig, 'redirectUri'> & { emulator: boolean } {
@@ -157,7 +167,8 @@ export async function connectOutlook(deps: ConnectOutlookDeps, tenantId: string,
     for (const cal of remote) {
       calendars.push(await deps.store.calendars.upsert(tenantId, integration.id, { remoteId: cal.remoteId, name: cal.name, ...(cal.color ? { color: cal.color } : {}), enabled: cal.writable }));
     }
-    return { integration, calendars, username: account.username, reconnected: previous !== undefined };
+    const caughtUp = previous && deps.queue ? await catchUpAfterReconnect({ store: deps.store, queue: deps.queue, ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}) }, integration) : undefined;
+    return { integration, calendars, username: account.username, reconnected: previous !== undefined, ...(caughtUp ? { caughtUp } : {}) };
   } catch (err) {
     // A new integration that cannot list its calendars is not kept; a reconnect keeps waiting for re-auth.
     if (!previous) await deps.store.integrations.delete(tenantId, integration.id);

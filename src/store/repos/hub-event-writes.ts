@@ -39,6 +39,7 @@ export async function putMany(ctx: RepoContext, tenantId: string, inputs: readon
   return ctx.atomic(async () => {
     // Seqs first: this also locks the tenant row (serializing writers of one tenant) and rejects an unknown tenant.
     const firstSeq = await reserveSeqs(ctx, tenantId, inputs.length);
+    ctx.hubWritten(tenantId);
     const existing = await loadRows(ctx, tenantId, inputs.flatMap((i) => (i.id === undefined ? [] : [i.id])));
     const now = nowIso(ctx);
     const plan = new Map<string, Planned>();
@@ -118,6 +119,7 @@ export async function writeChange(
   change: { eventJson: string; uid: string; deletedAt: string | null; action: 'delete' | 'restore'; source: string },
 ): Promise<HubEventRow> {
   const seq = await reserveSeqs(ctx, current.tenant_id, 1);
+  ctx.hubWritten(current.tenant_id);
   const now = nowIso(ctx);
   const row: HubEventRow = {
     ...current,

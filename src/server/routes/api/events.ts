@@ -1,14 +1,13 @@
 /**
  * Hub events: list (keyset pages), get, create, update (optimistic: `expectedVersion` or `If-Match`),
- * delete (a tombstone), history and restore. Every write is pushed to every enabled calendar that takes
- * hub changes, with the change's urgency (wedding-critical and emergency changes jump the queue).
+ * delete (a tombstone), history and restore. Every write reaches every enabled calendar that takes hub
+ * changes through the outbox, with the change's urgency (wedding-critical and emergency changes jump the queue).
  */
 import type { FastifyInstance } from 'fastify';
 import { CalsyncError, ValidationError } from '../../../errors.js';
 import type { HubEvent } from '../../../model/event.js';
 import { priorityOf } from '../../../model/priority.js';
-import { createHubEvent, deleteHubEvent, updateHubEvent } from '../../../service/hub-events.js';
-import { propagate } from '../../../service/sync-jobs.js';
+import { createHubEvent, deleteHubEvent, restoreHubEvent, updateHubEvent } from '../../../service/hub-events.js';
 import { commonErrors, errorSchema, idParams } from '../../schemas/common.js';
 import { auditEntrySchema, createEventBody, eventListQuery, eventListSchema, getEventQuery, hubEventSchema, patchEventBody, restoreBody } from '../../schemas/events.js';
 import { docs, notFound, type ApiDeps } from './context.js';
@@ -29,7 +28,7 @@ function versionFromIfMatch(header: string | undefined): number | undefined {
 
 export function eventRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const { store } = deps;
-  const writeDeps = { store, clock: deps.clock, ...(deps.queue ? { queue: deps.queue } : {}) };
+  const writeDeps = { store, clock: deps.clock };
 
   app.get<{ Querystring: { limit: number; after?: string; includeDeleted: boolean } }>(
     '/events',
@@ -114,12 +113,8 @@ export function eventRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async (req) => {
-      if (!(await store.events.get(req.tenant.id, req.params.id, { includeDeleted: true }))) throw notFound('event', req.params.id);
       const auditId = req.body?.auditId;
-      if (auditId !== undefined && !(await store.events.history(req.tenant.id, req.params.id)).some((a) => a.id === auditId)) throw notFound('history entry', auditId);
-      const restored = await store.events.restore(req.tenant.id, req.params.id, { source: 'restore', ...(auditId === undefined ? {} : { auditId }) });
-      if (deps.queue) await propagate({ store, queue: deps.queue, clock: deps.clock }, req.tenant.id, undefined, [restored.id]);
-      return present(restored);
+      return present(await restoreHubEvent(writeDeps, req.tenant.id, req.params.id, auditId === undefined ? {} : { auditId }));
     },
   );
 }
