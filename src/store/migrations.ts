@@ -185,8 +185,22 @@ const m001Initial: Migration = {
   },
 };
 
+/**
+ * Links remember the write calsync is about to make (`write_intent`, set before the request and cleared
+ * by the link save after it), so a write that landed while its link save did not (a crash, a lost
+ * response) is recognised as our own on the next sync; and the last push (`last_push`: hub version,
+ * resulting etag, how many times in a row), so a push that keeps repeating is stopped.
+ */
+const m002LinkWriteIntent: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('links').addColumn('write_intent', 'text').execute();
+    await db.schema.alterTable('links').addColumn('last_push', 'text').execute();
+  },
+};
+
 export const STORE_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001_initial': m001Initial,
+  '002_link_write_intent': m002LinkWriteIntent,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

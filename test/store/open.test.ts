@@ -165,7 +165,7 @@ describe('concurrent first start', () => {
     expect(a.stdout).toMatch(/^[0-9a-f-]{36}$/);
     expect(b.stdout).toBe(a.stdout);
     const store = await openStore({ dataDir });
-    expect((await sql<{ name: string }>`select name from store_migration`.execute(store.db)).rows).toEqual([{ name: '001_initial' }]);
+    expect((await sql<{ name: string }>`select name from store_migration`.execute(store.db)).rows).toEqual([{ name: '001_initial' }, { name: '002_link_write_intent' }]);
     await store.close();
   });
 });

@@ -78,7 +78,7 @@ export function lifecycleTests(backend: StoreBackend): void {
         const second = await db.open();
         expect(await second.tenants.ensureDefault()).toEqual(t);
         const applied = await sql<{ name: string }>`select name from store_migration`.execute(second.db);
-        expect(applied.rows.map((r) => r.name)).toEqual(['001_initial']);
+        expect(applied.rows.map((r) => r.name)).toEqual(['001_initial', '002_link_write_intent']);
         await second.close();
       } finally {
         await db.cleanup();
