@@ -274,6 +274,29 @@ export function providerConformance(name: string, setup: () => Promise<Conforman
       });
     }
 
+    it('says a write nobody else raced is ours, and returns the copy a read gives', async () => {
+      const created = await provider.create(cal, makeEvent(), HUB);
+      expect(created.ours).toBe(true);
+      expect(typeof created.writtenEtag).toBe('string');
+      expect(await provider.fetch(cal, [created.item.remoteId])).toEqual([created.item]);
+      const updated = await provider.update(cal, created.item.remoteId, { ...created.item.event, location: 'Orangery' }, created.item.etag, HUB);
+      expect(updated.ours).toBe(true);
+      expect(updated.item.event.location).toBe('Orangery');
+      // A server that answers writes with an ETag answers each write with a new one.
+      if (created.writtenEtag !== '') expect(updated.writtenEtag).not.toBe(created.writtenEtag);
+      expect(await provider.fetch(cal, [created.item.remoteId])).toEqual([updated.item]);
+    });
+
+    it('says a write of a recurring event with an override and an EXDATE is ours', async () => {
+      const created = await provider.create(cal, makeRecurringEvent(), HUB);
+      expect(created.ours).toBe(true);
+      const moved = { ...created.item.event, title: 'Weekly call, new link', location: 'Video' };
+      const updated = await provider.update(cal, created.item.remoteId, moved, created.item.etag, HUB);
+      expect(updated.ours).toBe(true);
+      expect(updated.item.event.location).toBe('Video');
+      expect(await provider.fetch(cal, [created.item.remoteId])).toEqual([updated.item]);
+    });
+
     it('counts requests in stats', async () => {
       const before = provider.stats.requests;
       await provider.listCalendars();

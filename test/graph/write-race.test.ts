@@ -1,0 +1,81 @@
+/**
+ * Issue 9, finding 1 on Outlook (emulator): a change another Outlook client makes between calsync's write
+ * and its read-back must never be absorbed into the link's base (and then reverted as "hub edited,
+ * calendar same"). The other client's edit runs at an exact point of calsync's request sequence, through
+ * a hook in the transport: right after our PATCH answered (a single event), or holding our read-back of a
+ * series until the edit is in (as a slow read-back would).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeEvent, makeRecurringEvent } from '../support/events.js';
+import { graphEngine, type GraphEngine, type SentRequest } from './support/engine-fixture.js';
+
+const isPatchOf = (req: SentRequest, remoteId: string): boolean => req.method === 'PATCH' && decodeURIComponent(req.url).includes(`/me/events/${remoteId}`) && !req.url.includes('$batch');
+const isBatchGetOf = (req: SentRequest, remoteId: string): boolean => req.url.endsWith('/$batch') && req.body.includes('"GET"') && req.body.includes(encodeURIComponent(remoteId));
+
+describe('Outlook: a third-party edit in the write → read-back window', () => {
+  let g: GraphEngine;
+  afterEach(async () => {
+    await g.close();
+  });
+
+  async function linkedRemoteId(hubId: string): Promise<string> {
+    const link = await g.store.links.getByHubEvent(g.tenantId, g.calendar.id, hubId);
+    if (!link) throw new Error('no link');
+    return link.remoteId;
+  }
+
+  async function outlookLocation(remoteId: string): Promise<string | undefined> {
+    const [item] = await g.fx.provider.fetch(g.fx.calendarId, [remoteId]);
+    return item?.event.location;
+  }
+
+  it('single event: the location moved in Outlook right after our PATCH ends in the hub and in Outlook, with the hub title', async () => {
+    g = await graphEngine();
+    const hub = await g.addHubEvent(makeEvent({ title: 'Tasting', location: 'The Old Barn' }));
+    await g.sync();
+    const remoteId = await linkedRemoteId(hub.id);
+
+    await g.editHub(hub.id, (e) => ({ ...e, title: 'Tasting with the chef' }));
+    g.hook({ phase: 'after', when: (req) => isPatchOf(req, remoteId), run: async () => void (await g.fx.act('PATCH', `/events/${remoteId}`, { location: { displayName: 'The Boathouse' } })) });
+    const pushed = await g.sync();
+    expect(g.hookRan).toBe(true);
+    expect(pushed.remote.updated).toBe(1);
+
+    await g.sync();
+    await g.sync();
+    const after = await g.hubEvent(hub.id);
+    const conflicts = await g.store.conflicts.list(g.tenantId, { status: 'open' });
+    // Never silently reverted: the edit is on both sides, or waits in a recorded conflict.
+    expect(conflicts).toEqual([]);
+    expect(after.event.location).toBe('The Boathouse');
+    expect(after.event.title).toBe('Tasting with the chef');
+    expect(await outlookLocation(remoteId)).toBe('The Boathouse');
+    const history = await g.store.events.history(g.tenantId, hub.id);
+    expect(history.some((h) => h.source === `calendar:${g.calendar.id}` && h.after?.location === 'The Boathouse')).toBe(true);
+  });
+
+  it('series: the master moved in Outlook while our read-back is held ends in the hub and in Outlook', async () => {
+    g = await graphEngine();
+    const hub = await g.addHubEvent(makeRecurringEvent({ location: 'Studio' }));
+    await g.sync();
+    const remoteId = await linkedRemoteId(hub.id);
+
+    await g.editHub(hub.id, (e) => ({ ...e, title: 'Weekly call (new agenda)' }));
+    g.hook({
+      phase: 'before',
+      // The first read of the series after our PATCH of its master: the read-back.
+      when: (req, seen) => isBatchGetOf(req, remoteId) && seen.some((s) => isPatchOf(s, remoteId)),
+      run: async () => void (await g.fx.act('PATCH', `/events/${remoteId}`, { location: { displayName: 'Video call' } })),
+    });
+    await g.sync();
+    expect(g.hookRan).toBe(true);
+
+    await g.sync();
+    await g.sync();
+    const after = await g.hubEvent(hub.id);
+    expect(await g.store.conflicts.list(g.tenantId, { status: 'open' })).toEqual([]);
+    expect(after.event.location).toBe('Video call');
+    expect(after.event.title).toBe('Weekly call (new agenda)');
+    expect(await outlookLocation(remoteId)).toBe('Video call');
+  });
+});
