@@ -78,4 +78,31 @@ describe('Outlook: a third-party edit in the write → read-back window', () => 
     expect(after.event.title).toBe('Weekly call (new agenda)');
     expect(await outlookLocation(remoteId)).toBe('Video call');
   });
+
+  it('series: an occurrence edited in Outlook right after our PATCH of the master is merged, not patched back', async () => {
+    g = await graphEngine();
+    const hub = await g.addHubEvent(makeRecurringEvent({ location: 'Studio' }));
+    await g.sync();
+    const remoteId = await linkedRemoteId(hub.id);
+    const { value } = (await g.fx.act('GET', `/events/${remoteId}/instances?startDateTime=2026-05-01T00:00:00Z&endDateTime=2026-12-31T00:00:00Z&$top=100`)) as {
+      value: { id: string; originalStart: string }[];
+    };
+    const occurrence = value.find((i) => i.originalStart.startsWith('2026-06-23'));
+    if (!occurrence) throw new Error('no 23 June occurrence');
+
+    await g.editHub(hub.id, (e) => ({ ...e, title: 'Weekly call (new agenda)' }));
+    g.hook({ phase: 'after', when: (req) => isPatchOf(req, remoteId), run: async () => void (await g.fx.act('PATCH', `/events/${occurrence.id}`, { location: { displayName: 'At the venue' } })) });
+    await g.sync();
+    expect(g.hookRan).toBe(true);
+    await g.sync();
+    await g.sync();
+
+    expect(await g.store.conflicts.list(g.tenantId, { status: 'open' })).toEqual([]);
+    const after = await g.hubEvent(hub.id);
+    expect(after.event.title).toBe('Weekly call (new agenda)');
+    const override = after.event.overrides.find((o) => o.recurrenceId.kind === 'zoned' && o.recurrenceId.local === '2026-06-23T18:00:00');
+    expect(override?.location).toBe('At the venue');
+    const instance = (await g.fx.act('GET', `/events/${occurrence.id}`)) as { location?: { displayName?: string } };
+    expect(instance.location?.displayName).toBe('At the venue');
+  });
 });

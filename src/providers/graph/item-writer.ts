@@ -93,10 +93,13 @@ const changeKeyOf = (e: Pick<GraphEvent, 'changeKey' | '@odata.etag'>): string =
 /**
  * Makes the series' occurrences match the event's overrides and EXDATEs: occurrences at an EXDATE are
  * deleted, occurrences with an override are patched (only when they differ), and exceptions the hub no
- * longer has are patched back to the plain occurrence.
+ * longer has are patched back to the plain occurrence. `check` may refuse the series as listed (throw)
+ * before any of that is written.
  */
-export async function syncOccurrences(ctx: ProviderContext, master: GraphEvent, event: CalendarEvent): Promise<OccurrenceWrites> {
+export async function syncOccurrences(ctx: ProviderContext, master: GraphEvent, event: CalendarEvent, check?: (before: SeriesSnapshot) => void): Promise<OccurrenceWrites> {
   const series = await readSeries(ctx, master);
+  // The caller's last word on the series as listed, before anything in it is written.
+  check?.(series);
   const writes: OccurrenceWrites = { before: series, patched: new Map(), cancelled: new Set() };
   if (!event.recurrence) return writes;
   const opts = { floatingZone: ctx.floatingZone };
