@@ -20,7 +20,9 @@
  *
  * What the calendar cannot represent settles instead of looping: when a write is provably ours but the
  * calendar stores something else (Outlook cannot restore a cancelled occurrence), the hub takes the
- * calendar's version of the fields that differ, audited with the calendar as source.
+ * calendar's version of the fields that differ, audited with the calendar as source. An export-only
+ * calendar (`mirror`) is never taken back into the hub: a push it keeps refusing is stopped by the
+ * planner's loop detector and recorded as a conflict instead.
  */
 import { isCalsyncError, type ErrorCode } from '../errors.js';
 import type { CalendarEvent, HubEvent } from '../model/event.js';
@@ -138,8 +140,8 @@ async function writeHub(c: ApplyContext, hub: HubEvent, event: CalendarEvent): P
  * `event` itself when the calendar stored what we sent (or the copy is not ours: then it is an edit to
  * merge on the next sync, not a representation to adopt).
  */
-function settled(event: CalendarEvent, result: WriteResult, sent: CalendarEvent): CalendarEvent {
-  if (!result.ours || sameContent(result.item.event, sent)) return event;
+function settled(event: CalendarEvent, result: WriteResult, sent: CalendarEvent, mirror = false): CalendarEvent {
+  if (mirror || !result.ours || sameContent(result.item.event, sent)) return event;
   return changedFields(sent, result.item.event).reduce((next, field) => withField(next, field, result.item.event), event);
 }
 
@@ -152,7 +154,7 @@ export async function applyAction(c: ApplyContext, action: SyncAction): Promise<
     case 'createRemote': {
       const { hub } = action;
       const result = await viaProvider(() => c.provider.create(c.remoteCalendarId, hub.event, { hubId: hub.id }), undefined, hub.event.uid);
-      const event = settled(hub.event, result, hub.event);
+      const event = settled(hub.event, result, hub.event, action.mirror);
       const written = event === hub.event ? undefined : await writeHub(c, hub, event);
       await saveLink(c, undefined, hub.id, baseAfterWrite(result, hub.event));
       return written;
@@ -170,7 +172,7 @@ export async function applyAction(c: ApplyContext, action: SyncAction): Promise<
       const body = bodyFor(remote, action.event);
       const link = await recordIntent(c, action.link, remote, body);
       const result = await writeRemote(c, hub, remote, body);
-      const event = settled(hub.event, result, body);
+      const event = settled(hub.event, result, body, action.mirror);
       const written = event === hub.event ? undefined : await writeHub(c, hub, event);
       const base = baseAfterWrite(result, body);
       await saveLink(c, link, hub.id, base, { lastPush: nextPush(link, hub.version, remote.etag, (written ?? hub).version, base.etag) });

@@ -224,7 +224,8 @@ function planUnlinked(input: ItemInput, ctx: PlanContext): SyncAction[] {
  * that no longer arises (the sides were made equal, or a user resolved it) is closed.
  */
 export function planItem(input: ItemInput, ctx: PlanContext): SyncAction[] {
-  const actions = input.link ? planLinked(input as ItemInput & { link: Link }, ctx) : planUnlinked(input, ctx);
+  const planned = input.link ? planLinked(input as ItemInput & { link: Link }, ctx) : planUnlinked(input, ctx);
+  const actions = ctx.direction === 'export_only' ? planned.map(asMirror) : planned;
   const open = input.conflict;
   if (!open) return actions;
   const [only] = actions;
@@ -239,6 +240,11 @@ export function planItem(input: ItemInput, ctx: PlanContext): SyncAction[] {
       resolution: ctx.forced ?? { take: 'merge', by: 'sync' },
     },
   ];
+}
+
+/** Writes to an export-only calendar: what it stores is never taken back into the hub. */
+function asMirror(action: SyncAction): SyncAction {
+  return action.type === 'createRemote' || action.type === 'pushToRemote' ? { ...action, mirror: true } : action;
 }
 
 function unchangedConflict(open: ConflictRecord, next: ConflictDraft): boolean {

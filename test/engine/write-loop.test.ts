@@ -66,4 +66,23 @@ describe('settle on what the calendar stores (executor)', () => {
     expect(last?.source).toBe(`calendar:${hub.calendars[0]?.id}`);
     expect(await hub.store.conflicts.list(hub.tenantId)).toEqual([]);
   });
+
+  it('an export-only mirror that cannot keep a field: never taken into the hub; the third push is a recorded SYNC_WRITE_LOOP conflict, then quiet', async () => {
+    hub = await makeHub({ direction: 'export_only' });
+    const created = await hub.store.events.put(hub.tenantId, { event: makeEvent({ title: 'Tasting', description: 'Bring the menu.' }), source: 'wedsync' });
+    await hub.sync();
+    hub.server.setRewrite((e) => ({ ...e, description: '' }));
+    const current = await hub.store.events.get(hub.tenantId, created.id);
+    await hub.store.events.put(hub.tenantId, { id: created.id, event: { ...(current?.event ?? created.event), title: 'Tasting (final)' }, expectedVersion: current?.version ?? 0, source: 'wedsync' });
+
+    const reports = [];
+    for (let i = 0; i < 6; i += 1) reports.push(await hub.sync());
+    expect(reports.map((r) => r.remote.updated)).toEqual([1, 1, 0, 0, 0, 0]);
+    expect(reports.map((r) => r.conflicts.recorded)).toEqual([0, 0, 1, 0, 0, 0]);
+    expect(reports[2]?.plan.join('\n')).toMatch(/SYNC_WRITE_LOOP/);
+    // The hub keeps its own description: a mirror's loss is never written back.
+    expect((await hub.store.events.get(hub.tenantId, created.id))?.event.description).toBe('Bring the menu.');
+    const [conflict] = await hub.store.conflicts.list(hub.tenantId, { status: 'open' });
+    expect(conflict).toMatchObject({ hubEventId: created.id, fields: ['description'] });
+  });
 });
