@@ -12,6 +12,49 @@ import { graphEngine, type GraphEngine, type SentRequest } from './support/engin
 const isPatchOf = (req: SentRequest, remoteId: string): boolean => req.method === 'PATCH' && decodeURIComponent(req.url).includes(`/me/events/${remoteId}`) && !req.url.includes('$batch');
 const isBatchGetOf = (req: SentRequest, remoteId: string): boolean => req.url.endsWith('/$batch') && req.body.includes('"GET"') && req.body.includes(encodeURIComponent(remoteId));
 
+describe('Outlook: proof that a series read back is our own write', () => {
+  let g: GraphEngine;
+  afterEach(async () => {
+    await g.close();
+  });
+
+  it('is ours when only our occurrence writes moved it (an override patched, an occurrence cancelled), not when someone else cancels one meanwhile', async () => {
+    g = await graphEngine();
+    const created = await g.fx.provider.create(g.fx.calendarId, makeRecurringEvent(), { hubId: 'hub-1' });
+    expect(created.ours).toBe(true);
+    const item = created.item;
+    const [override] = item.event.overrides;
+    if (!override || !item.event.recurrence) throw new Error('expected a series with an override');
+    const exdate = { kind: 'zoned' as const, local: '2026-07-21T18:00:00', tzid: item.event.recurrence.exdates[0]?.kind === 'zoned' ? item.event.recurrence.exdates[0].tzid : 'UTC' };
+    const edited = {
+      ...item.event,
+      recurrence: { ...item.event.recurrence, exdates: [...item.event.recurrence.exdates, exdate] },
+      overrides: [{ ...override, location: 'Rooftop' }],
+    };
+    const updated = await g.fx.provider.update(g.fx.calendarId, item.remoteId, edited, item.etag, { hubId: 'hub-1' });
+    expect(updated.ours).toBe(true);
+    expect(updated.item.event.recurrence?.exdates).toHaveLength(2);
+    expect(updated.item.event.overrides[0]?.location).toBe('Rooftop');
+    expect(await g.fx.provider.fetch(g.fx.calendarId, [item.remoteId])).toEqual([updated.item]);
+
+    // Someone cancels another occurrence while our read-back is held: not ours, and the item shows it.
+    const { value } = (await g.fx.act('GET', `/events/${item.remoteId}/instances?startDateTime=2026-05-01T00:00:00Z&endDateTime=2026-12-31T00:00:00Z&$top=100`)) as {
+      value: { id: string; originalStart: string }[];
+    };
+    const other = value.find((i) => i.originalStart.startsWith('2026-07-28'));
+    const from = g.sent.length;
+    g.hook({
+      phase: 'before',
+      when: (req, seen) => isBatchGetOf(req, item.remoteId) && seen.slice(from).some((s) => isPatchOf(s, item.remoteId)),
+      run: async () => void (await g.fx.act('DELETE', `/events/${other?.id}`)),
+    });
+    const raced = await g.fx.provider.update(g.fx.calendarId, item.remoteId, { ...updated.item.event, title: 'Renamed' }, updated.item.etag, { hubId: 'hub-1' });
+    expect(g.hookRan).toBe(true);
+    expect(raced.ours).toBe(false);
+    expect(raced.item.event.recurrence?.exdates).toHaveLength(3);
+  });
+});
+
 describe('Outlook: a third-party edit in the write → read-back window', () => {
   let g: GraphEngine;
   afterEach(async () => {
