@@ -99,9 +99,11 @@ function deleteRemote(hub: HubEvent, remote: RemoteItem, link: Link | undefined)
  * calendar `same` / `edited` / `gone`. Direction: import-only calendars never receive hub edits or
  * deletions; export-only calendars are mirrors whose own edits and deletions are reverted.
  */
-function planLinked(input: ItemInput & { link: Link }, ctx: PlanContext): SyncAction[] {
-  const { remote } = input;
-  const link = effectiveLink(input.link, remote);
+function planLinked(given: ItemInput & { link: Link }, ctx: PlanContext): SyncAction[] {
+  const { remote } = given;
+  const link = effectiveLink(given.link, remote);
+  // Conflicts drafted below carry the base planning used.
+  const input = link === given.link ? given : { ...given, link };
   const hub = input.hub;
   const base = link.base;
   const importOnly = ctx.direction === 'import_only';
