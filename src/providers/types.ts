@@ -70,6 +70,22 @@ export interface WriteOptions {
   hubId: string;
 }
 
+/**
+ * What a create or update returns. `item` is the server's copy as read back after the write; `ours`
+ * tells whether that copy is provably our own write (its etag/changeKey is the one our write's response
+ * carried, or the server gave none and the content read back is what we wrote). When it is not, someone
+ * else wrote between our write and our read: `item` is their version, a remote change to merge — never a
+ * base. The engine stores `item` as the link's base only when `ours`.
+ */
+export interface WriteResult {
+  /** The server's copy as read back after the write. */
+  item: RemoteItem;
+  /** True when `item` is provably our own write; false: `item` is someone else's later version. */
+  ours: boolean;
+  /** The etag/changeKey our write's response carried ('' when the server gave none). */
+  writtenEtag: string;
+}
+
 export interface RequestStats {
   /** Requests sent since the provider was created (benchmarks and `sync --json` report them). */
   requests: number;
@@ -94,12 +110,12 @@ export interface CalendarProvider {
   /**
    * Create. Idempotent: the remote id is derived from the UID, so retrying a create that already
    * succeeded raises PROVIDER_CONFLICT (then the caller matches by UID) instead of duplicating.
-   * Returns the item as the server stored it (its copy, not ours, becomes the base).
+   * Returns the item as the server stored it, and whether that copy is provably ours (`WriteResult`).
    */
-  create(calendarId: string, event: CalendarEvent, opts: WriteOptions): Promise<RemoteItem>;
+  create(calendarId: string, event: CalendarEvent, opts: WriteOptions): Promise<WriteResult>;
 
-  /** Update with If-Match `etag`. Returns the stored copy. */
-  update(calendarId: string, remoteId: string, event: CalendarEvent, etag: string, opts: WriteOptions): Promise<RemoteItem>;
+  /** Update with If-Match `etag`. Returns the stored copy and whether it is provably ours. */
+  update(calendarId: string, remoteId: string, event: CalendarEvent, etag: string, opts: WriteOptions): Promise<WriteResult>;
 
   /** Delete with If-Match `etag`. Deleting an item that is already gone resolves (idempotent). */
   delete(calendarId: string, remoteId: string, etag: string): Promise<void>;

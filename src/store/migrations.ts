@@ -186,6 +186,19 @@ const m001Initial: Migration = {
 };
 
 /**
+ * Links remember the write calsync is about to make (`write_intent`, set before the request and cleared
+ * by the link save after it), so a write that landed while its link save did not (a crash, a lost
+ * response) is recognised as our own on the next sync; and the last push (`last_push`: hub version,
+ * resulting etag, how many times in a row), so a push that keeps repeating is stopped.
+ */
+const m002LinkWriteIntent: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('links').addColumn('write_intent', 'text').execute();
+    await db.schema.alterTable('links').addColumn('last_push', 'text').execute();
+  },
+};
+
+/**
  * The transactional outbox (contract decision 3): the audit table, written in the same transaction as
  * every hub change and numbered by the tenant's seq, is the outbox. The drainer keeps one mark per
  * tenant — the highest seq whose propagation it has dispatched — and reads "audit rows after seq N",
@@ -207,6 +220,7 @@ const m003Outbox: Migration = {
 
 export const STORE_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001_initial': m001Initial,
+  '002_link_write_intent': m002LinkWriteIntent,
   '003_outbox': m003Outbox,
 };
 

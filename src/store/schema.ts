@@ -88,6 +88,10 @@ export interface LinksTable {
   base: string;
   base_hash: string;
   last_synced_at: string;
+  /** JSON `WriteIntent`, or null. */
+  write_intent: string | null;
+  /** JSON `LastPush`, or null. */
+  last_push: string | null;
 }
 
 export interface SyncStateTable {

@@ -96,6 +96,28 @@ export interface SyncState {
   push?: Record<string, unknown>;
 }
 
+/**
+ * A write to the calendar calsync is about to make, recorded on the link before the request and cleared
+ * by the link save that follows it. Found still set on a later sync, it means the write may have landed
+ * without its link being saved: a calendar copy equal to `event` is our own write, not an edit.
+ */
+export interface WriteIntent {
+  /** The event as sent to the calendar. */
+  event: CalendarEvent;
+  /** The calendar etag the write was conditioned on (If-Match). */
+  etag: string;
+}
+
+/** The last push of the hub's version to the calendar: what the loop detector compares. */
+export interface LastPush {
+  /** The hub version the push left the event at. */
+  hubVersion: number;
+  /** The link etag the push left (the calendar's etag after our write). */
+  etag: string;
+  /** Pushes in a row with neither the hub version nor the calendar's copy moving in between. */
+  count: number;
+}
+
 /** hub event ⇄ remote item. */
 export interface Link {
   id: string;
@@ -111,6 +133,10 @@ export interface Link {
   /** Hash of `base` (see `model/hash.ts`). */
   baseHash: string;
   lastSyncedAt: string;
+  /** A calendar write started but whose link save was not seen (see `WriteIntent`). */
+  writeIntent?: WriteIntent;
+  /** The last push to the calendar (see `LastPush`). */
+  lastPush?: LastPush;
 }
 
 export type ConflictStatus = 'open' | 'resolved';
@@ -238,14 +264,22 @@ export interface LinkRepo {
   getByHubEvent(tenantId: string, calendarId: string, hubEventId: string): Promise<Link | undefined>;
   listByHubEvent(tenantId: string, hubEventId: string): Promise<Link[]>;
   /** Throws StoreConflictError when (calendar, remoteId) or (calendar, hubEvent) already has a link. */
-  create(tenantId: string, input: Omit<Link, 'id' | 'tenantId' | 'baseHash' | 'lastSyncedAt'>): Promise<Link>;
+  create(tenantId: string, input: Omit<Link, 'id' | 'tenantId' | 'baseHash' | 'lastSyncedAt' | 'writeIntent'>): Promise<Link>;
   /**
    * Many creates in one transaction (initial imports); all or nothing. `baseCanonical`, when given, must
    * be `canonicalWithHash(base)`: it is stored instead of serializing and hashing the base again.
    */
-  createMany(tenantId: string, inputs: readonly (Omit<Link, 'id' | 'tenantId' | 'baseHash' | 'lastSyncedAt'> & { baseCanonical?: CanonicalEvent })[]): Promise<Link[]>;
-  /** Compare-and-set on the old etag. */
-  update(tenantId: string, id: string, expectedEtag: string, patch: Partial<Pick<Link, 'remoteId' | 'etag' | 'base'>>): Promise<Link>;
+  createMany(tenantId: string, inputs: readonly (Omit<Link, 'id' | 'tenantId' | 'baseHash' | 'lastSyncedAt' | 'writeIntent'> & { baseCanonical?: CanonicalEvent })[]): Promise<Link[]>;
+  /**
+   * Compare-and-set on the old etag. Clears the write intent (a saved link settles the write it
+   * recorded); `lastPush` is replaced only when given (`null` clears it).
+   */
+  update(tenantId: string, id: string, expectedEtag: string, patch: Partial<Pick<Link, 'remoteId' | 'etag' | 'base'>> & { lastPush?: LastPush | null }): Promise<Link>;
+  /**
+   * Records (or with `undefined` clears) the write intent, compare-and-set on the link's etag: an intent
+   * is only ever recorded against the link state the write was planned from. Nothing else changes.
+   */
+  setWriteIntent(tenantId: string, id: string, expectedEtag: string, intent: WriteIntent | undefined): Promise<Link>;
   /** Compare-and-set on the old etag. */
   delete(tenantId: string, id: string, expectedEtag: string): Promise<void>;
 }

@@ -15,14 +15,17 @@ export type Resolution = NonNullable<ConflictRecord['resolution']>;
 export type ConflictDraft = Parameters<ConflictRepo['record']>[1];
 
 export type SyncAction =
-  /** Hub event not yet in this calendar: create it there (deterministic UID), then link. */
-  | { type: 'createRemote'; hub: HubEvent }
+  /**
+   * Hub event not yet in this calendar: create it there (deterministic UID), then link. `mirror`: an
+   * export-only calendar, whose lossy copy is never taken back into the hub (see `apply.ts`).
+   */
+  | { type: 'createRemote'; hub: HubEvent; mirror?: true }
   /** Calendar item not yet in the hub: create the hub event, then link. */
   | { type: 'createHub'; remote: RemoteItem; event: CalendarEvent }
   /** Both sides already hold the same event (match before create, or a crash before linking): link. */
   | { type: 'link'; hub: HubEvent; remote: RemoteItem }
-  /** Write `event` to the calendar (If-Match `remote.etag`); the hub already holds it. */
-  | { type: 'pushToRemote'; hub: HubEvent; remote: RemoteItem; link?: Link; event: CalendarEvent }
+  /** Write `event` to the calendar (If-Match `remote.etag`); the hub already holds it. `mirror`: as above. */
+  | { type: 'pushToRemote'; hub: HubEvent; remote: RemoteItem; link?: Link; event: CalendarEvent; mirror?: true }
   /** Write `event` to the hub (restoring a tombstone if need be); the calendar already holds it. */
   | { type: 'pullToHub'; hub: HubEvent; remote: RemoteItem; link?: Link; event: CalendarEvent }
   /** Both sides changed different fields (or a conflict was resolved): write `event` to both. */

@@ -8,12 +8,28 @@
  * - every link write is compare-and-set on the etag it read.
  * A write that meets a newer remote version (412, 404, 409) raises `Replan`: the executor re-reads the
  * item and plans it again rather than overwriting what it did not see.
+ *
+ * The base a write leaves on the link is only ever what we wrote or what we read under proof that nobody
+ * else wrote in between (`WriteResult.ours`). A copy someone else changed after our write is never
+ * adopted as base: the link keeps the event we wrote (with an etag that is not the calendar's), so the
+ * next sync sees their version as the calendar's edit and merges it.
+ *
+ * Before an update the link records a write intent (the event about to be sent); the link save after the
+ * write clears it. An intent still set on a later sync means the write may have landed without its link
+ * save (a crash, a lost response): `plan.ts` then recognises the calendar copy equal to it as our own.
+ *
+ * What the calendar cannot represent settles instead of looping: when a write is provably ours but the
+ * calendar stores something else (Outlook cannot restore a cancelled occurrence), the hub takes the
+ * calendar's version of the fields that differ, audited with the calendar as source. An export-only
+ * calendar (`mirror`) is never taken back into the hub: a push it keeps refusing is stopped by the
+ * planner's loop detector and recorded as a conflict instead.
  */
 import { isCalsyncError, type ErrorCode } from '../errors.js';
 import type { CalendarEvent, HubEvent } from '../model/event.js';
-import type { CalendarProvider, RemoteItem } from '../providers/types.js';
-import type { ChangeSource, Link, Store } from '../store/types.js';
+import type { CalendarProvider, RemoteItem, WriteResult } from '../providers/types.js';
+import type { ChangeSource, LastPush, Link, Store } from '../store/types.js';
 import type { SyncAction } from './actions.js';
+import { changedFields, sameContent, withField } from './fields.js';
 
 /** The calendar changed under a write: re-read and re-plan the item. */
 export class Replan extends Error {
@@ -71,14 +87,46 @@ async function viaProvider<T>(fn: () => Promise<T>, remoteId: string | undefined
   }
 }
 
-async function saveLink(c: ApplyContext, link: Link | undefined, hubEventId: string, remote: RemoteItem): Promise<void> {
-  if (link) await viaStore(() => c.store.links.update(c.tenantId, link.id, link.etag, { remoteId: remote.remoteId, etag: remote.etag, base: remote.event }));
-  else await viaStore(() => c.store.links.create(c.tenantId, { hubEventId, calendarId: c.calendarId, remoteId: remote.remoteId, etag: remote.etag, base: remote.event }));
+/**
+ * The etag a link gets when the calendar's copy after our write is not provably ours and the write's
+ * response carried none: it never equals a real etag, so the next sync reads the calendar's item again.
+ */
+export const UNPROVEN_ETAG = 'calsync:unproven-write';
+
+/** What the link keeps after a write: the server's copy when provably ours, else the event we sent. */
+export function baseAfterWrite(result: WriteResult, sent: CalendarEvent): RemoteItem {
+  if (result.ours) return result.item;
+  const { remoteId, hubId } = result.item;
+  return { remoteId, etag: result.writtenEtag === '' ? UNPROVEN_ETAG : result.writtenEtag, event: sent, ...(hubId === undefined ? {} : { hubId }) };
 }
 
-async function writeRemote(c: ApplyContext, hub: HubEvent, remote: RemoteItem, event: CalendarEvent): Promise<RemoteItem> {
-  // The calendar's UID is kept: an item is never re-keyed by an update.
-  const body = { ...event, uid: remote.event.uid };
+interface LinkSave {
+  lastPush?: LastPush;
+}
+
+async function saveLink(c: ApplyContext, link: Link | undefined, hubEventId: string, remote: RemoteItem, extra: LinkSave = {}): Promise<void> {
+  const patch = { remoteId: remote.remoteId, etag: remote.etag, base: remote.event, ...(extra.lastPush ? { lastPush: extra.lastPush } : {}) };
+  if (link) await viaStore(() => c.store.links.update(c.tenantId, link.id, link.etag, patch));
+  else await viaStore(() => c.store.links.create(c.tenantId, { hubEventId, calendarId: c.calendarId, ...patch }));
+}
+
+/**
+ * The loop detector's count: one more when the hub is at the version our last push left it and the
+ * calendar's copy is the one that push left (nothing moved, yet we push again), else a first push.
+ */
+function nextPush(link: Link | undefined, hubVersionBefore: number, remoteEtagBefore: string, hubVersionAfter: number, etagAfter: string): LastPush {
+  const last = link?.lastPush;
+  const again = last !== undefined && last.hubVersion === hubVersionBefore && last.etag === remoteEtagBefore;
+  return { hubVersion: hubVersionAfter, etag: etagAfter, count: again ? last.count + 1 : 1 };
+}
+
+/** Records what is about to be sent on the link (compare-and-set), so a lost link save is recognised. */
+async function recordIntent(c: ApplyContext, link: Link | undefined, remote: RemoteItem, body: CalendarEvent): Promise<Link | undefined> {
+  if (!link) return undefined;
+  return viaStore(() => c.store.links.setWriteIntent(c.tenantId, link.id, link.etag, { event: body, etag: remote.etag }));
+}
+
+async function writeRemote(c: ApplyContext, hub: HubEvent, remote: RemoteItem, body: CalendarEvent): Promise<WriteResult> {
   return viaProvider(() => c.provider.update(c.remoteCalendarId, remote.remoteId, body, remote.etag, { hubId: hub.id }), remote.remoteId, remote.event.uid);
 }
 
@@ -86,14 +134,30 @@ async function writeHub(c: ApplyContext, hub: HubEvent, event: CalendarEvent): P
   return viaStore(() => c.store.events.put(c.tenantId, { id: hub.id, event, expectedVersion: hub.version, source: c.source }));
 }
 
+/**
+ * The hub's event after a write that is provably ours: `event` with the calendar's version of every field
+ * the calendar stored differently from what we sent — what it cannot represent, taken as it is there.
+ * `event` itself when the calendar stored what we sent (or the copy is not ours: then it is an edit to
+ * merge on the next sync, not a representation to adopt).
+ */
+function settled(event: CalendarEvent, result: WriteResult, sent: CalendarEvent, mirror = false): CalendarEvent {
+  if (mirror || !result.ours || sameContent(result.item.event, sent)) return event;
+  return changedFields(sent, result.item.event).reduce((next, field) => withField(next, field, result.item.event), event);
+}
+
+/** The calendar's UID is kept: an item is never re-keyed by an update. */
+const bodyFor = (remote: RemoteItem, event: CalendarEvent): CalendarEvent => ({ ...event, uid: remote.event.uid });
+
 /** Applies one action; returns the hub event as this action left it, when it wrote to the hub. */
 export async function applyAction(c: ApplyContext, action: SyncAction): Promise<HubEvent | undefined> {
   switch (action.type) {
     case 'createRemote': {
       const { hub } = action;
-      const created = await viaProvider(() => c.provider.create(c.remoteCalendarId, hub.event, { hubId: hub.id }), undefined, hub.event.uid);
-      await saveLink(c, undefined, hub.id, created);
-      return undefined;
+      const result = await viaProvider(() => c.provider.create(c.remoteCalendarId, hub.event, { hubId: hub.id }), undefined, hub.event.uid);
+      const event = settled(hub.event, result, hub.event, action.mirror);
+      const written = event === hub.event ? undefined : await writeHub(c, hub, event);
+      await saveLink(c, undefined, hub.id, baseAfterWrite(result, hub.event));
+      return written;
     }
     case 'createHub': {
       const hub = await viaStore(() => c.store.events.put(c.tenantId, { event: action.event, source: c.source }));
@@ -104,9 +168,15 @@ export async function applyAction(c: ApplyContext, action: SyncAction): Promise<
       await saveLink(c, undefined, action.hub.id, action.remote);
       return undefined;
     case 'pushToRemote': {
-      const stored = await writeRemote(c, action.hub, action.remote, action.event);
-      await saveLink(c, action.link, action.hub.id, stored);
-      return undefined;
+      const { hub, remote } = action;
+      const body = bodyFor(remote, action.event);
+      const link = await recordIntent(c, action.link, remote, body);
+      const result = await writeRemote(c, hub, remote, body);
+      const event = settled(hub.event, result, body, action.mirror);
+      const written = event === hub.event ? undefined : await writeHub(c, hub, event);
+      const base = baseAfterWrite(result, body);
+      await saveLink(c, link, hub.id, base, { lastPush: nextPush(link, hub.version, remote.etag, (written ?? hub).version, base.etag) });
+      return written;
     }
     case 'pullToHub': {
       const written = await writeHub(c, action.hub, action.event);
@@ -114,9 +184,13 @@ export async function applyAction(c: ApplyContext, action: SyncAction): Promise<
       return written;
     }
     case 'mergeBoth': {
-      const stored = await writeRemote(c, action.hub, action.remote, action.event);
-      const written = await writeHub(c, action.hub, action.event);
-      await saveLink(c, action.link, action.hub.id, stored);
+      const { hub, remote } = action;
+      const body = bodyFor(remote, action.event);
+      const link = await recordIntent(c, action.link, remote, body);
+      const result = await writeRemote(c, hub, remote, body);
+      const written = await writeHub(c, hub, settled(action.event, result, body));
+      const base = baseAfterWrite(result, body);
+      await saveLink(c, link, hub.id, base, { lastPush: nextPush(link, hub.version, remote.etag, written.version, base.etag) });
       return written;
     }
     case 'deleteRemote': {

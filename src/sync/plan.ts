@@ -35,8 +35,31 @@ export interface ItemPlan {
   actions: SyncAction[];
 }
 
+/** Pushes in a row, with nothing moving in between, after which the next one is refused as a loop. */
+export const MAX_REPEATED_PUSHES = 2;
+
+/**
+ * Whether writing the hub's version to the calendar would repeat a push that changed nothing: the hub
+ * is at the version our last push left it, the calendar's copy is the one that push left, and we pushed
+ * this way `MAX_REPEATED_PUSHES` times already. Such a write would go on forever (the calendar cannot
+ * hold what we send): it becomes a recorded conflict instead — surfaced, and no further writes.
+ */
+function repeatsPush(hub: HubEvent, remote: RemoteItem, link: Link | undefined): boolean {
+  const last = link?.lastPush;
+  return last !== undefined && last.hubVersion === hub.version && last.etag === remote.etag && last.count >= MAX_REPEATED_PUSHES;
+}
+
+function writeLoop(hub: HubEvent, remote: RemoteItem, link: Link, calendarId: string): SyncAction {
+  const fields = changedFields(remote.event, hub.event);
+  return {
+    type: 'recordConflict',
+    conflict: { calendarId, hubEventId: hub.id, linkId: link.id, type: 'field', fields, base: link.base, hub: hub.event, remote: remote.event, remoteEtag: remote.etag },
+    reason: `SYNC_WRITE_LOOP: pushed ${link.lastPush?.count ?? 0} times with neither side moving; the calendar does not keep [${fields.join(', ')}]`,
+  };
+}
+
 /** Pairs of (hub, remote) that both sides already agree on need no action but a link refresh. */
-function converge(hub: HubEvent, remote: RemoteItem, link: Link | undefined, event: HubEvent['event']): SyncAction[] {
+function converge(hub: HubEvent, remote: RemoteItem, link: Link | undefined, event: HubEvent['event'], calendarId: string): SyncAction[] {
   const hubSame = hub.deletedAt === undefined && sameContent(hub.event, event);
   const remoteSame = sameContent(remote.event, event);
   if (hubSame && remoteSame) {
@@ -44,9 +67,22 @@ function converge(hub: HubEvent, remote: RemoteItem, link: Link | undefined, eve
     const moved = link.etag !== remote.etag || !sameContent(link.base, remote.event);
     return moved ? [{ type: 'refreshLink', link, remote, echo: sameContent(link.base, remote.event) }] : [];
   }
+  if (!remoteSame && link && repeatsPush(hub, remote, link)) return [writeLoop(hub, remote, link, calendarId)];
   if (hubSame) return [{ type: 'pushToRemote', hub, remote, ...(link ? { link } : {}), event }];
   if (remoteSame) return [{ type: 'pullToHub', hub, remote, ...(link ? { link } : {}), event }];
   return [{ type: 'mergeBoth', hub, remote, ...(link ? { link } : {}), event }];
+}
+
+/**
+ * The link as planning must see it. A write intent still on the link means a write of ours may have
+ * landed without its link save (a crash or a lost response between the two). A calendar copy that
+ * differs from the base but equals the intended event is that write: the base becomes the calendar's
+ * copy (as the lost save would have made it), so our own write is not read as the calendar's edit.
+ */
+export function effectiveLink(link: Link, remote: RemoteItem | undefined): Link {
+  const intent = link.writeIntent;
+  if (!intent || !remote || sameContent(remote.event, link.base) || !sameContent(remote.event, intent.event)) return link;
+  return { ...link, base: remote.event };
 }
 
 /** Re-creating the calendar's copy from the hub (export-only drift, an edit that beat a deletion). */
@@ -63,8 +99,11 @@ function deleteRemote(hub: HubEvent, remote: RemoteItem, link: Link | undefined)
  * calendar `same` / `edited` / `gone`. Direction: import-only calendars never receive hub edits or
  * deletions; export-only calendars are mirrors whose own edits and deletions are reverted.
  */
-function planLinked(input: ItemInput & { link: Link }, ctx: PlanContext): SyncAction[] {
-  const { link, remote } = input;
+function planLinked(given: ItemInput & { link: Link }, ctx: PlanContext): SyncAction[] {
+  const { remote } = given;
+  const link = effectiveLink(given.link, remote);
+  // Conflicts drafted below carry the base planning used.
+  const input = link === given.link ? given : { ...given, link };
   const hub = input.hub;
   const base = link.base;
   const importOnly = ctx.direction === 'import_only';
@@ -78,26 +117,26 @@ function planLinked(input: ItemInput & { link: Link }, ctx: PlanContext): SyncAc
     // have moved (our own write echoing back).
     case 'live/same':
       if (importOnly) return link.etag === remote!.etag ? [] : [{ type: 'refreshLink', link, remote: remote!, echo: true }];
-      return converge(hub!, remote!, link, hub!.event);
+      return converge(hub!, remote!, link, hub!.event, ctx.calendarId);
 
     // Only WedSync edited: push the hub's version.
     case 'edited/same':
-      return converge(hub!, remote!, link, hub!.event);
+      return converge(hub!, remote!, link, hub!.event, ctx.calendarId);
 
     // Only the calendar edited: take its version into the hub (a source calendar's version as it is,
     // a mirror reverts it instead).
     case 'live/edited': {
-      if (exportOnly) return converge(hub!, remote!, link, hub!.event);
+      if (exportOnly) return converge(hub!, remote!, link, hub!.event, ctx.calendarId);
       const event = importOnly ? fromRemote(remote!.event, hub!.event.wedding) : merge3(base, hub!.event, remote!.event).merged;
-      return converge(hub!, remote!, link, event);
+      return converge(hub!, remote!, link, event, ctx.calendarId);
     }
 
     // Both edited: different fields merge; the same field edited differently is a conflict.
     case 'edited/edited': {
-      if (exportOnly) return converge(hub!, remote!, link, hub!.event);
+      if (exportOnly) return converge(hub!, remote!, link, hub!.event, ctx.calendarId);
       const result = merge3(base, hub!.event, remote!.event);
-      if (result.conflicts.length === 0) return converge(hub!, remote!, link, result.merged);
-      return settleFields(input, ctx, result, (event) => converge(hub!, remote!, link, event));
+      if (result.conflicts.length === 0) return converge(hub!, remote!, link, result.merged, ctx.calendarId);
+      return settleFields(input, ctx, result, (event) => converge(hub!, remote!, link, event, ctx.calendarId));
     }
 
     // Deleted in the calendar, untouched in WedSync: delete in the hub, except that a mirror is
@@ -127,7 +166,7 @@ function planLinked(input: ItemInput & { link: Link }, ctx: PlanContext): SyncAc
     // Deleted in WedSync, edited in the calendar: delete vs edit (a source calendar simply restores).
     case 'gone/edited': {
       if (!hub) return [{ type: 'unlink', link, reason: 'hub event missing' }];
-      const restore = (): SyncAction[] => converge(hub, remote!, link, fromRemote(remote!.event, hub.event.wedding));
+      const restore = (): SyncAction[] => converge(hub, remote!, link, fromRemote(remote!.event, hub.event.wedding), ctx.calendarId);
       if (importOnly) return restore();
       if (exportOnly) return [deleteRemote(hub, remote!, link)];
       return settleDeletion(input, ctx, 'delete_edit', {
@@ -164,16 +203,16 @@ function planUnlinked(input: ItemInput, ctx: PlanContext): SyncAction[] {
   // Matched pair: the same content just links; otherwise there is no base to tell who changed what.
   if (live && remote) {
     if (sameContent(live.event, remote.event)) return [{ type: 'link', hub: live, remote }];
-    if (importOnly) return converge(live, remote, undefined, fromRemote(remote.event, live.event.wedding));
-    if (exportOnly) return converge(live, remote, undefined, live.event);
+    if (importOnly) return converge(live, remote, undefined, fromRemote(remote.event, live.event.wedding), ctx.calendarId);
+    if (exportOnly) return converge(live, remote, undefined, live.event, ctx.calendarId);
     const result = merge3(undefined, live.event, remote.event);
-    return settleFields(input, ctx, result, (event) => converge(live, remote, undefined, event));
+    return settleFields(input, ctx, result, (event) => converge(live, remote, undefined, event, ctx.calendarId));
   }
   // A calendar item matching a tombstone. Our own copy whose link was never written (a crash) is
   // deleted — unless someone edited it since, which is delete vs edit. A foreign item reusing the UID
   // brings the event back.
   if (hub && remote) {
-    const restore = (): SyncAction[] => converge(hub, remote, undefined, fromRemote(remote.event, hub.event.wedding));
+    const restore = (): SyncAction[] => converge(hub, remote, undefined, fromRemote(remote.event, hub.event.wedding), ctx.calendarId);
     if (remote.hubId !== hub.id) return exportOnly ? [] : restore();
     if (importOnly) return [];
     if (exportOnly || sameContent(hub.event, remote.event)) return [deleteRemote(hub, remote, undefined)];
@@ -187,7 +226,8 @@ function planUnlinked(input: ItemInput, ctx: PlanContext): SyncAction[] {
  * that no longer arises (the sides were made equal, or a user resolved it) is closed.
  */
 export function planItem(input: ItemInput, ctx: PlanContext): SyncAction[] {
-  const actions = input.link ? planLinked(input as ItemInput & { link: Link }, ctx) : planUnlinked(input, ctx);
+  const planned = input.link ? planLinked(input as ItemInput & { link: Link }, ctx) : planUnlinked(input, ctx);
+  const actions = ctx.direction === 'export_only' ? planned.map(asMirror) : planned;
   const open = input.conflict;
   if (!open) return actions;
   const [only] = actions;
@@ -202,6 +242,11 @@ export function planItem(input: ItemInput, ctx: PlanContext): SyncAction[] {
       resolution: ctx.forced ?? { take: 'merge', by: 'sync' },
     },
   ];
+}
+
+/** Writes to an export-only calendar: what it stores is never taken back into the hub. */
+function asMirror(action: SyncAction): SyncAction {
+  return action.type === 'createRemote' || action.type === 'pushToRemote' ? { ...action, mirror: true } : action;
 }
 
 function unchangedConflict(open: ConflictRecord, next: ConflictDraft): boolean {

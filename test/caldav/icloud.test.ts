@@ -109,7 +109,7 @@ describe('iCloud through recorded-style fixtures', () => {
   it('creates under a safe resource name and returns the stored copy when the PUT has no ETag', async () => {
     const { provider, calls } = icloud();
     const event = makeEvent({ uid: 'wed+ding/2026@example.com' });
-    const created = await provider.create(HOME, event, { hubId: 'hub-42' });
+    const created = await provider.create(HOME, event, { hubId: 'hub-42' }).then((w) => w.item);
     const put = calls.find((c) => c.method === 'PUT');
     expect(put?.headers['if-none-match']).toBe('*');
     expect(put?.headers['authorization']).toBe(AUTH);

@@ -90,7 +90,7 @@ describe.each(SERVERS)('CalDAV provider on real %s', (_name, setup) => {
     const calendarUrl = await setup.newCalendar(server);
     const p = provider();
     const events = Array.from({ length: 20 }, (_, i) => makeEvent({ uid: `count-${i}-${randomUUID()}`, title: `Event ${i}` }));
-    const created = await Promise.all(events.map((e) => p.create(calendarUrl, e, { hubId: `hub-${e.uid}` })));
+    const created = await Promise.all(events.map((e) => p.create(calendarUrl, e, { hubId: `hub-${e.uid}` }).then((w) => w.item)));
     const first = full(await p.listChanges(calendarUrl, null));
     expect(first.items).toHaveLength(20);
 
@@ -175,7 +175,7 @@ describe.each(SERVERS)('CalDAV provider on real %s', (_name, setup) => {
     const calendarUrl = await setup.newCalendar(server);
     const p = provider();
     const created = await Promise.all(
-      Array.from({ length: 5 }, (_, i) => p.create(calendarUrl, makeEvent({ uid: `tok-${i}-${randomUUID()}` }), { hubId: `h${i}` })),
+      Array.from({ length: 5 }, (_, i) => p.create(calendarUrl, makeEvent({ uid: `tok-${i}-${randomUUID()}` }), { hubId: `h${i}` }).then((w) => w.item)),
     );
     await rawDelete(new URL(created[0]!.remoteId, calendarUrl).toString());
     const stale = encodeCursor({ ctag: 'an-old-ctag', syncToken: setup.bogusToken });
@@ -189,8 +189,8 @@ describe.each(SERVERS)('CalDAV provider on real %s', (_name, setup) => {
   it('reports deletions made by another client in a delta', async () => {
     const calendarUrl = await setup.newCalendar(server);
     const p = provider();
-    const a = await p.create(calendarUrl, makeEvent({ uid: `del-a-${randomUUID()}` }), { hubId: 'a' });
-    const b = await p.create(calendarUrl, makeEvent({ uid: `del-b-${randomUUID()}` }), { hubId: 'b' });
+    const a = await p.create(calendarUrl, makeEvent({ uid: `del-a-${randomUUID()}` }), { hubId: 'a' }).then((w) => w.item);
+    const b = await p.create(calendarUrl, makeEvent({ uid: `del-b-${randomUUID()}` }), { hubId: 'b' }).then((w) => w.item);
     const first = full(await p.listChanges(calendarUrl, null));
     await rawDelete(new URL(a.remoteId, calendarUrl).toString());
     const delta = await p.listChanges(calendarUrl, first.cursor);
@@ -203,7 +203,7 @@ describe.each(SERVERS)('CalDAV provider on real %s', (_name, setup) => {
   it('keeps the server copy as the base: the etag from a write matches the next listing', async () => {
     const calendarUrl = await setup.newCalendar(server);
     const p = provider();
-    const created = await p.create(calendarUrl, makeEvent({ uid: `base-${randomUUID()}` }), { hubId: 'h' });
+    const created = await p.create(calendarUrl, makeEvent({ uid: `base-${randomUUID()}` }), { hubId: 'h' }).then((w) => w.item);
     const listing = full(await p.listChanges(calendarUrl, null));
     expect(listing.items).toEqual([created]);
   });
@@ -211,7 +211,7 @@ describe.each(SERVERS)('CalDAV provider on real %s', (_name, setup) => {
   it('survives the server being killed mid-run: typed errors, circuit opens, recovery after restart', async () => {
     const calendarUrl = await setup.newCalendar(server);
     const p = provider({ resilience: { baseDelayMs: 1, maxAttempts: 2, breakerThreshold: 3, halfOpenAfterMs: 5_000 }, timeoutMs: 2_000 });
-    const item = await p.create(calendarUrl, makeEvent({ uid: `outage-${randomUUID()}` }), { hubId: 'h' });
+    const item = await p.create(calendarUrl, makeEvent({ uid: `outage-${randomUUID()}` }), { hubId: 'h' }).then((w) => w.item);
     const first = full(await p.listChanges(calendarUrl, null));
     vi.useFakeTimers({ toFake: ['Date'] });
     await server.kill();
@@ -221,7 +221,7 @@ describe.each(SERVERS)('CalDAV provider on real %s', (_name, setup) => {
     expect(down.retryable).toBe(true);
     await failure(p.fetch(calendarUrl, [item.remoteId]));
     expect(p.circuitState()).toBe('open');
-    const fast = await failure(p.update(calendarUrl, item.remoteId, item.event, item.etag, { hubId: 'h' }));
+    const fast = await failure(p.update(calendarUrl, item.remoteId, item.event, item.etag, { hubId: 'h' }).then((w) => w.item));
     expect(fast.code).toBe('PROVIDER_CIRCUIT_OPEN');
     expect(fast.retryable).toBe(true);
 

@@ -56,18 +56,18 @@ describe('reading resources', () => {
 describe('CalDavProvider on a scripted server', () => {
   it('maps a failed If-None-Match to PROVIDER_CONFLICT and a Xandikos-style 207 UID clash too', async () => {
     const exists = providerOn(() => new Response('', { status: 412 }));
-    expect(await codeOf(exists.provider.create(CAL, makeEvent(), { hubId: 'h' }))).toBe('PROVIDER_CONFLICT');
+    expect(await codeOf(exists.provider.create(CAL, makeEvent(), { hubId: 'h' }).then((w) => w.item))).toBe('PROVIDER_CONFLICT');
     const clash = providerOn(() =>
       xmlResponse(207, '<d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:response><d:href>/cal/x.ics</d:href><d:status>HTTP/1.1 412 Precondition Failed</d:status><d:error><c:no-uid-conflict/></d:error></d:response></d:multistatus>'),
     );
-    expect(await codeOf(clash.provider.create(CAL, makeEvent(), { hubId: 'h' }))).toBe('PROVIDER_CONFLICT');
+    expect(await codeOf(clash.provider.create(CAL, makeEvent(), { hubId: 'h' }).then((w) => w.item))).toBe('PROVIDER_CONFLICT');
   });
 
   it('tells a stale etag (412, item still there) from a vanished item (412, item gone) on update', async () => {
     const stale = providerOn((req) => (req.method === 'PUT' ? new Response('', { status: 412 }) : new Response(ics('a'), { headers: { etag: '"new"' } })));
-    expect(await codeOf(stale.provider.update(CAL, '/cal/a.ics', makeEvent({ uid: 'a' }), '"old"', { hubId: 'h' }))).toBe('PROVIDER_PRECONDITION_FAILED');
+    expect(await codeOf(stale.provider.update(CAL, '/cal/a.ics', makeEvent({ uid: 'a' }), '"old"', { hubId: 'h' }).then((w) => w.item))).toBe('PROVIDER_PRECONDITION_FAILED');
     const gone = providerOn((req) => new Response('', { status: req.method === 'PUT' ? 412 : 404 }));
-    expect(await codeOf(gone.provider.update(CAL, '/cal/a.ics', makeEvent({ uid: 'a' }), '"old"', { hubId: 'h' }))).toBe('PROVIDER_NOT_FOUND');
+    expect(await codeOf(gone.provider.update(CAL, '/cal/a.ics', makeEvent({ uid: 'a' }), '"old"', { hubId: 'h' }).then((w) => w.item))).toBe('PROVIDER_NOT_FOUND');
     expect(gone.calls.map((c) => [c.method, c.headers['if-match']])).toEqual([
       ['PUT', '"old"'],
       ['GET', undefined],
@@ -91,16 +91,16 @@ describe('CalDavProvider on a scripted server', () => {
       if (req.method === 'GET') return new Response(ics('m'));
       return xmlResponse(207, multistatus([okResponse(new URL(req.url).pathname + 'm.ics', `<d:getetag>"via-multiget"</d:getetag>${calendarData(ics('m'))}`)]));
     });
-    const created = await provider.create(CAL, makeEvent({ uid: 'm' }), { hubId: 'h' });
+    const created = await provider.create(CAL, makeEvent({ uid: 'm' }), { hubId: 'h' }).then((w) => w.item);
     expect(created.etag).toBe('"via-multiget"');
     expect(calls.map((c) => c.method)).toEqual(['PUT', 'GET', 'REPORT']);
   });
 
   it('fails a write whose stored copy cannot be read back or understood', async () => {
     const vanished = providerOn((req) => (req.method === 'PUT' ? new Response(null, { status: 204 }) : req.method === 'GET' ? new Response('', { status: 404 }) : xmlResponse(207, multistatus([]))));
-    expect(await codeOf(vanished.provider.create(CAL, makeEvent(), { hubId: 'h' }))).toBe('PROVIDER_UNAVAILABLE');
+    expect(await codeOf(vanished.provider.create(CAL, makeEvent(), { hubId: 'h' }).then((w) => w.item))).toBe('PROVIDER_UNAVAILABLE');
     const garbled = providerOn((req) => (req.method === 'PUT' ? new Response(null, { status: 204 }) : new Response('garbage', { headers: { etag: '"1"' } })));
-    expect(await codeOf(garbled.provider.create(CAL, makeEvent(), { hubId: 'h' }))).toBe('PROVIDER_REJECTED');
+    expect(await codeOf(garbled.provider.create(CAL, makeEvent(), { hubId: 'h' }).then((w) => w.item))).toBe('PROVIDER_REJECTED');
   });
 
   it('never reads a broken listing as empty: bad XML → PROVIDER_LISTING_FAILED, outages keep their code', async () => {

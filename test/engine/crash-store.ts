@@ -8,7 +8,7 @@ import type { Store } from '../../src/store/types.js';
 
 const WRITES: Record<string, ReadonlySet<string>> = {
   events: new Set(['put', 'putMany', 'delete', 'restore']),
-  links: new Set(['create', 'createMany', 'update', 'delete']),
+  links: new Set(['create', 'createMany', 'update', 'setWriteIntent', 'delete']),
   conflicts: new Set(['record', 'resolve']),
   syncState: new Set(['set']),
   integrations: new Set(['update']),

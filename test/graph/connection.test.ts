@@ -16,7 +16,7 @@ describe('createGraphProvider', () => {
       });
       const [calendar] = await provider.listCalendars();
       expect(calendar?.writable).toBe(true);
-      const created = await provider.create(calendar?.remoteId ?? '', makeEvent(), { hubId: 'hub-9' });
+      const created = await provider.create(calendar?.remoteId ?? '', makeEvent(), { hubId: 'hub-9' }).then((w) => w.item);
       expect(created.hubId).toBe('hub-9');
       expect(provider.stats.requests).toBeGreaterThan(2);
       expect(provider.capabilities).toMatchObject({ incremental: true, push: true, maxConcurrency: 4 });

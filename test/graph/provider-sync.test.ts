@@ -41,8 +41,8 @@ describe('GraphProvider (emulator)', () => {
 
   it('turns an occurrence deleted in Outlook into an update of the series with an EXDATE, never a delete', async () => {
     fx = await graphFixture();
-    const series = await fx.provider.create(fx.calendarId, makeRecurringEvent(), HUB);
-    const single = await fx.provider.create(fx.calendarId, makeEvent(), { hubId: 'hub-2' });
+    const series = await fx.provider.create(fx.calendarId, makeRecurringEvent(), HUB).then((w) => w.item);
+    const single = await fx.provider.create(fx.calendarId, makeEvent(), { hubId: 'hub-2' }).then((w) => w.item);
     const cursor = await firstCursor(fx);
     const occurrence = (await instancesOf(fx, series.remoteId)).find((i) => i.originalStart.startsWith('2026-07-07'));
     expect(occurrence).toBeDefined();
@@ -61,7 +61,7 @@ describe('GraphProvider (emulator)', () => {
 
   it('sees the first occurrence of a series cancelled in Outlook', async () => {
     fx = await graphFixture();
-    const series = await fx.provider.create(fx.calendarId, makeRecurringEvent(), HUB);
+    const series = await fx.provider.create(fx.calendarId, makeRecurringEvent(), HUB).then((w) => w.item);
     const first = (await instancesOf(fx, series.remoteId))[0];
     expect(first?.originalStart).toBe('2026-06-02T17:00:00Z');
     await fx.act('DELETE', `/events/${first?.id}`);
@@ -71,7 +71,7 @@ describe('GraphProvider (emulator)', () => {
 
   it('sees an exception edited in Outlook as a change of the series etag, and refuses the stale etag', async () => {
     fx = await graphFixture();
-    const series = await fx.provider.create(fx.calendarId, makeRecurringEvent(), HUB);
+    const series = await fx.provider.create(fx.calendarId, makeRecurringEvent(), HUB).then((w) => w.item);
     const cursor = await firstCursor(fx);
     const occurrence = (await instancesOf(fx, series.remoteId)).find((i) => i.originalStart.startsWith('2026-06-23'));
     await fx.act('PATCH', `/events/${occurrence?.id}`, { subject: 'Call moved to the venue', location: { displayName: 'The venue' } });
@@ -85,22 +85,22 @@ describe('GraphProvider (emulator)', () => {
     expect(changed?.event.wedding).toEqual(series.event.wedding);
     expect(changed?.event.recurrence?.rrules).toEqual(series.event.recurrence?.rrules);
 
-    const stale = await rejection(fx.provider.update(fx.calendarId, series.remoteId, { ...series.event, title: 'Renamed' }, series.etag, HUB));
+    const stale = await rejection(fx.provider.update(fx.calendarId, series.remoteId, { ...series.event, title: 'Renamed' }, series.etag, HUB).then((w) => w.item));
     expect(stale.code).toBe('PROVIDER_PRECONDITION_FAILED');
-    const updated = await fx.provider.update(fx.calendarId, series.remoteId, { ...(changed as RemoteItem).event, title: 'Renamed' }, (changed as RemoteItem).etag, HUB);
+    const updated = await fx.provider.update(fx.calendarId, series.remoteId, { ...(changed as RemoteItem).event, title: 'Renamed' }, (changed as RemoteItem).etag, HUB).then((w) => w.item);
     expect(updated.event.title).toBe('Renamed');
     expect(updated.event.overrides.map((o) => o.title).sort()).toEqual(['Call moved to the venue', 'Weekly call with the couple']);
   });
 
   it('writes override and EXDATE changes of an update to the occurrences, and reverts a dropped override', async () => {
     fx = await graphFixture();
-    const created = await fx.provider.create(fx.calendarId, makeRecurringEvent(), HUB);
+    const created = await fx.provider.create(fx.calendarId, makeRecurringEvent(), HUB).then((w) => w.item);
     const event: CalendarEvent = {
       ...created.event,
       overrides: [{ ...(created.event.overrides[0] as CalendarEvent['overrides'][number]), recurrenceId: zoned('2026-07-14T18:00:00'), start: zoned('2026-07-14T20:00:00'), end: zoned('2026-07-14T20:30:00') }],
       recurrence: { rrules: ['FREQ=WEEKLY;COUNT=10;BYDAY=TU'], rdates: [], exdates: [zoned('2026-06-30T18:00:00'), zoned('2026-07-21T18:00:00')] },
     };
-    const updated = await fx.provider.update(fx.calendarId, created.remoteId, event, created.etag, HUB);
+    const updated = await fx.provider.update(fx.calendarId, created.remoteId, event, created.etag, HUB).then((w) => w.item);
     const instances = await instancesOf(fx, created.remoteId);
     const startOf = (originalStart: string): string | undefined => instances.find((i) => i.originalStart === originalStart)?.start.dateTime.slice(0, 19);
     expect(startOf('2026-07-14T17:00:00Z')).toBe('2026-07-14T19:00:00');
@@ -115,7 +115,7 @@ describe('GraphProvider (emulator)', () => {
   it('carries wedding fields and iCalendar-only data through our writes, and through an Outlook edit', async () => {
     fx = await graphFixture();
     const sent = withExtra(makeWeddingEvent('ceremony'));
-    const created = await fx.provider.create(fx.calendarId, sent, HUB);
+    const created = await fx.provider.create(fx.calendarId, sent, HUB).then((w) => w.item);
     expect(created.event.wedding).toEqual(sent.wedding);
     expect(created.event.extra).toEqual(sent.extra);
     const cursor = await firstCursor(fx);
@@ -156,7 +156,7 @@ describe('GraphProvider (emulator)', () => {
     const base = makeRecurringEvent();
     const junk = zoned('2026-06-24T18:00:00'); // a Wednesday: no occurrence of a Tuesday series
     const sent: CalendarEvent = { ...base, recurrence: { ...(base.recurrence as NonNullable<CalendarEvent['recurrence']>), exdates: [zoned('2026-06-30T18:00:00'), junk] } };
-    const created = await fx.provider.create(fx.calendarId, sent, HUB);
+    const created = await fx.provider.create(fx.calendarId, sent, HUB).then((w) => w.item);
     expect(created.event.recurrence?.exdates).toEqual(sent.recurrence?.exdates);
     const cursor = await firstCursor(fx);
     await fx.otherClient.update(created.remoteId, { ...created.event, title: 'Weekly call (renamed in Outlook)' });
@@ -170,7 +170,7 @@ describe('GraphProvider (emulator)', () => {
   it('refuses a rule Outlook cannot express before writing anything', async () => {
     fx = await graphFixture();
     const event = makeRecurringEvent({ recurrence: { rrules: ['FREQ=MONTHLY;BYDAY=1MO,3MO'], rdates: [], exdates: [] } });
-    const err = await rejection(fx.provider.create(fx.calendarId, event, HUB));
+    const err = await rejection(fx.provider.create(fx.calendarId, event, HUB).then((w) => w.item));
     expect(err.code).toBe('PROVIDER_REJECTED');
     expect(err.details).toMatchObject({ reason: 'unsupportedRecurrence', uid: event.uid });
     expect(fx.provider.capabilities.supportsRecurrence('FREQ=MONTHLY;BYDAY=1MO,3MO')).toBe(false);
@@ -179,10 +179,10 @@ describe('GraphProvider (emulator)', () => {
 
   it('answers an expired delta token with PROVIDER_INVALID_SYNC_TOKEN; the full resync loses nothing', async () => {
     fx = await graphFixture();
-    const a = await fx.provider.create(fx.calendarId, makeEvent(), HUB);
+    const a = await fx.provider.create(fx.calendarId, makeEvent(), HUB).then((w) => w.item);
     const cursor = await firstCursor(fx);
-    const b = await fx.provider.create(fx.calendarId, makeAllDayEvent(), HUB);
-    const series = await fx.provider.create(fx.calendarId, makeRecurringEvent(), HUB);
+    const b = await fx.provider.create(fx.calendarId, makeAllDayEvent(), HUB).then((w) => w.item);
+    const series = await fx.provider.create(fx.calendarId, makeRecurringEvent(), HUB).then((w) => w.item);
     fx.emu.admin.expireDeltaTokens();
     expect((await rejection(fx.provider.listChanges(fx.calendarId, cursor))).code).toBe('PROVIDER_INVALID_SYNC_TOKEN');
     const full = await fx.provider.listChanges(fx.calendarId, cursor, { full: true });
@@ -195,7 +195,7 @@ describe('GraphProvider (emulator)', () => {
 
   it('converges when delta repeats items, and reports an event moved out of the window as changed, not removed', async () => {
     fx = await graphFixture();
-    const a = await fx.provider.create(fx.calendarId, makeEvent(), HUB);
+    const a = await fx.provider.create(fx.calendarId, makeEvent(), HUB).then((w) => w.item);
     const cursor = await firstCursor(fx);
     fx.emu.admin.duplicateDeltaItems(2);
     await fx.otherClient.update(a.remoteId, { ...a.event, start: zoned('2031-06-20T15:00:00'), end: zoned('2031-06-20T16:00:00') });
@@ -207,7 +207,7 @@ describe('GraphProvider (emulator)', () => {
 
   it('never returns a partial full listing', async () => {
     fx = await graphFixture();
-    await fx.provider.create(fx.calendarId, makeEvent(), HUB);
+    await fx.provider.create(fx.calendarId, makeEvent(), HUB).then((w) => w.item);
     // The delta token is taken, then listing the events fails.
     fx.emu.admin.addFault({ rule: { kind: 'error', status: 500, code: 'InternalServerError' }, pathPrefix: `/me/calendars/${fx.calendarId}/events`, method: 'GET' });
     const err = await rejection(fx.provider.listChanges(fx.calendarId, null));
@@ -218,7 +218,7 @@ describe('GraphProvider (emulator)', () => {
   it('lists events outside the sync window in a full listing, and renews a cursor whose window lags', async () => {
     const clock = new ManualClock(Date.UTC(2026, 10, 20));
     fx = await graphFixture({ provider: { clock, pastDays: 30, futureDays: 60, windowRefreshDays: 7 } });
-    const old = await fx.provider.create(fx.calendarId, makeEvent({ start: zoned('2025-01-10T10:00:00'), end: zoned('2025-01-10T11:00:00') }), HUB);
+    const old = await fx.provider.create(fx.calendarId, makeEvent({ start: zoned('2025-01-10T10:00:00'), end: zoned('2025-01-10T11:00:00') }), HUB).then((w) => w.item);
     const listing = await fx.provider.listChanges(fx.calendarId, null);
     expect(listing.kind === 'full' && listing.items.map((i) => i.remoteId)).toEqual([old.remoteId]);
     expect((await fx.provider.listChanges(fx.calendarId, listing.cursor)).kind).toBe('unchanged');

@@ -15,7 +15,7 @@ describe('GraphProvider under throttling (emulator)', () => {
     fx = await graphFixture();
     // Slow responses make every request overlap with the others.
     fx.emu.admin.addFault({ rule: { kind: 'latency', ms: 15 } });
-    const created = await Promise.all(Array.from({ length: 12 }, (_, i) => fx.provider.create(fx.calendarId, makeEvent({ title: `Parallel ${i}` }), { hubId: `hub-${i}` })));
+    const created = await Promise.all(Array.from({ length: 12 }, (_, i) => fx.provider.create(fx.calendarId, makeEvent({ title: `Parallel ${i}` }), { hubId: `hub-${i}` }).then((w) => w.item)));
     expect(new Set(created.map((c) => c.remoteId)).size).toBe(12);
     expect(fx.client.semaphore.peak).toBe(4);
     // No 429 was ever answered, so nothing had to wait.
@@ -37,7 +37,7 @@ describe('GraphProvider under throttling (emulator)', () => {
       },
     });
     const events = Array.from({ length: 10 }, (_, i) => makeEvent({ title: `Burst ${i}` }));
-    const created = await Promise.all(events.map((e, i) => fx.provider.create(fx.calendarId, e, { hubId: `hub-${i}` })));
+    const created = await Promise.all(events.map((e, i) => fx.provider.create(fx.calendarId, e, { hubId: `hub-${i}` }).then((w) => w.item)));
     expect(sleeps.length).toBeGreaterThan(0);
     expect(sleeps.every((ms) => ms > 0 && ms <= 60_000)).toBe(true);
     const listing = await fx.provider.listChanges(fx.calendarId, null);
@@ -50,7 +50,7 @@ describe('GraphProvider under throttling (emulator)', () => {
     fx.emu.admin.addFault({ rule: { kind: 'throttle', retryAfterS: 2 }, method: 'POST', count: 5 });
     fx.emu.admin.addFault({ rule: { kind: 'error', status: 503, code: 'ServiceUnavailable', retryAfterS: 1 }, method: 'GET', count: 5 });
     const events = Array.from({ length: 6 }, (_, i) => makeEvent({ title: `Storm ${i}` }));
-    for (const [i, e] of events.entries()) await fx.provider.create(fx.calendarId, e, { hubId: `hub-${i}` });
+    for (const [i, e] of events.entries()) await fx.provider.create(fx.calendarId, e, { hubId: `hub-${i}` }).then((w) => w.item);
     expect(fx.sleep.waits).toContain(2000);
     expect(fx.sleep.waits).toContain(1000);
     const listing = await fx.provider.listChanges(fx.calendarId, null);
@@ -70,7 +70,7 @@ describe('GraphProvider under throttling (emulator)', () => {
         return response;
       },
     });
-    const created = await fx.provider.create(fx.calendarId, makeEvent(), { hubId: 'hub-1' });
+    const created = await fx.provider.create(fx.calendarId, makeEvent(), { hubId: 'hub-1' }).then((w) => w.item);
     expect(lost).toBe(1);
     const listing = await fx.provider.listChanges(fx.calendarId, null);
     expect(listing.kind === 'full' && listing.items.map((i) => i.remoteId)).toEqual([created.remoteId]);

@@ -87,8 +87,8 @@ export function providerConformance(name: string, setup: () => Promise<Conforman
       expect(empty.items).toEqual([]);
       expect(empty.problems).toEqual([]);
       expect(empty.cursor).not.toBe('');
-      const a = await provider.create(cal, makeEvent(), HUB);
-      const b = await provider.create(cal, makeAllDayEvent(), { hubId: 'hub-0002' });
+      const a = await provider.create(cal, makeEvent(), HUB).then((w) => w.item);
+      const b = await provider.create(cal, makeAllDayEvent(), { hubId: 'hub-0002' }).then((w) => w.item);
       const listing = await fullListing(provider, cal);
       expect(listing.items.map((i) => i.remoteId).sort()).toEqual([a.remoteId, b.remoteId].sort());
       expect(listing.items.find((i) => i.remoteId === a.remoteId)).toEqual(a);
@@ -96,7 +96,7 @@ export function providerConformance(name: string, setup: () => Promise<Conforman
 
     it('creates an item and returns the stored copy with an etag and the hub id', async () => {
       const sent = makeEvent();
-      const created = await provider.create(cal, sent, HUB);
+      const created = await provider.create(cal, sent, HUB).then((w) => w.item);
       expect(created.etag).not.toBe('');
       expect(created.hubId).toBe(HUB.hubId);
       expect(created.event.uid).toBe(sent.uid);
@@ -107,17 +107,17 @@ export function providerConformance(name: string, setup: () => Promise<Conforman
 
     it('refuses a second create of the same UID with PROVIDER_CONFLICT and keeps the first', async () => {
       const sent = makeEvent();
-      await provider.create(cal, sent, HUB);
-      expect((await rejection(provider.create(cal, { ...sent, title: 'A duplicate' }, HUB))).code).toBe('PROVIDER_CONFLICT');
+      await provider.create(cal, sent, HUB).then((w) => w.item);
+      expect((await rejection(provider.create(cal, { ...sent, title: 'A duplicate' }, HUB).then((w) => w.item))).code).toBe('PROVIDER_CONFLICT');
       const listing = await fullListing(provider, cal);
       expect(listing.items.filter((i) => i.event.uid === sent.uid)).toHaveLength(1);
       expect((await provider.findByUid(cal, sent.uid))?.event.title).toBe(sent.title);
     });
 
     it('updates with the current etag, returning the stored copy with a new etag', async () => {
-      const created = await provider.create(cal, makeEvent(), HUB);
+      const created = await provider.create(cal, makeEvent(), HUB).then((w) => w.item);
       const changed: CalendarEvent = { ...created.event, title: 'Moved consultation', location: 'Studio 2', sequence: created.event.sequence + 1 };
-      const updated = await provider.update(cal, created.remoteId, changed, created.etag, HUB);
+      const updated = await provider.update(cal, created.remoteId, changed, created.etag, HUB).then((w) => w.item);
       expect(updated.remoteId).toBe(created.remoteId);
       expect(updated.etag).not.toBe(created.etag);
       expect(updated.hubId).toBe(HUB.hubId);
@@ -126,21 +126,21 @@ export function providerConformance(name: string, setup: () => Promise<Conforman
     });
 
     it('refuses an update with a stale etag with PROVIDER_PRECONDITION_FAILED and changes nothing', async () => {
-      const created = await provider.create(cal, makeEvent(), HUB);
-      const updated = await provider.update(cal, created.remoteId, { ...created.event, title: 'Second' }, created.etag, HUB);
-      expect((await rejection(provider.update(cal, created.remoteId, { ...created.event, title: 'Stale' }, created.etag, HUB))).code).toBe('PROVIDER_PRECONDITION_FAILED');
+      const created = await provider.create(cal, makeEvent(), HUB).then((w) => w.item);
+      const updated = await provider.update(cal, created.remoteId, { ...created.event, title: 'Second' }, created.etag, HUB).then((w) => w.item);
+      expect((await rejection(provider.update(cal, created.remoteId, { ...created.event, title: 'Stale' }, created.etag, HUB).then((w) => w.item))).code).toBe('PROVIDER_PRECONDITION_FAILED');
       expect(await provider.fetch(cal, [created.remoteId])).toEqual([updated]);
     });
 
     it('answers an update of a missing item with PROVIDER_NOT_FOUND', async () => {
-      const created = await provider.create(cal, makeEvent(), HUB);
+      const created = await provider.create(cal, makeEvent(), HUB).then((w) => w.item);
       await provider.delete(cal, created.remoteId, created.etag);
-      expect((await rejection(provider.update(cal, created.remoteId, created.event, created.etag, HUB))).code).toBe('PROVIDER_NOT_FOUND');
+      expect((await rejection(provider.update(cal, created.remoteId, created.event, created.etag, HUB).then((w) => w.item))).code).toBe('PROVIDER_NOT_FOUND');
       expect(await provider.fetch(cal, [created.remoteId])).toEqual([]);
     });
 
     it('deletes with the current etag', async () => {
-      const created = await provider.create(cal, makeEvent(), HUB);
+      const created = await provider.create(cal, makeEvent(), HUB).then((w) => w.item);
       await provider.delete(cal, created.remoteId, created.etag);
       expect(await provider.fetch(cal, [created.remoteId])).toEqual([]);
       expect(await provider.findByUid(cal, created.event.uid)).toBeUndefined();
@@ -148,22 +148,22 @@ export function providerConformance(name: string, setup: () => Promise<Conforman
     });
 
     it('refuses a delete with a stale etag with PROVIDER_PRECONDITION_FAILED and keeps the item', async () => {
-      const created = await provider.create(cal, makeEvent(), HUB);
-      const updated = await provider.update(cal, created.remoteId, { ...created.event, title: 'Changed' }, created.etag, HUB);
+      const created = await provider.create(cal, makeEvent(), HUB).then((w) => w.item);
+      const updated = await provider.update(cal, created.remoteId, { ...created.event, title: 'Changed' }, created.etag, HUB).then((w) => w.item);
       expect((await rejection(provider.delete(cal, created.remoteId, created.etag))).code).toBe('PROVIDER_PRECONDITION_FAILED');
       expect(await provider.fetch(cal, [created.remoteId])).toEqual([updated]);
     });
 
     it('resolves a delete of an item that is already gone', async () => {
-      const created = await provider.create(cal, makeEvent(), HUB);
+      const created = await provider.create(cal, makeEvent(), HUB).then((w) => w.item);
       await provider.delete(cal, created.remoteId, created.etag);
       await expect(provider.delete(cal, created.remoteId, created.etag)).resolves.toBeUndefined();
       await expect(provider.delete(cal, 'never-existed.ics', '"stale"')).resolves.toBeUndefined();
     });
 
     it('reports foreign creates, updates and deletes in the next listing', async () => {
-      const a = await provider.create(cal, makeEvent({ title: 'A' }), HUB);
-      const b = await provider.create(cal, makeEvent({ title: 'B' }), { hubId: 'hub-0002' });
+      const a = await provider.create(cal, makeEvent({ title: 'A' }), HUB).then((w) => w.item);
+      const b = await provider.create(cal, makeEvent({ title: 'B' }), { hubId: 'hub-0002' }).then((w) => w.item);
       const first = await fullListing(provider, cal);
       const foreign = makeEvent({ title: 'Added on the phone' });
       const cId = await fx.otherClient.create(foreign);
@@ -192,13 +192,13 @@ export function providerConformance(name: string, setup: () => Promise<Conforman
 
     it('reports our own writes in the next listing with the etag the write returned', async () => {
       const first = await fullListing(provider, cal);
-      const created = await provider.create(cal, makeEvent(), HUB);
+      const created = await provider.create(cal, makeEvent(), HUB).then((w) => w.item);
       const seen = applyChanges(new Map(), await provider.listChanges(cal, first.cursor));
       expect(seen.get(created.remoteId)).toEqual(created);
     });
 
     it('answers unchanged when nothing changed, again and again', async () => {
-      await provider.create(cal, makeEvent(), HUB);
+      await provider.create(cal, makeEvent(), HUB).then((w) => w.item);
       const first = await fullListing(provider, cal);
       const second = await provider.listChanges(cal, first.cursor);
       expect(second.kind).toBe('unchanged');
@@ -207,8 +207,8 @@ export function providerConformance(name: string, setup: () => Promise<Conforman
     });
 
     it('lists everything when a full listing is forced, and its cursor works', async () => {
-      const a = await provider.create(cal, makeEvent(), HUB);
-      const b = await provider.create(cal, makeEvent(), HUB);
+      const a = await provider.create(cal, makeEvent(), HUB).then((w) => w.item);
+      const b = await provider.create(cal, makeEvent(), HUB).then((w) => w.item);
       const first = await fullListing(provider, cal);
       const forced = await provider.listChanges(cal, first.cursor, { full: true });
       expect(forced.kind).toBe('full');
@@ -224,7 +224,7 @@ export function providerConformance(name: string, setup: () => Promise<Conforman
 
     it('round-trips a recurring event with an override and an EXDATE as one item', async () => {
       const sent = makeRecurringEvent();
-      const created = await provider.create(cal, sent, HUB);
+      const created = await provider.create(cal, sent, HUB).then((w) => w.item);
       expectStoredAs(created.event, sent, options);
       const listing = await fullListing(provider, cal);
       const items = listing.items.filter((i) => i.event.uid === sent.uid);
@@ -237,7 +237,7 @@ export function providerConformance(name: string, setup: () => Promise<Conforman
     for (const form of options.timeForms ?? (['date', 'floating', 'utc', 'zoned'] as const)) {
       it(`round-trips ${form} start and end times`, async () => {
         const sent = TIME_SAMPLES[form]();
-        const created = await provider.create(cal, sent, HUB);
+        const created = await provider.create(cal, sent, HUB).then((w) => w.item);
         expect(created.event.start.kind).toBe(form);
         expectStoredAs(created.event, sent, options);
         expectStoredAs((await provider.fetch(cal, [created.remoteId]))[0]?.event ?? makeEvent(), sent, options);
@@ -245,15 +245,15 @@ export function providerConformance(name: string, setup: () => Promise<Conforman
     }
 
     it('fetches existing items and omits ids that do not exist', async () => {
-      const a = await provider.create(cal, makeEvent(), HUB);
-      const b = await provider.create(cal, makeEvent(), HUB);
+      const a = await provider.create(cal, makeEvent(), HUB).then((w) => w.item);
+      const b = await provider.create(cal, makeEvent(), HUB).then((w) => w.item);
       const fetched = await provider.fetch(cal, [a.remoteId, 'missing-item.ics', b.remoteId]);
       expect(fetched.map((i) => i.remoteId).sort()).toEqual([a.remoteId, b.remoteId].sort());
       expect(await provider.fetch(cal, [])).toEqual([]);
     });
 
     it('finds items by UID, including ones another client made, and not absent UIDs', async () => {
-      const ours = await provider.create(cal, makeEvent(), HUB);
+      const ours = await provider.create(cal, makeEvent(), HUB).then((w) => w.item);
       const foreign = makeEvent({ title: 'Made on the phone' });
       const foreignId = await fx.otherClient.create(foreign);
       expect(await provider.findByUid(cal, ours.event.uid)).toEqual(ours);
@@ -266,13 +266,36 @@ export function providerConformance(name: string, setup: () => Promise<Conforman
     if (options.preservesUnmodelled !== false) {
       it('keeps unmodelled properties and components through create and update', async () => {
         const sent = withExtra(makeEvent());
-        const created = await provider.create(cal, sent, HUB);
+        const created = await provider.create(cal, sent, HUB).then((w) => w.item);
         expectStoredAs(created.event, sent, options);
         const changed = { ...created.event, title: 'Edited title' };
-        const updated = await provider.update(cal, created.remoteId, changed, created.etag, HUB);
+        const updated = await provider.update(cal, created.remoteId, changed, created.etag, HUB).then((w) => w.item);
         expectStoredAs(updated.event, { ...sent, title: 'Edited title' }, options);
       });
     }
+
+    it('says a write nobody else raced is ours, and returns the copy a read gives', async () => {
+      const created = await provider.create(cal, makeEvent(), HUB);
+      expect(created.ours).toBe(true);
+      expect(typeof created.writtenEtag).toBe('string');
+      expect(await provider.fetch(cal, [created.item.remoteId])).toEqual([created.item]);
+      const updated = await provider.update(cal, created.item.remoteId, { ...created.item.event, location: 'Orangery' }, created.item.etag, HUB);
+      expect(updated.ours).toBe(true);
+      expect(updated.item.event.location).toBe('Orangery');
+      // A server that answers writes with an ETag answers each write with a new one.
+      if (created.writtenEtag !== '') expect(updated.writtenEtag).not.toBe(created.writtenEtag);
+      expect(await provider.fetch(cal, [created.item.remoteId])).toEqual([updated.item]);
+    });
+
+    it('says a write of a recurring event with an override and an EXDATE is ours', async () => {
+      const created = await provider.create(cal, makeRecurringEvent(), HUB);
+      expect(created.ours).toBe(true);
+      const moved = { ...created.item.event, title: 'Weekly call, new link', location: 'Video' };
+      const updated = await provider.update(cal, created.item.remoteId, moved, created.item.etag, HUB);
+      expect(updated.ours).toBe(true);
+      expect(updated.item.event.location).toBe('Video');
+      expect(await provider.fetch(cal, [created.item.remoteId])).toEqual([updated.item]);
+    });
 
     it('counts requests in stats', async () => {
       const before = provider.stats.requests;

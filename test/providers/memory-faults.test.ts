@@ -14,9 +14,9 @@ describe('memory server faults: failNext', () => {
     const { server, provider, calendarId } = memoryFixture();
     server.faults.failNext('create', 'PROVIDER_UNAVAILABLE');
     const event = makeEvent();
-    expect((await rejection(provider.create(calendarId, event, HUB))).code).toBe('PROVIDER_UNAVAILABLE');
+    expect((await rejection(provider.create(calendarId, event, HUB).then((w) => w.item))).code).toBe('PROVIDER_UNAVAILABLE');
     expect(server.items(calendarId)).toEqual([]);
-    await expect(provider.create(calendarId, event, HUB)).resolves.toMatchObject({ hubId: 'hub-1' });
+    await expect(provider.create(calendarId, event, HUB).then((w) => w.item)).resolves.toMatchObject({ hubId: 'hub-1' });
   });
 
   it('fails as many requests as counted, then lets them through', async () => {
@@ -42,7 +42,7 @@ describe('memory server faults: failNext', () => {
     server.faults.failNext('*', 'PROVIDER_AUTH', { count: 3 });
     expect((await rejection(provider.listCalendars())).code).toBe('PROVIDER_AUTH');
     expect((await rejection(provider.delete(calendarId, 'a.ics', '"e"'))).code).toBe('PROVIDER_AUTH');
-    const auth = await rejection(provider.update(calendarId, 'a.ics', makeEvent(), '"e"', HUB));
+    const auth = await rejection(provider.update(calendarId, 'a.ics', makeEvent(), '"e"', HUB).then((w) => w.item));
     expect(auth.retryable).toBe(false);
   });
 
@@ -50,8 +50,8 @@ describe('memory server faults: failNext', () => {
     const { server, provider, calendarId } = memoryFixture();
     server.faults.failNext('create', 'PROVIDER_TIMEOUT', { afterCommit: true });
     const event = makeEvent();
-    expect((await rejection(provider.create(calendarId, event, HUB))).code).toBe('PROVIDER_TIMEOUT');
-    expect((await rejection(provider.create(calendarId, event, HUB))).code).toBe('PROVIDER_CONFLICT');
+    expect((await rejection(provider.create(calendarId, event, HUB).then((w) => w.item))).code).toBe('PROVIDER_TIMEOUT');
+    expect((await rejection(provider.create(calendarId, event, HUB).then((w) => w.item))).code).toBe('PROVIDER_CONFLICT');
     const found = await provider.findByUid(calendarId, event.uid);
     expect(found?.hubId).toBe('hub-1');
   });
@@ -100,7 +100,7 @@ describe('memory server faults: throttling and listings', () => {
 
   it('fails a listing with PROVIDER_LISTING_FAILED instead of answering empty', async () => {
     const { server, provider, calendarId } = memoryFixture();
-    const created = await provider.create(calendarId, makeEvent(), HUB);
+    const created = await provider.create(calendarId, makeEvent(), HUB).then((w) => w.item);
     server.faults.failListings({ count: 2 });
     const error = await rejection(provider.listChanges(calendarId, null));
     expect(error).toMatchObject({ code: 'PROVIDER_LISTING_FAILED', retryable: true });
@@ -135,21 +135,21 @@ describe('memory server faults: random failures', () => {
 describe('memory server faults: races (another client writes between our read and our write)', () => {
   it('turns an update with a fresh etag into PROVIDER_PRECONDITION_FAILED; the retry with the new etag wins', async () => {
     const { server, provider, calendarId } = memoryFixture();
-    const created = await provider.create(calendarId, makeEvent(), HUB);
+    const created = await provider.create(calendarId, makeEvent(), HUB).then((w) => w.item);
     server.faults.raceNextWrite();
-    const error = await rejection(provider.update(calendarId, created.remoteId, { ...created.event, title: 'Ours' }, created.etag, HUB));
+    const error = await rejection(provider.update(calendarId, created.remoteId, { ...created.event, title: 'Ours' }, created.etag, HUB).then((w) => w.item));
     expect(error.code).toBe('PROVIDER_PRECONDITION_FAILED');
     const [current] = await provider.fetch(calendarId, [created.remoteId]);
     expect(current?.etag).not.toBe(created.etag);
     expect(current?.event.sequence).toBe(created.event.sequence + 1);
     expect(current?.hubId).toBe('hub-1');
-    const retried = await provider.update(calendarId, created.remoteId, { ...created.event, title: 'Ours' }, current?.etag ?? '', HUB);
+    const retried = await provider.update(calendarId, created.remoteId, { ...created.event, title: 'Ours' }, current?.etag ?? '', HUB).then((w) => w.item);
     expect(retried.event.title).toBe('Ours');
   });
 
   it('turns a delete into PROVIDER_PRECONDITION_FAILED with the other client’s edit applied', async () => {
     const { server, provider, calendarId } = memoryFixture();
-    const created = await provider.create(calendarId, makeEvent(), HUB);
+    const created = await provider.create(calendarId, makeEvent(), HUB).then((w) => w.item);
     server.faults.raceNextWrite({ mutate: (e) => ({ ...e, location: 'Moved by the venue' }) });
     expect((await rejection(provider.delete(calendarId, created.remoteId, created.etag))).code).toBe('PROVIDER_PRECONDITION_FAILED');
     expect(server.items(calendarId)[0]?.event.location).toBe('Moved by the venue');
@@ -159,7 +159,7 @@ describe('memory server faults: races (another client writes between our read an
     const { server, provider, calendarId } = memoryFixture();
     server.faults.raceNextWrite({ ops: ['create'], calendarId });
     const event = makeEvent();
-    expect((await rejection(provider.create(calendarId, event, HUB))).code).toBe('PROVIDER_CONFLICT');
+    expect((await rejection(provider.create(calendarId, event, HUB).then((w) => w.item))).code).toBe('PROVIDER_CONFLICT');
     const found = await provider.findByUid(calendarId, event.uid);
     expect(found?.event.title).toBe(event.title);
     expect(found?.hubId).toBeUndefined();
@@ -169,8 +169,8 @@ describe('memory server faults: races (another client writes between our read an
     const { server, provider, calendarId } = memoryFixture();
     const other = server.addCalendar().remoteId;
     server.faults.raceNextWrite({ calendarId: other });
-    const created = await provider.create(calendarId, makeEvent(), HUB);
-    await expect(provider.update(calendarId, created.remoteId, created.event, created.etag, HUB)).resolves.toMatchObject({ remoteId: created.remoteId });
+    const created = await provider.create(calendarId, makeEvent(), HUB).then((w) => w.item);
+    await expect(provider.update(calendarId, created.remoteId, created.event, created.etag, HUB).then((w) => w.item)).resolves.toMatchObject({ remoteId: created.remoteId });
     expect(server.faults.pending).toBe(1);
   });
 });

@@ -22,12 +22,12 @@ describe('MemoryProvider', () => {
     const noHourly = (rrule: string): boolean => !rrule.includes('FREQ=HOURLY');
     const { server, provider, calendarId } = memoryFixture({}, { supportsRecurrence: noHourly });
     const event = makeRecurringEvent({ recurrence: { rrules: ['FREQ=HOURLY;COUNT=3'], rdates: [], exdates: [] } });
-    const error = await provider.create(calendarId, event, HUB).catch((e: unknown) => e);
+    const error = await provider.create(calendarId, event, HUB).then((w) => w.item).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'PROVIDER_REJECTED', details: { uid: event.uid, rrules: ['FREQ=HOURLY;COUNT=3'] } });
     expect(server.items(calendarId)).toEqual([]);
-    const weekly = await provider.create(calendarId, makeRecurringEvent(), HUB);
+    const weekly = await provider.create(calendarId, makeRecurringEvent(), HUB).then((w) => w.item);
     const hourly = { ...weekly.event, recurrence: { rrules: ['FREQ=HOURLY'], rdates: [], exdates: [] } };
-    expect((await rejection(provider.update(calendarId, weekly.remoteId, hourly, weekly.etag, HUB))).code).toBe('PROVIDER_REJECTED');
+    expect((await rejection(provider.update(calendarId, weekly.remoteId, hourly, weekly.etag, HUB).then((w) => w.item))).code).toBe('PROVIDER_REJECTED');
   });
 
   it('sees only its own account’s calendars', async () => {
@@ -35,19 +35,19 @@ describe('MemoryProvider', () => {
     const foreign = server.addCalendar({ account: 'someone-else', name: 'Theirs' }).remoteId;
     expect((await provider.listCalendars()).map((c) => c.name)).toEqual(['Weddings']);
     expect((await rejection(provider.listChanges(foreign, null))).code).toBe('PROVIDER_NOT_FOUND');
-    expect((await rejection(provider.create(foreign, makeEvent(), HUB))).code).toBe('PROVIDER_NOT_FOUND');
+    expect((await rejection(provider.create(foreign, makeEvent(), HUB).then((w) => w.item))).code).toBe('PROVIDER_NOT_FOUND');
     const theirs = new MemoryProvider(server, { account: 'someone-else' });
     expect((await theirs.listCalendars()).map((c) => c.remoteId)).toEqual([foreign]);
   });
 
   it('rejects writes to a read-only calendar, an update changing the UID, and an event without UID', async () => {
     const { server, provider, calendarId } = memoryFixture();
-    const created = await provider.create(calendarId, makeEvent(), HUB);
-    expect((await rejection(provider.update(calendarId, created.remoteId, { ...created.event, uid: 'other' }, created.etag, HUB))).code).toBe('PROVIDER_REJECTED');
-    expect((await rejection(provider.create(calendarId, makeEvent({ uid: '' }), HUB))).code).toBe('PROVIDER_REJECTED');
+    const created = await provider.create(calendarId, makeEvent(), HUB).then((w) => w.item);
+    expect((await rejection(provider.update(calendarId, created.remoteId, { ...created.event, uid: 'other' }, created.etag, HUB).then((w) => w.item))).code).toBe('PROVIDER_REJECTED');
+    expect((await rejection(provider.create(calendarId, makeEvent({ uid: '' }), HUB).then((w) => w.item))).code).toBe('PROVIDER_REJECTED');
     server.setWritable(calendarId, false);
     expect((await provider.listCalendars())[0]?.writable).toBe(false);
-    expect((await rejection(provider.create(calendarId, makeEvent(), HUB))).code).toBe('PROVIDER_REJECTED');
+    expect((await rejection(provider.create(calendarId, makeEvent(), HUB).then((w) => w.item))).code).toBe('PROVIDER_REJECTED');
     expect((await rejection(provider.delete(calendarId, created.remoteId, created.etag))).code).toBe('PROVIDER_REJECTED');
     expect(server.items(calendarId)).toHaveLength(1);
   });
@@ -64,7 +64,7 @@ describe('MemoryProvider', () => {
   it('fetches in batches and counts one request per batch', async () => {
     const { provider, calendarId } = memoryFixture({}, { fetchBatchSize: 2 });
     const ids: string[] = [];
-    for (let i = 0; i < 5; i += 1) ids.push((await provider.create(calendarId, makeEvent(), HUB)).remoteId);
+    for (let i = 0; i < 5; i += 1) ids.push((await provider.create(calendarId, makeEvent(), HUB).then((w) => w.item)).remoteId);
     const before = provider.stats.requests;
     expect(await provider.fetch(calendarId, ids)).toHaveLength(5);
     expect(provider.stats.requests - before).toBe(3);

@@ -14,7 +14,7 @@ describe('memory server: stored copies', () => {
     const { provider, calendarId, clock } = memoryFixture();
     const sent = withExtra(makeRecurringEvent());
     const before = structuredClone(sent);
-    const created = await provider.create(calendarId, sent, HUB);
+    const created = await provider.create(calendarId, sent, HUB).then((w) => w.item);
     expect(sent).toEqual(before);
     expect(created.event.lastModified).toBe('2026-06-01T12:00:00.000Z');
     const dtstamps = (props: unknown[] | undefined): unknown[] => (props ?? []).filter((p) => Array.isArray(p) && p[0] === 'dtstamp');
@@ -23,32 +23,32 @@ describe('memory server: stored copies', () => {
     expect(created.event.extra?.components).toEqual(sent.extra?.components);
 
     clock.advance(60_000);
-    const updated = await provider.update(calendarId, created.remoteId, created.event, created.etag, HUB);
+    const updated = await provider.update(calendarId, created.remoteId, created.event, created.etag, HUB).then((w) => w.item);
     expect(dtstamps(updated.event.extra?.properties)).toEqual([['dtstamp', {}, 'date-time', '2026-06-01T12:01:00Z']]);
   });
 
   it('stores verbatim with rewrite: false, and applies a rewrite set later', async () => {
     const { server, provider, calendarId } = memoryFixture({ rewrite: false });
     const sent = makeEvent();
-    expect((await provider.create(calendarId, sent, HUB)).event).toEqual(sent);
+    expect((await provider.create(calendarId, sent, HUB).then((w) => w.item)).event).toEqual(sent);
     server.setRewrite((e) => ({ ...e, title: e.title.trim() }));
-    const padded = await provider.create(calendarId, makeEvent({ title: '  Tasting  ' }), HUB);
+    const padded = await provider.create(calendarId, makeEvent({ title: '  Tasting  ' }), HUB).then((w) => w.item);
     expect(padded.event.title).toBe('Tasting');
     server.setRewrite(stampLikeCalDav);
-    expect((await provider.create(calendarId, makeEvent(), HUB)).event.lastModified).toBeDefined();
+    expect((await provider.create(calendarId, makeEvent(), HUB).then((w) => w.item)).event.lastModified).toBeDefined();
   });
 
   it('gives every write a new etag, even when the content is identical', async () => {
     const { provider, calendarId } = memoryFixture({ rewrite: false });
-    const created = await provider.create(calendarId, makeEvent(), HUB);
-    const again = await provider.update(calendarId, created.remoteId, created.event, created.etag, HUB);
+    const created = await provider.create(calendarId, makeEvent(), HUB).then((w) => w.item);
+    const again = await provider.update(calendarId, created.remoteId, created.event, created.etag, HUB).then((w) => w.item);
     expect(again.event).toEqual(created.event);
     expect(again.etag).not.toBe(created.etag);
   });
 
   it('returns clones: editing what a read returned does not edit the server', async () => {
     const { server, provider, calendarId } = memoryFixture();
-    const created = await provider.create(calendarId, makeEvent(), HUB);
+    const created = await provider.create(calendarId, makeEvent(), HUB).then((w) => w.item);
     created.event.title = 'mutated by the caller';
     const [fetched] = await provider.fetch(calendarId, [created.remoteId]);
     if (fetched) fetched.event.attendees.push({ email: 'x@example.test' });
@@ -83,7 +83,7 @@ describe('memory server: cursors', () => {
     const old = (await provider.listChanges(calendarId, null)).cursor;
     let recent = old;
     for (let i = 0; i < 5; i += 1) {
-      await provider.create(calendarId, makeEvent(), HUB);
+      await provider.create(calendarId, makeEvent(), HUB).then((w) => w.item);
       if (i === 3) recent = (await provider.listChanges(calendarId, recent)).cursor;
     }
     expect((await rejection(provider.listChanges(calendarId, old))).code).toBe('PROVIDER_INVALID_SYNC_TOKEN');
@@ -116,7 +116,7 @@ describe('memory server: cursors', () => {
 describe('memory server: other clients', () => {
   it('changes only the etag on touch, and the change shows in the next delta', async () => {
     const { server, provider, calendarId } = memoryFixture();
-    const created = await provider.create(calendarId, makeEvent(), HUB);
+    const created = await provider.create(calendarId, makeEvent(), HUB).then((w) => w.item);
     const { cursor } = await provider.listChanges(calendarId, null);
     const etag = server.otherClient(calendarId).touch(created.remoteId);
     expect(etag).not.toBe(created.etag);
@@ -126,7 +126,7 @@ describe('memory server: other clients', () => {
 
   it('keeps our hub id through a foreign update, which may be a function of the current event', async () => {
     const { server, provider, calendarId } = memoryFixture();
-    const created = await provider.create(calendarId, makeEvent(), HUB);
+    const created = await provider.create(calendarId, makeEvent(), HUB).then((w) => w.item);
     const edited = server.otherClient(calendarId).update(created.remoteId, (e) => ({ ...e, location: 'Chapel' }));
     expect(edited).toMatchObject({ hubId: 'hub-1', event: { location: 'Chapel', title: created.event.title } });
   });
@@ -155,7 +155,7 @@ describe('memory server: other clients', () => {
 
   it('reports an unreadable item as a problem in listings and fails a fetch of it rather than omit it', async () => {
     const { server, provider, calendarId } = memoryFixture();
-    const good = await provider.create(calendarId, makeEvent(), HUB);
+    const good = await provider.create(calendarId, makeEvent(), HUB).then((w) => w.item);
     const { cursor } = await provider.listChanges(calendarId, null);
     const other = server.otherClient(calendarId);
     other.putCorrupt('broken.ics', 'BEGIN:VEVENT without END');

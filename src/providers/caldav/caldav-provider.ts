@@ -9,7 +9,8 @@ import { CalsyncError, isCalsyncError } from '../../errors.js';
 import { serializeIcal } from '../../ical/index.js';
 import type { CalendarEvent } from '../../model/event.js';
 import { systemClock, type Clock } from '../../util/clock.js';
-import type { CalendarProvider, ChangeSet, ProviderCapabilities, RemoteCalendar, RemoteItem, RequestStats, WriteOptions } from '../types.js';
+import type { CalendarProvider, ChangeSet, ProviderCapabilities, RemoteCalendar, RemoteItem, RequestStats, WriteOptions, WriteResult } from '../types.js';
+import { sameContent } from '../../sync/fields.js';
 import { CalendarCollection } from './calendar-collection.js';
 import { ChangeDetector } from './change-detector.js';
 import { CollectionPush } from './collection-push.js';
@@ -47,6 +48,12 @@ export interface CalDavProviderOptions {
   sleep?: Sleep;
   /** DNS lookup for the private-address check (tests). */
   lookup?: Lookup;
+}
+
+/** ETags compared as RFC 9110 weak comparison does (a `W/` prefix is not a difference). */
+function sameEtag(a: string, b: string): boolean {
+  const opaque = (tag: string): string => tag.trim().replace(/^W\//, '');
+  return opaque(a) === opaque(b);
 }
 
 export class CalDavProvider implements CalendarProvider {
@@ -133,11 +140,12 @@ export class CalDavProvider implements CalendarProvider {
     return collectReads(reads).items.find((item) => item.event.uid === uid);
   }
 
-  async create(calendarId: string, event: CalendarEvent, opts: WriteOptions): Promise<RemoteItem> {
+  async create(calendarId: string, event: CalendarEvent, opts: WriteOptions): Promise<WriteResult> {
     const collection = this.collection(calendarId);
     const href = `${collection.path}${resourceNameForUid(event.uid)}`;
+    let writtenEtag: string | undefined;
     try {
-      await collection.put(href, this.serialize(event, opts), { ifNoneMatch: true });
+      writtenEtag = await collection.put(href, this.serialize(event, opts), { ifNoneMatch: true });
     } catch (err) {
       // If-None-Match: * failed: the resource exists (a retried create, or another client's item).
       if (isCalsyncError(err) && err.code === 'PROVIDER_PRECONDITION_FAILED') {
@@ -145,13 +153,14 @@ export class CalDavProvider implements CalendarProvider {
       }
       throw err;
     }
-    return this.storedCopy(collection, href);
+    return this.storedCopy(collection, href, event, writtenEtag);
   }
 
-  async update(calendarId: string, remoteId: string, event: CalendarEvent, etag: string, opts: WriteOptions): Promise<RemoteItem> {
+  async update(calendarId: string, remoteId: string, event: CalendarEvent, etag: string, opts: WriteOptions): Promise<WriteResult> {
     const collection = this.collection(calendarId);
+    let writtenEtag: string | undefined;
     try {
-      await collection.put(remoteId, this.serialize(event, opts), { ifMatch: etag });
+      writtenEtag = await collection.put(remoteId, this.serialize(event, opts), { ifMatch: etag });
     } catch (err) {
       // If-Match on a missing resource also fails with 412; tell "gone" apart from "changed".
       if (isCalsyncError(err) && err.code === 'PROVIDER_PRECONDITION_FAILED' && (await collection.get(remoteId)) === undefined) {
@@ -159,7 +168,7 @@ export class CalDavProvider implements CalendarProvider {
       }
       throw err;
     }
-    return this.storedCopy(collection, remoteId);
+    return this.storedCopy(collection, remoteId, event, writtenEtag);
   }
 
   async delete(calendarId: string, remoteId: string, etag: string): Promise<void> {
@@ -200,10 +209,12 @@ export class CalDavProvider implements CalendarProvider {
   }
 
   /**
-   * The server's copy after a write. Radicale and Xandikos rewrite what they store, and a PUT may come
-   * back without an ETag, so the stored bytes (not ours) become the item and the next merge's base.
+   * The server's copy after a write, and whether it is provably ours. Radicale and Xandikos rewrite what
+   * they store, so the stored bytes (not ours) are the item. Between our PUT and this GET another client
+   * may have written: the copy is ours only when its ETag is the one our PUT answered with — or, when the
+   * PUT carried none, when what it holds is what we wrote (compared as the sync engine compares events).
    */
-  private async storedCopy(collection: CalendarCollection, href: string): Promise<RemoteItem> {
+  private async storedCopy(collection: CalendarCollection, href: string, sent: CalendarEvent, putEtag: string | undefined): Promise<WriteResult> {
     let stored = await collection.get(href);
     // A GET without ETag header (allowed, if unhelpful): calendar-multiget always carries getetag.
     if (stored?.etag === '') [stored] = await collection.multiget([href]);
@@ -212,7 +223,9 @@ export class CalDavProvider implements CalendarProvider {
     }
     const { item } = readResource(stored);
     if (!item) throw new CalsyncError('PROVIDER_REJECTED', `the server stored ${href} in a form calsync cannot read`, { details: { remoteId: href } });
-    return item;
+    const writtenEtag = putEtag ?? '';
+    const ours = writtenEtag === '' ? sameContent(item.event, sent) : sameEtag(writtenEtag, item.etag);
+    return { item, ours, writtenEtag };
   }
 
   /** A listing that fails is never "empty": outages keep their code, anything else is LISTING_FAILED. */

@@ -3,14 +3,16 @@
  * Reading: change-listing.ts (delta) and item-reader.ts (series assembly); writing: item-writer.ts;
  * HTTP: client.ts (≤ 4 concurrent requests, Retry-After, token refresh) and http/batch.ts.
  *
- * Every returned item is re-read from Graph after a write, so the server's copy becomes the base.
+ * A write returns the server's copy and whether it is provably ours (`WriteResult`): a single event's
+ * item is built from the POST/PATCH response itself (its changeKey is our write's, nothing can slip in);
+ * a series is read back after its occurrence writes and proven unmoved (`seriesIsOurs`).
  */
 import { CalsyncError } from '../../errors.js';
 import type { CalendarEvent } from '../../model/event.js';
 import { stableStringify } from '../../model/hash.js';
 import type { Clock } from '../../util/clock.js';
 import { systemClock } from '../../util/clock.js';
-import type { CalendarProvider, ChangeSet, ProviderCapabilities, RemoteCalendar, RemoteItem, RequestStats, WriteOptions } from '../types.js';
+import type { CalendarProvider, ChangeSet, ProviderCapabilities, RemoteCalendar, RemoteItem, RequestStats, WriteOptions, WriteResult } from '../types.js';
 import type { GraphClient } from './client.js';
 import { GRAPH_PROVIDER_KIND, OUTLOOK_MAX_CONCURRENCY, UID_PROPERTY } from './constants.js';
 import type { ProviderContext, SyncWindow } from './context.js';
@@ -18,8 +20,8 @@ import { EXPAND_QUERY, calendarEventsPath } from './context.js';
 import { asListingFailure, deltaListing, fullListing } from './change-listing.js';
 import type { GraphCalendar, GraphEvent } from './graph-types.js';
 import { collectListing, collectPages } from './http/paging.js';
-import { ETAG_SEPARATOR, buildItem, readItems } from './item-reader.js';
-import { deleteEvent, patchEvent, postEvent, readBackFailed, syncOccurrences } from './item-writer.js';
+import { ETAG_SEPARATOR, buildItem, getEvents, itemEtag, itemOf, readItems, readSeries } from './item-reader.js';
+import { deleteEvent, patchEvent, postEvent, readBackFailed, seriesIsOurs, syncOccurrences } from './item-writer.js';
 import { eventToGraph } from './mapping/event-to-graph.js';
 import { supportsRecurrence } from './mapping/recurrence-to-graph.js';
 import { outlookPattern } from './mapping/snapshot.js';
@@ -40,6 +42,9 @@ export interface GraphProviderOptions {
 }
 
 const DAY_MS = 86_400_000;
+
+/** The part of an item etag that covers a series' exceptions and cancellations ('' when none). */
+const seriesDigest = (itemEtagValue: string): string => itemEtagValue.split(ETAG_SEPARATOR)[1] ?? '';
 
 /** OData string literal: single quotes doubled. */
 const literal = (value: string): string => `'${value.replace(/'/g, "''")}'`;
@@ -108,7 +113,7 @@ export class GraphProvider implements CalendarProvider {
     return undefined;
   }
 
-  async create(calendarId: string, event: CalendarEvent, opts: WriteOptions): Promise<RemoteItem> {
+  async create(calendarId: string, event: CalendarEvent, opts: WriteOptions): Promise<WriteResult> {
     // Refuse an unsupported recurrence before any request (PROVIDER_REJECTED, nothing written).
     eventToGraph(event, { floatingZone: this.ctx.floatingZone });
     const existing = await this.findByUid(calendarId, event.uid);
@@ -116,25 +121,30 @@ export class GraphProvider implements CalendarProvider {
       throw new CalsyncError('PROVIDER_CONFLICT', `an event with UID ${event.uid} already exists in the calendar`, { details: { uid: event.uid, remoteId: existing.remoteId } });
     }
     const created = await postEvent(this.ctx, calendarId, event, opts);
-    if (event.recurrence) await syncOccurrences(this.ctx, created, event);
-    return this.readBack(calendarId, created.id);
+    return this.written(calendarId, created, event);
   }
 
-  async update(calendarId: string, remoteId: string, event: CalendarEvent, etag: string, opts: WriteOptions): Promise<RemoteItem> {
+  async update(calendarId: string, remoteId: string, event: CalendarEvent, etag: string, opts: WriteOptions): Promise<WriteResult> {
     eventToGraph(event, { floatingZone: this.ctx.floatingZone });
     // A series' item etag also covers its exceptions, which the master's If-Match cannot see: compare
     // it first. A single event needs no read — If-Match on the PATCH decides.
     let keepPattern = false;
+    let keepsExceptions = false;
     if (event.recurrence || etag.includes(ETAG_SEPARATOR)) {
       const current = (await readItems(this.ctx, calendarId, [remoteId])).get(remoteId);
       if (!current) throw new CalsyncError('PROVIDER_NOT_FOUND', `event ${remoteId} does not exist`, { details: { remoteId } });
       if (current.etag !== etag) throw new CalsyncError('PROVIDER_PRECONDITION_FAILED', `event ${remoteId} changed since etag ${etag}`, { details: { remoteId, etag, current: current.etag } });
       const mapping = { floatingZone: this.ctx.floatingZone };
       keepPattern = event.recurrence !== undefined && stableStringify(outlookPattern(current.event, mapping)) === stableStringify(outlookPattern(event, mapping));
+      // Outlook keeps a series' exceptions only when neither its pattern nor its times change.
+      const times = (e: CalendarEvent): string => {
+        const g = eventToGraph(e, mapping);
+        return stableStringify([g.start, g.end, g.isAllDay]);
+      };
+      keepsExceptions = keepPattern && times(current.event) === times(event);
     }
     const master = await patchEvent(this.ctx, remoteId, event, etag, opts, keepPattern);
-    if (event.recurrence) await syncOccurrences(this.ctx, master, event);
-    return this.readBack(calendarId, remoteId);
+    return this.written(calendarId, master, event, keepsExceptions ? etag : undefined);
   }
 
   async delete(_calendarId: string, remoteId: string, etag: string): Promise<void> {
@@ -145,9 +155,28 @@ export class GraphProvider implements CalendarProvider {
     await this.onClose?.();
   }
 
-  private async readBack(calendarId: string, remoteId: string): Promise<RemoteItem> {
-    const item = (await readItems(this.ctx, calendarId, [remoteId])).get(remoteId);
-    if (!item) throw readBackFailed(remoteId);
-    return item;
+  /**
+   * The result of a POST/PATCH whose response is `master`. A single event is its response: the changeKey
+   * there is our write's, so the item is ours with no read at all. A series gets its occurrences written,
+   * then is read back; it is ours only if nothing in it moved but what we wrote.
+   *
+   * `etagBefore`: the item etag checked before an update that keeps the series' exceptions. Its
+   * exceptions, listed again before our occurrence writes, must still be the ones it covered: an
+   * occurrence someone edited since (between our check and the listing) would otherwise be patched back
+   * by us, so the update stops there with PROVIDER_PRECONDITION_FAILED and the engine re-reads and merges.
+   * (An update that changes the series' times or pattern makes Outlook discard every exception anyway.)
+   */
+  private async written(calendarId: string, master: GraphEvent, event: CalendarEvent, etagBefore?: string): Promise<WriteResult> {
+    const writtenEtag = master['@odata.etag'] ?? '';
+    if (!event.recurrence || !master.recurrence) return { item: itemOf(this.ctx, master, undefined), ours: true, writtenEtag };
+    const writes = await syncOccurrences(this.ctx, master, event, (before) => {
+      if (etagBefore === undefined || seriesDigest(itemEtag(master, before.parts)) === seriesDigest(etagBefore)) return;
+      throw new CalsyncError('PROVIDER_PRECONDITION_FAILED', `occurrences of ${master.id} changed since etag ${etagBefore}`, { details: { remoteId: master.id, etag: etagBefore } });
+    });
+    const read = (await getEvents(this.ctx, calendarId, [master.id])).get(master.id);
+    if (!read) throw readBackFailed(master.id);
+    const series = read.recurrence ? await readSeries(this.ctx, read) : undefined;
+    const item = itemOf(this.ctx, read, series);
+    return { item, ours: series !== undefined && seriesIsOurs(master, read, series, writes), writtenEtag };
   }
 }

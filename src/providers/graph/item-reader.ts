@@ -60,6 +60,8 @@ export interface SeriesSnapshot {
    * override of the hub outside them cannot be held by Outlook and is not compared (see snapshot.ts).
    */
   heldKeys: Set<string>;
+  /** `occurrenceKey`s of the cancelled occurrences (`parts.cancelledStarts`). */
+  cancelledKeys: Set<string>;
 }
 
 function startInfo(master: GraphEvent): { start: EventTime; allDayZone: string | undefined } {
@@ -94,7 +96,7 @@ export async function readSeries(ctx: ProviderContext, master: GraphEvent): Prom
   const cancelledStarts = inside.filter((iso) => !present.has(keyOfStart(iso)));
   const exceptions = instances.filter((i) => i.type === 'exception' || i.isCancelled === true);
   const heldKeys = new Set([...present, ...inside.map(keyOfStart)]);
-  return { parts: { exceptions, cancelledStarts }, instances, keyOf, heldKeys };
+  return { parts: { exceptions, cancelledStarts }, instances, keyOf, heldKeys, cancelledKeys: new Set(cancelledStarts.map(keyOfStart)) };
 }
 
 export function itemEtag(master: GraphEvent, parts: SeriesParts): string {
@@ -109,7 +111,11 @@ export function itemEtag(master: GraphEvent, parts: SeriesParts): string {
 
 /** The item for a single event or series master (instances are listed for a series). */
 export async function buildItem(ctx: ProviderContext, event: GraphEvent): Promise<RemoteItem> {
-  const read = event.recurrence ? await readSeries(ctx, event) : undefined;
+  return itemOf(ctx, event, event.recurrence ? await readSeries(ctx, event) : undefined);
+}
+
+/** The item for a single event or series master whose instances were listed (`read`). */
+export function itemOf(ctx: ProviderContext, event: GraphEvent, read: SeriesSnapshot | undefined): RemoteItem {
   const series = read?.parts ?? { exceptions: [], cancelledStarts: [] };
   const opts = { floatingZone: ctx.floatingZone };
   const mapped = reconcileWithSnapshot(eventFromGraph(event, series, opts), parseSnapshot(snapshotTextOf(event)), opts, read?.heldKeys);

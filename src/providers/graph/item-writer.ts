@@ -27,7 +27,7 @@ import { ourProperties } from './mapping/extended-properties.js';
 import { snapshotText } from './mapping/snapshot.js';
 import { plainOccurrence, sameOnOutlook } from './mapping/plain-occurrence.js';
 import { occurrenceKey, recurrenceIdFromGraph } from './mapping/time.js';
-import { masterEtagOf, readSeries } from './item-reader.js';
+import { masterEtagOf, readSeries, type SeriesSnapshot } from './item-reader.js';
 
 /** Graph's idempotency key for a create: the same create, retried, gets the same key. */
 export function transactionIdFor(calendarId: string, event: CalendarEvent): string {
@@ -39,9 +39,17 @@ export function writeBody(event: CalendarEvent, opts: WriteOptions, ctx: Provide
   return { ...eventToGraph(event, { floatingZone: ctx.floatingZone }), singleValueExtendedProperties: ourProperties(opts.hubId, event.uid, snapshotText(event)) };
 }
 
+/**
+ * The event a POST/PATCH answered with, carrying the extended properties we just wrote: Graph returns
+ * them only when expanded, and they are ours by construction (this very request set them).
+ */
+function withWrittenProperties(response: GraphEvent, body: GraphEventWrite): GraphEvent {
+  return { ...response, singleValueExtendedProperties: body.singleValueExtendedProperties ?? [] };
+}
+
 export async function postEvent(ctx: ProviderContext, calendarId: string, event: CalendarEvent, opts: WriteOptions): Promise<GraphEvent> {
   const body = { ...writeBody(event, opts, ctx), transactionId: transactionIdFor(calendarId, event) };
-  return ctx.client.json<GraphEvent>({ method: 'POST', url: calendarEventsPath(calendarId), body });
+  return withWrittenProperties(await ctx.client.json<GraphEvent>({ method: 'POST', url: calendarEventsPath(calendarId), body }), body);
 }
 
 /**
@@ -52,7 +60,7 @@ export async function postEvent(ctx: ProviderContext, calendarId: string, event:
 export async function patchEvent(ctx: ProviderContext, remoteId: string, event: CalendarEvent, etag: string, opts: WriteOptions, keepPattern = false): Promise<GraphEvent> {
   const body = writeBody(event, opts, ctx);
   if (keepPattern) delete body.recurrence;
-  return ctx.client.json<GraphEvent>({ method: 'PATCH', url: eventPath(remoteId), headers: { 'If-Match': masterEtagOf(etag) }, body });
+  return withWrittenProperties(await ctx.client.json<GraphEvent>({ method: 'PATCH', url: eventPath(remoteId), headers: { 'If-Match': masterEtagOf(etag) }, body }), body);
 }
 
 /** DELETE with If-Match; an item already gone is success (deletes are idempotent). */
@@ -68,36 +76,82 @@ export async function deleteEvent(ctx: ProviderContext, remoteId: string, etag: 
 }
 
 /**
+ * What `syncOccurrences` saw and did: the series as listed just before its occurrence writes, the
+ * changeKey each patched occurrence came back with, and the occurrences it cancelled. Enough to prove
+ * afterwards that the series read back holds our writes and nobody else's (`seriesIsOurs`).
+ */
+export interface OccurrenceWrites {
+  before: SeriesSnapshot;
+  /** Instance id → the changeKey its PATCH answered with. */
+  patched: Map<string, string>;
+  /** `occurrenceKey`s of the occurrences we deleted. */
+  cancelled: Set<string>;
+}
+
+const changeKeyOf = (e: Pick<GraphEvent, 'changeKey' | '@odata.etag'>): string => e.changeKey ?? (e['@odata.etag'] ?? '').replace(/^W\//, '').replace(/^"|"$/g, '');
+
+/**
  * Makes the series' occurrences match the event's overrides and EXDATEs: occurrences at an EXDATE are
  * deleted, occurrences with an override are patched (only when they differ), and exceptions the hub no
- * longer has are patched back to the plain occurrence.
+ * longer has are patched back to the plain occurrence. `check` may refuse the series as listed (throw)
+ * before any of that is written.
  */
-export async function syncOccurrences(ctx: ProviderContext, master: GraphEvent, event: CalendarEvent): Promise<void> {
-  if (!event.recurrence) return;
+export async function syncOccurrences(ctx: ProviderContext, master: GraphEvent, event: CalendarEvent, check?: (before: SeriesSnapshot) => void): Promise<OccurrenceWrites> {
   const series = await readSeries(ctx, master);
+  // The caller's last word on the series as listed, before anything in it is written.
+  check?.(series);
+  const writes: OccurrenceWrites = { before: series, patched: new Map(), cancelled: new Set() };
+  if (!event.recurrence) return writes;
   const opts = { floatingZone: ctx.floatingZone };
   const exdates = new Set(event.recurrence.exdates.map(occurrenceKey));
   const overrides = new Map(event.overrides.map((o) => [occurrenceKey(o.recurrenceId), o] as const));
   const ops: BatchItem[] = [];
+  const targets: GraphEvent[] = [];
   for (const instance of series.instances) {
     const k = series.keyOf(instance);
     const url = eventPath(instance.id);
     const headers = instance['@odata.etag'] ? { 'If-Match': instance['@odata.etag'] } : undefined;
     const override = overrides.get(k);
     const current = fieldsFromGraph(instance);
+    const before = ops.length;
     if (exdates.has(k)) ops.push({ method: 'DELETE', url, ...(headers ? { headers } : {}) });
     else if (override && !sameOnOutlook(override, current, opts)) ops.push({ method: 'PATCH', url, body: fieldsToGraph(override, opts), ...(headers ? { headers } : {}) });
     else if (!override && instance.type === 'exception' && instance.originalStart) {
       const plain = plainOccurrence(event, recurrenceIdFromGraph(instance.originalStart, event.start, opts));
       if (!sameOnOutlook(plain, current, opts)) ops.push({ method: 'PATCH', url, body: fieldsToGraph(plain, opts), ...(headers ? { headers } : {}) });
     }
+    if (ops.length > before) targets.push(instance);
   }
   const results = await sendBatch(ctx.client, ops);
   results.forEach((result, i) => {
     const op = ops[i] as BatchItem;
+    const instance = targets[i] as GraphEvent;
     // A 404 on DELETE: the occurrence is already gone, which is what we wanted.
     if (!isSuccess(result.status) && !(op.method === 'DELETE' && result.status === 404)) throw batchError(result, op.method, op.url);
+    if (op.method === 'DELETE') writes.cancelled.add(series.keyOf(instance));
+    else {
+      const answered = result.body as GraphEvent | undefined;
+      writes.patched.set(answered?.id ?? instance.id, answered ? changeKeyOf(answered) : '');
+    }
   });
+  return writes;
+}
+
+/**
+ * Whether the series read back after our writes holds our writes and nobody else's: its master is at the
+ * changeKey our PATCH/POST answered with, each occurrence we patched is at the changeKey its PATCH
+ * answered with, the exceptions we did not touch are as we listed them before writing, and the
+ * cancelled occurrences are those listed before plus the ones we deleted.
+ */
+export function seriesIsOurs(written: GraphEvent, readMaster: GraphEvent, read: SeriesSnapshot, writes: OccurrenceWrites): boolean {
+  if (changeKeyOf(readMaster) !== changeKeyOf(written)) return false;
+  const expected = new Map<string, string>();
+  for (const e of writes.before.instances) if (e.type === 'exception' && !writes.cancelled.has(writes.before.keyOf(e))) expected.set(e.id, changeKeyOf(e));
+  for (const [id, changeKey] of writes.patched) expected.set(id, changeKey);
+  const actual = read.instances.filter((e) => e.type === 'exception');
+  if (actual.length !== expected.size || actual.some((e) => expected.get(e.id) !== changeKeyOf(e))) return false;
+  const cancelled = new Set([...writes.before.cancelledKeys, ...writes.cancelled]);
+  return read.cancelledKeys.size === cancelled.size && [...read.cancelledKeys].every((k) => cancelled.has(k));
 }
 
 /** The write finished on the server but its result could not be read back. */

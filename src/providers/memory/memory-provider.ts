@@ -6,7 +6,7 @@
  */
 import { CalsyncError } from '../../errors.js';
 import type { CalendarEvent } from '../../model/event.js';
-import type { CalendarProvider, ChangeSet, ProviderCapabilities, RemoteCalendar, RemoteItem, RequestStats, WriteOptions } from '../types.js';
+import type { CalendarProvider, ChangeSet, ProviderCapabilities, RemoteCalendar, RemoteItem, RequestStats, WriteOptions, WriteResult } from '../types.js';
 import type { ServerOperation } from './faults.js';
 import { DEFAULT_ACCOUNT, type MemoryCalendarServer } from './memory-calendar-server.js';
 
@@ -33,6 +33,11 @@ export interface MemoryProviderOptions {
  */
 export function remoteIdForUid(uid: string): string {
   return `${encodeURIComponent(uid).replace(/[!'()*~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}.ics`;
+}
+
+/** The memory server answers a write with the copy it stored, in the same step: always our own. */
+function written(item: RemoteItem): WriteResult {
+  return { item, ours: true, writtenEtag: item.etag };
 }
 
 export class MemoryProvider implements CalendarProvider {
@@ -80,15 +85,15 @@ export class MemoryProvider implements CalendarProvider {
     return this.send('findByUid', calendarId, () => this.server.readByUid(this.account, calendarId, uid));
   }
 
-  async create(calendarId: string, event: CalendarEvent, opts: WriteOptions): Promise<RemoteItem> {
+  async create(calendarId: string, event: CalendarEvent, opts: WriteOptions): Promise<WriteResult> {
     this.checkWritable(event);
     const remoteId = remoteIdForUid(event.uid);
-    return this.send('create', calendarId, () => this.server.write(this.account, calendarId, remoteId, event, { kind: 'create' }, opts.hubId));
+    return written(this.send('create', calendarId, () => this.server.write(this.account, calendarId, remoteId, event, { kind: 'create' }, opts.hubId)));
   }
 
-  async update(calendarId: string, remoteId: string, event: CalendarEvent, etag: string, opts: WriteOptions): Promise<RemoteItem> {
+  async update(calendarId: string, remoteId: string, event: CalendarEvent, etag: string, opts: WriteOptions): Promise<WriteResult> {
     this.checkWritable(event);
-    return this.send('update', calendarId, () => this.server.write(this.account, calendarId, remoteId, event, { kind: 'update', etag }, opts.hubId));
+    return written(this.send('update', calendarId, () => this.server.write(this.account, calendarId, remoteId, event, { kind: 'update', etag }, opts.hubId)));
   }
 
   async delete(calendarId: string, remoteId: string, etag: string): Promise<void> {

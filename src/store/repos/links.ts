@@ -11,13 +11,13 @@ import { newId } from '../../util/ids.js';
 import type { RepoContext } from '../context.js';
 import { bulkInsert } from '../bulk-insert.js';
 import { nowIso } from '../context.js';
-import { fromJson } from '../json.js';
+import { fromJson, fromJsonOpt, toJson } from '../json.js';
 import type { LinksTable } from '../schema.js';
-import type { CanonicalEvent, Link, LinkRepo } from '../types.js';
+import type { CanonicalEvent, LastPush, Link, LinkRepo, WriteIntent } from '../types.js';
 
 type Row = Selectable<LinksTable>;
-const LINK_COLUMNS = ['id', 'tenant_id', 'hub_event_id', 'calendar_id', 'remote_id', 'etag', 'base', 'base_hash', 'last_synced_at'] as const;
-export type NewLink = Omit<Link, 'id' | 'tenantId' | 'baseHash' | 'lastSyncedAt'> & { baseCanonical?: CanonicalEvent };
+const LINK_COLUMNS = ['id', 'tenant_id', 'hub_event_id', 'calendar_id', 'remote_id', 'etag', 'base', 'base_hash', 'last_synced_at', 'last_push'] as const;
+export type NewLink = Omit<Link, 'id' | 'tenantId' | 'baseHash' | 'lastSyncedAt' | 'writeIntent'> & { baseCanonical?: CanonicalEvent };
 
 /**
  * The base is stored in its canonical JSON form and hashed from that same text: one serialization per
@@ -30,6 +30,8 @@ function serializeBase(base: CalendarEvent): { base: string; base_hash: string }
 
 /** `base` supplies the content when the caller already has it (a row just written), saving a parse. */
 function toLink(row: Row, base?: CalendarEvent): Link {
+  const writeIntent = fromJsonOpt<WriteIntent>(row.write_intent ?? null, 'links.write_intent');
+  const lastPush = fromJsonOpt<LastPush>(row.last_push ?? null, 'links.last_push');
   return {
     id: row.id,
     tenantId: row.tenant_id,
@@ -40,6 +42,8 @@ function toLink(row: Row, base?: CalendarEvent): Link {
     base: base ?? fromJson<CalendarEvent>(row.base, 'links.base'),
     baseHash: row.base_hash,
     lastSyncedAt: row.last_synced_at,
+    ...(writeIntent ? { writeIntent } : {}),
+    ...(lastPush ? { lastPush } : {}),
   };
 }
 
@@ -105,13 +109,17 @@ export class SqlLinkRepo implements LinkRepo {
       etag: input.etag,
       ...(input.baseCanonical ? { base: input.baseCanonical.text, base_hash: input.baseCanonical.hash } : serializeBase(input.base)),
       last_synced_at: now,
+      write_intent: null,
+      last_push: input.lastPush ? toJson(input.lastPush) : null,
     }));
     await this.ctx.atomic(() => bulkInsert(this.ctx.db(), this.ctx.dialect, 'links', LINK_COLUMNS, rows));
     return rows.map((row, i) => toLink(row, (inputs[i] as NewLink).base));
   }
 
-  async update(tenantId: string, id: string, expectedEtag: string, patch: Partial<Pick<Link, 'remoteId' | 'etag' | 'base'>>): Promise<Link> {
-    const set: Updateable<LinksTable> = { last_synced_at: nowIso(this.ctx) };
+  async update(tenantId: string, id: string, expectedEtag: string, patch: Partial<Pick<Link, 'remoteId' | 'etag' | 'base'>> & { lastPush?: LastPush | null }): Promise<Link> {
+    // A saved link settles whatever write its intent recorded.
+    const set: Updateable<LinksTable> = { last_synced_at: nowIso(this.ctx), write_intent: null };
+    if (patch.lastPush !== undefined) set.last_push = patch.lastPush === null ? null : toJson(patch.lastPush);
     if (patch.remoteId !== undefined) set.remote_id = patch.remoteId;
     if (patch.etag !== undefined) set.etag = patch.etag;
     if (patch.base !== undefined) Object.assign(set, serializeBase(patch.base));
@@ -119,6 +127,20 @@ export class SqlLinkRepo implements LinkRepo {
       .db()
       .updateTable('links')
       .set(set)
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .where('etag', '=', expectedEtag)
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) await this.explainMiss(tenantId, id, expectedEtag);
+    return toLink(row as Row);
+  }
+
+  async setWriteIntent(tenantId: string, id: string, expectedEtag: string, intent: WriteIntent | undefined): Promise<Link> {
+    const row = await this.ctx
+      .db()
+      .updateTable('links')
+      .set({ write_intent: intent === undefined ? null : toJson(intent) })
       .where('tenant_id', '=', tenantId)
       .where('id', '=', id)
       .where('etag', '=', expectedEtag)

@@ -67,6 +67,38 @@ export function linkAndSyncStateTests(backend: StoreBackend): void {
       expect(await s.store.links.get(w.tenant.id, given!.id)).toMatchObject({ base, baseHash: computed?.baseHash });
     });
 
+    it('records a write intent compare-and-set on the etag; a link save clears it', async () => {
+      const w = await world(s);
+      const link = await s.store.links.create(w.tenant.id, { hubEventId: w.event.id, calendarId: w.calendar.id, remoteId: 'r1', etag: '"e1"', base: w.event.event });
+      expect(link.writeIntent).toBeUndefined();
+      const intent = { event: { ...w.event.event, location: 'The Orangery' }, etag: '"e1"' };
+      const marked = await s.store.links.setWriteIntent(w.tenant.id, link.id, '"e1"', intent);
+      expect(marked).toMatchObject({ etag: '"e1"', base: w.event.event, writeIntent: intent });
+      expect(await s.store.links.getByRemote(w.tenant.id, w.calendar.id, 'r1')).toEqual(marked);
+      // Against a moved link (or none) the intent is refused, and nothing changes.
+      await expect(s.store.links.setWriteIntent(w.tenant.id, link.id, '"stale"', undefined)).rejects.toBeInstanceOf(StoreConflictError);
+      await expect(s.store.links.setWriteIntent(w.tenant.id, 'missing', '"e1"', intent)).rejects.toMatchObject({ code: 'STORE_NOT_FOUND' });
+      expect((await s.store.links.get(w.tenant.id, link.id))?.writeIntent).toEqual(intent);
+      // Clearing it explicitly, or saving the link after the write, leaves none.
+      expect((await s.store.links.setWriteIntent(w.tenant.id, link.id, '"e1"', undefined)).writeIntent).toBeUndefined();
+      await s.store.links.setWriteIntent(w.tenant.id, link.id, '"e1"', intent);
+      const saved = await s.store.links.update(w.tenant.id, link.id, '"e1"', { etag: '"e2"', base: intent.event });
+      expect(saved.writeIntent).toBeUndefined();
+      expect((await s.store.links.get(w.tenant.id, link.id))?.writeIntent).toBeUndefined();
+    });
+
+    it('keeps the last push until a save replaces or clears it', async () => {
+      const w = await world(s);
+      const link = await s.store.links.create(w.tenant.id, { hubEventId: w.event.id, calendarId: w.calendar.id, remoteId: 'r1', etag: '"e1"', base: w.event.event });
+      expect(link.lastPush).toBeUndefined();
+      const pushed = await s.store.links.update(w.tenant.id, link.id, '"e1"', { etag: '"e2"', lastPush: { hubVersion: 3, etag: '"e2"', count: 1 } });
+      expect(pushed.lastPush).toEqual({ hubVersion: 3, etag: '"e2"', count: 1 });
+      const refreshed = await s.store.links.update(w.tenant.id, link.id, '"e2"', { etag: '"e3"' });
+      expect(refreshed.lastPush).toEqual({ hubVersion: 3, etag: '"e2"', count: 1 });
+      expect((await s.store.links.get(w.tenant.id, link.id))?.lastPush).toEqual({ hubVersion: 3, etag: '"e2"', count: 1 });
+      expect((await s.store.links.update(w.tenant.id, link.id, '"e3"', { lastPush: null })).lastPush).toBeUndefined();
+    });
+
     it('update and delete are compare-and-set on the etag', async () => {
       const w = await world(s);
       const link = await s.store.links.create(w.tenant.id, { hubEventId: w.event.id, calendarId: w.calendar.id, remoteId: 'r', etag: 'e1', base: w.event.event });
