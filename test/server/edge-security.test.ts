@@ -115,7 +115,7 @@ describe('finding 6: webhooks accept only their content type', () => {
   it('refuses a Graph notification sent as text/html or without a type (415 JSON), accepts application/json; charset', async () => {
     const h = await api();
     const post = (headers: Record<string, string>) => h.app.inject({ method: 'POST', url: '/webhooks/graph/notify?t=t1&c=c1', headers, payload: body });
-    for (const headers of [{ 'content-type': 'text/html' }, {}, { 'content-type': 'text/plain' }, { 'content-type': 'application/jsonx' }]) {
+    for (const headers of [{ 'content-type': 'text/html' }, {}, { 'content-type': 'text/plain' }, { 'content-type': 'application/jsonx' }] as Record<string, string>[]) {
       const res = await post(headers);
       expect(res.statusCode).toBe(415);
       expect(errorOf(res).code).toBe('UNSUPPORTED_MEDIA_TYPE');

@@ -108,10 +108,10 @@ export function itemEtag(master: GraphEvent, parts: SeriesParts): string {
 }
 
 /** The item for a single event or series master (instances are listed for a series). */
-export async function buildItem(ctx: ProviderContext, event: GraphEvent): Promise<RemoteItem> {
+export async function buildItem(ctx: ProviderContext, event: GraphEvent, cuts?: string[]): Promise<RemoteItem> {
   const read = event.recurrence ? await readSeries(ctx, event) : undefined;
   const series = read?.parts ?? { exceptions: [], cancelledStarts: [] };
-  const opts = { floatingZone: ctx.floatingZone };
+  const opts = { floatingZone: ctx.floatingZone, ...(cuts ? { cuts } : {}) };
   const mapped = reconcileWithSnapshot(eventFromGraph(event, series, opts), parseSnapshot(snapshotTextOf(event)), opts, read?.heldKeys);
   const hubId = hubIdOf(event);
   return { remoteId: event.id, etag: itemEtag(event, series), event: mapped, ...(hubId ? { hubId } : {}) };
