@@ -17,7 +17,7 @@
  *
  * Prints `fuzz campaign: N requests, C crashes, F 5xx, S store changes, H hangs` and exits non-zero
  * unless C, F, S and H are all 0. Bounded in count and time: `npx tsx scripts/campaign/fuzz.ts
- * [--requests N] [--responses N] [--seconds S] [--seed N]`.
+ * [--requests N] [--responses N] [--seconds S] [--seed N] [--postgres]`.
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -33,6 +33,7 @@ import { ProviderRegistry } from '../../src/service/providers.js';
 import { MemoryStatusBus } from '../../src/service/status/bus.js';
 import { openStore, type SqlStore } from '../../src/store/open.js';
 import { systemClock } from '../../src/util/clock.js';
+import { createTestDatabase } from '../../test/support/pg.js';
 import { fuzzInbound, type InboundTally } from './fuzz/inbound.js';
 import { fuzzProviders, type ProviderTally } from './fuzz/providers.js';
 
@@ -44,6 +45,8 @@ export interface FuzzOptions {
   /** Wall-clock budget for the whole campaign (default 600 s); both parts stop at their share. */
   timeBudgetMs?: number;
   seed?: number;
+  /** The store to attack (default an in-memory SQLite database); a `postgres://` URL of an empty database. */
+  databaseUrl?: string;
   /** Per request / provider call limit before it counts as a hang (default 15 s / 30 s). */
   requestTimeoutMs?: number;
   caseTimeoutMs?: number;
@@ -75,7 +78,10 @@ export function passed(r: FuzzReport): boolean {
 
 /** Every table's rows, hashed per table (volatile columns dropped). */
 async function fingerprint(store: SqlStore): Promise<Map<string, string>> {
-  const tables = await sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`.execute(store.db);
+  const tables =
+    store.dialect === 'postgres'
+      ? await sql<{ name: string }>`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name`.execute(store.db)
+      : await sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`.execute(store.db);
   const out = new Map<string, string>();
   for (const { name } of tables.rows) {
     const rows = await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(name)}`.execute(store.db);
@@ -130,7 +136,7 @@ export async function runFuzzCampaign(opts: FuzzOptions = {}): Promise<FuzzRepor
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
 
   const dataDir = mkdtempSync(join(tmpdir(), 'calsync-fuzz-'));
-  const store = await openStore({ databaseUrl: 'sqlite::memory:', dataDir });
+  const store = await openStore({ databaseUrl: opts.databaseUrl ?? 'sqlite::memory:', dataDir });
   const queue = await openQueue({ db: store.db, dialect: store.dialect });
   const bus = new MemoryStatusBus();
   const calendars = new MemoryCalendarServer({ clock: systemClock, seed });
@@ -156,7 +162,7 @@ export async function runFuzzCampaign(opts: FuzzOptions = {}): Promise<FuzzRepor
     const sessionCookie = String(Array.isArray(setCookie) ? setCookie[0] : setCookie).split(';')[0]!;
     const routes = await routesOf(baseUrl);
     const before = await fingerprint(store);
-    log(`fuzz: ${routes.length} API routes; sending ${opts.requests ?? 10_000} malformed requests to ${baseUrl}`);
+    log(`fuzz: ${store.dialect} store, ${routes.length} API routes; sending ${opts.requests ?? 10_000} malformed requests to ${baseUrl}`);
 
     const inbound = await fuzzInbound({ baseUrl, key, sessionCookie, routes }, { count: opts.requests ?? 10_000, seed, concurrency: 8, timeoutMs: opts.requestTimeoutMs ?? 15_000, deadline: started + budget * 0.6 });
     log(`fuzz: inbound done: ${inbound.requests} requests, statuses ${JSON.stringify(Object.fromEntries([...inbound.byStatus].sort((a, b) => a[0] - b[0])))}`);
@@ -205,13 +211,17 @@ export async function runFuzzCampaign(opts: FuzzOptions = {}): Promise<FuzzRepor
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { requests: { type: 'string' }, responses: { type: 'string' }, seconds: { type: 'string' }, seed: { type: 'string' } } });
+  const { values } = parseArgs({ options: { requests: { type: 'string' }, responses: { type: 'string' }, seconds: { type: 'string' }, seed: { type: 'string' }, postgres: { type: 'boolean' } } });
+  // `--postgres`: a fresh database on the local PostgreSQL (127.0.0.1:5432, as the tests use), dropped afterwards.
+  const pg = values.postgres ? await createTestDatabase('calsync_fuzz') : undefined;
   const report = await runFuzzCampaign({
+    ...(pg ? { databaseUrl: pg.url } : {}),
     ...(values.requests ? { requests: Number(values.requests) } : {}),
     ...(values.responses ? { responses: Number(values.responses) } : {}),
     ...(values.seconds ? { timeBudgetMs: Number(values.seconds) * 1000 } : {}),
     ...(values.seed ? { seed: Number(values.seed) } : {}),
   });
+  await pg?.drop();
   const p = report.providers;
   process.stdout.write(
     [
