@@ -22,6 +22,8 @@ declare module 'fastify' {
     tenant: Tenant;
     /** The API key used (id, label, prefix — never the key). */
     apiKey: ApiKeyRecord;
+    /** The verified API key itself, for the ticket route (never logged, never sent back). */
+    presentedApiKey?: string;
   }
 }
 
@@ -112,13 +114,6 @@ export interface EdgeAuth {
   verifier: ApiKeyVerifier;
   sessions?: BrowserSessions;
   limits?: EdgeLimits;
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The verified API key itself, for the session and ticket routes (never logged, never sent). */
-    presentedApiKey?: string;
-  }
 }
 
 /**
