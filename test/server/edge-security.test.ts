@@ -160,6 +160,8 @@ describe('finding 7: /metrics is not open on the main port', () => {
     const c = loadConfig({ CALSYNC_METRICS_PORT: '9464' });
     expect({ port: c.metricsPort, host: c.metricsHost, token: c.metricsToken }).toEqual({ port: 9464, host: '127.0.0.1', token: undefined });
     expect(() => loadConfig({ CALSYNC_METRICS_TOKEN: 'short' })).toThrow(/CALSYNC_METRICS_TOKEN/);
+    expect(loadConfig({ CALSYNC_METRICS_TOKEN: 'metrics-token-0123456789' }).metricsToken).toBe('metrics-token-0123456789');
+    expect([loadConfig({}).trustProxy, loadConfig({ CALSYNC_TRUST_PROXY: '1' }).trustProxy]).toEqual([false, true]);
   });
 });
 
