@@ -33,6 +33,21 @@ export interface Config {
    * calendars are kept in sync by reconciliation polling alone, CalDAV calendars by their normal polling.
    */
   publicUrl: string | undefined;
+  /**
+   * `CALSYNC_METRICS_PORT` — serve `/metrics` (with `/healthz`, `/readyz`) on this separate port, bound to
+   * `CALSYNC_METRICS_HOST`. Unset: no separate listener. `/metrics` is never open on the main port.
+   */
+  metricsPort: number | undefined;
+  /** `CALSYNC_METRICS_HOST` — bind address of the metrics listener. Default 127.0.0.1 (loopback only). */
+  metricsHost: string;
+  /**
+   * `CALSYNC_METRICS_TOKEN` — when set (at least 16 characters), `/metrics` is also served on the main
+   * port and on the metrics listener, to `Authorization: Bearer <token>` only. Unset: the main port has
+   * no `/metrics`, and the separate listener answers without a token.
+   */
+  metricsToken: string | undefined;
+  /** `CALSYNC_TRUST_PROXY=1` — trust `X-Forwarded-*` from the TLS proxy in front (client IP for rate limits, https for HSTS and Secure cookies). */
+  trustProxy: boolean;
 }
 
 /** Why `url` cannot be the notification URL Graph posts to, or undefined when it can: https, or http on loopback. */
@@ -70,6 +85,10 @@ const schema = z.object({
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     })
     .optional(),
+  CALSYNC_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  CALSYNC_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  CALSYNC_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').max(512).optional(),
+  CALSYNC_TRUST_PROXY: z.enum(['0', '1', 'true', 'false']).optional(),
 });
 
 /** Parses the environment; empty strings count as unset. Throws a CONFIG error naming the variable. */
@@ -93,5 +112,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     allowPrivateUrls: e.CALSYNC_ALLOW_PRIVATE_URLS === '1' || e.CALSYNC_ALLOW_PRIVATE_URLS === 'true',
     publicUrl: e.CALSYNC_PUBLIC_URL,
+    metricsPort: e.CALSYNC_METRICS_PORT,
+    metricsHost: e.CALSYNC_METRICS_HOST,
+    metricsToken: e.CALSYNC_METRICS_TOKEN,
+    trustProxy: e.CALSYNC_TRUST_PROXY === '1' || e.CALSYNC_TRUST_PROXY === 'true',
   };
 }

@@ -113,6 +113,7 @@ class Collector {
       this.problem('DUPLICATE_EVENT', `second VEVENT for UID ${uid}${rid ? ' and the same RECURRENCE-ID' : ''} kept verbatim`, uid);
       return;
     }
+    for (const cut of read.cuts) this.problem('FIELD_TRUNCATED', cut, uid);
     const hubId = read.calsync['x-calsync-hub-id'];
     if (hubId !== undefined) group.hubId ??= hubId;
     if (rid) group.overrides.push({ ...read, recurrenceId: rid });

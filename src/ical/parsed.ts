@@ -2,7 +2,7 @@
 import type { CalendarEvent, EventKind } from '../model/event.js';
 import type { JCalComponent, JCalProperty } from './jcal.js';
 
-export type IcalProblemCode = 'UNKNOWN_TZID' | 'BAD_VTIMEZONE' | 'UNMODELLED_EVENT' | 'DUPLICATE_EVENT' | 'STRAY_COMPONENT' | 'MASTERLESS';
+export type IcalProblemCode = 'UNKNOWN_TZID' | 'BAD_VTIMEZONE' | 'UNMODELLED_EVENT' | 'DUPLICATE_EVENT' | 'STRAY_COMPONENT' | 'MASTERLESS' | 'FIELD_TRUNCATED';
 
 /** A non-fatal finding: the data was kept, but something in it is off. */
 export interface IcalProblem {

@@ -4,6 +4,7 @@
  * unexpected case or type, unknown parameters — is kept verbatim in `extra`, so writing the event back
  * loses nothing (see write-event.ts for the mirror image).
  */
+import { capTextFields } from '../model/limits.js';
 import { EVENT_KINDS } from '../model/priority.js';
 import type { Attendee, EventFields, EventTime, Recurrence, Unmodelled } from '../model/event.js';
 import { addDuration, isDuration } from './duration.js';
@@ -23,6 +24,8 @@ export interface ReadEvent {
   /** Raw X-CALSYNC-* values of a master (wedding fields and the hub id), interpreted by the parser. */
   calsync: Record<string, string>;
   problems: string[];
+  /** Text fields cut to the model's limits (`model/limits.ts`), one message each. */
+  cuts: string[];
 }
 
 const STATUS_IN = invert(STATUS);
@@ -46,7 +49,7 @@ const CALSYNC_PROPS: ReadonlyMap<string, (v: string) => boolean> = new Map([
 export function readEvent(comp: JCalComponent, rruleText: (value: unknown) => string | undefined, master: boolean, resolve?: TzidResolver): ReadEvent {
   const r = new Reader();
   const f: Partial<EventFields> & { attendees: Attendee[]; categories: string[] } = { attendees: [], categories: [], sequence: 0 };
-  const out: ReadEvent = { fields: f as EventFields, calsync: {}, problems: r.problems };
+  const out: ReadEvent = { fields: f as EventFields, calsync: {}, problems: r.problems, cuts: [] };
   const rec: Recurrence = { rrules: [], rdates: [], exdates: [] };
   const emails = new Set<string>();
   let duration: string | undefined;
@@ -185,6 +188,7 @@ export function readEvent(comp: JCalComponent, rruleText: (value: unknown) => st
   }
 
   if (f.title === undefined) f.title = '';
+  out.cuts = capTextFields(f, { title: 'SUMMARY', location: 'LOCATION', description: 'DESCRIPTION' });
   let endFromDuration = false;
   if (duration !== undefined && f.start && !f.end) {
     const end = addDuration(f.start, duration);

@@ -28,6 +28,14 @@ import type { NotificationEndpoints } from '../service/notifications/endpoints.j
 import { PushDirectory } from '../service/webdav-push/push-directory.js';
 import { PushIntake } from '../service/webdav-push/push-intake.js';
 import { webdavPushRoutes } from './routes/webdav-push-webhook.js';
+import cookie from '@fastify/cookie';
+import { ApiKeyVerifier, type EdgeAuth } from './auth.js';
+import { requestSerializer } from './edge/log-redaction.js';
+import { registerNulGuard } from './edge/nul-guard.js';
+import { EdgeLimits, type RateLimitSettings } from './edge/rate-limits.js';
+import { registerSecurityHeaders } from './edge/security-headers.js';
+import { BrowserSessions } from './edge/sessions.js';
+import { sessionRoutes, wsTicketRoute } from './routes/session.js';
 
 export interface AppDeps {
   store: Store;
@@ -50,14 +58,27 @@ export interface AppDeps {
   metrics?: Metrics;
   /** Notification endpoints (`/api/v1/notification-endpoints`); without them the routes are absent. */
   notifications?: NotificationEndpoints;
+  /** `/metrics` on this app's port, behind `Authorization: Bearer <token>`; without a token there is no `/metrics` here (use the metrics listener). */
+  metricsToken?: string;
+  /** Trust `X-Forwarded-For`/`-Proto` from the proxy in front (client IP for rate limits; https for HSTS and Secure cookies). */
+  trustProxy?: boolean;
+  /** Rate limits (see `edge/rate-limits.ts`); `false` turns them off (benchmarks of the bare routes). */
+  rateLimits?: RateLimitSettings | false;
+  /** Browser sessions and WebSocket tickets (default: in this process's memory, on `clock`). */
+  sessions?: BrowserSessions;
+  /** How often open WebSockets' keys are verified again (default 15 s). */
+  wsRevalidateMs?: number;
   /** REST API hooks (Outlook disconnect/OAuth, discovery provider for tests, live status, auth cache). */
   api?: Pick<ApiDeps, 'onDisconnect' | 'makeCalDavProvider' | 'outlookOAuth' | 'onSyncStatus' | 'authCacheTtlMs'>;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // pino's Logger is a FastifyBaseLogger; widening the instance type keeps route modules simple.
+  // Request lines are logged with secrets cut out of the URL (query keys, tickets, push secrets).
+  const logger = deps.logger?.child({}, { serializers: { req: requestSerializer } });
   const app: FastifyInstance = Fastify({
-    ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : {}),
+    ...(logger ? { loggerInstance: logger as FastifyBaseLogger } : {}),
+    ...(deps.trustProxy ? { trustProxy: true } : {}),
     bodyLimit: deps.bodyLimit ?? 1024 * 1024,
     // Unknown fields are refused (400), not silently dropped: a typo must not turn into a no-op update.
     ajv: { customOptions: { removeAdditional: false } },
@@ -88,6 +109,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url}` } }),
   );
 
+  // The edge, before any route so every route gets its hooks: headers, NUL refusal, rate limits, cookies.
+  const clock = deps.clock ?? systemClock;
+  registerSecurityHeaders(app);
+  registerNulGuard(app);
+  const limits = deps.rateLimits === false ? undefined : await EdgeLimits.install(app, deps.rateLimits);
+  await app.register(cookie);
+  const sessions = deps.sessions ?? new BrowserSessions({ clock });
+  const edge: EdgeAuth = {
+    verifier: new ApiKeyVerifier({ store: deps.store, clock, ...(deps.api?.authCacheTtlMs === undefined ? {} : { cacheTtlMs: deps.api.authCacheTtlMs }) }),
+    sessions,
+    ...(limits ? { limits } : {}),
+  };
+
   // OpenAPI: registered before any route so every route's schema lands in the document (/docs/json).
   await app.register(swagger, {
     openapi: {
@@ -99,13 +133,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   registerHealthRoutes(app, deps);
   // Before the other routes, so its onResponse hook times the webhook routes registered below.
-  registerMetricsRoutes(app, deps.metrics ?? createMetrics({ ...(deps.queue ? { queue: deps.queue } : {}), ...(deps.clock ? { clock: deps.clock } : {}) }));
+  registerMetricsRoutes(
+    app,
+    deps.metrics ?? createMetrics({ ...(deps.queue ? { queue: deps.queue } : {}), ...(deps.clock ? { clock: deps.clock } : {}) }),
+    deps.metricsToken === undefined ? { expose: false } : { token: deps.metricsToken },
+  );
   const statusBus = deps.statusBus;
-  if (statusBus) await app.register(async (scope) => wsRoutes(scope, { store: deps.store, bus: statusBus }));
+  if (statusBus) {
+    await app.register(async (scope) =>
+      wsRoutes(scope, { store: deps.store, bus: statusBus, sessions, ...(deps.wsRevalidateMs === undefined ? {} : { revalidateMs: deps.wsRevalidateMs }) }),
+    );
+  }
   // The dashboard: a static page at /dashboard (and / redirecting there) that uses the API and /ws.
   await app.register(dashboardPlugin);
   {
-    const clock = deps.clock ?? systemClock;
     const allowPrivateUrls = deps.allowPrivateUrls ?? false;
     let providers = deps.providers;
     if (!providers) {
@@ -113,13 +154,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       app.addHook('onClose', async () => own.close());
       providers = own;
     }
-    const api: ApiDeps = { ...deps.api, store: deps.store, providers, clock, allowPrivateUrls, ...(deps.queue ? { queue: deps.queue } : {}), ...(deps.logger ? { logger: deps.logger } : {}) };
+    const api: ApiDeps = { ...deps.api, store: deps.store, providers, clock, allowPrivateUrls, auth: edge, ...(deps.queue ? { queue: deps.queue } : {}), ...(deps.logger ? { logger: deps.logger } : {}) };
     await app.register(async (scope) => apiRoutes(scope, api), { prefix: '/api/v1' });
+    await app.register(async (scope) => sessionRoutes(scope, { verifier: edge.verifier, sessions }), { prefix: '/api/v1' });
     const healthProviders = providers;
     const notifications = deps.notifications;
     await app.register(
       async (scope) => {
-        registerApiKeyAuth(scope, { store: deps.store, clock });
+        registerApiKeyAuth(scope, edge);
+        wsTicketRoute(scope, { sessions });
         healthApiRoutes(scope, { store: deps.store, providers: healthProviders, clock, ...(deps.queue ? { queue: deps.queue } : {}) });
         if (notifications) notificationEndpointRoutes(scope, { endpoints: notifications, allowPrivateUrls });
       },
@@ -129,7 +172,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Webhooks (Graph, WebDAV-Push) need somewhere durable to put the work: only with a queue.
   const queue = deps.queue;
   if (queue) {
-    const clock = deps.clock ?? systemClock;
     const directory = deps.subscriptionDirectory ?? new SubscriptionDirectory(deps.store, clock);
     const intake = new NotificationIntake({ store: deps.store, queue, clock, directory, ...(deps.logger ? { logger: deps.logger } : {}) });
     await app.register(async (scope) => graphWebhookRoutes(scope, { intake }));

@@ -1,6 +1,8 @@
 /**
- * API-key authentication for the `/api/v1` scope: `Authorization: Bearer <key>` → the key's tenant on
- * `request.tenant`. Every API handler takes the tenant from here, never from the body or the URL.
+ * API-key authentication for the `/api/v1` scope: `Authorization: Bearer <key>`, or the session cookie
+ * a browser got by signing in with the key (`edge/sessions.ts`) → the key's tenant on `request.tenant`.
+ * Every API handler takes the tenant from here, never from the body or the URL. Refusals count against
+ * the client's address and accepted requests against their key (`edge/rate-limits.ts`).
  *
  * Verified keys are cached briefly (by a hash of the key, never the key itself) because verification
  * reads the database and hashes on every request; a revoked key therefore keeps working for at most
@@ -9,6 +11,8 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { CalsyncError } from '../errors.js';
+import { SESSION_COOKIE, type BrowserSessions } from './edge/sessions.js';
+import type { EdgeLimits } from './edge/rate-limits.js';
 import type { ApiKeyRecord, Store, Tenant } from '../store/types.js';
 import { systemClock, type Clock } from '../util/clock.js';
 
@@ -18,6 +22,8 @@ declare module 'fastify' {
     tenant: Tenant;
     /** The API key used (id, label, prefix — never the key). */
     apiKey: ApiKeyRecord;
+    /** The verified API key itself, for the ticket route (never logged, never sent back). */
+    presentedApiKey?: string;
   }
 }
 
@@ -43,13 +49,29 @@ function unauthorized(message: string): CalsyncError {
   return new CalsyncError('UNAUTHORIZED', message, { retryable: false });
 }
 
-function bearerToken(req: FastifyRequest): string {
+/** The key of `Authorization: Bearer <key>`, or undefined when the header is absent. Throws when it is malformed. */
+export function bearerToken(req: FastifyRequest): string | undefined {
   const header = req.headers.authorization;
-  if (header === undefined || header === '') throw unauthorized('missing Authorization header; send "Authorization: Bearer <api key>"');
+  if (header === undefined || header === '') return undefined;
   const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
   if (!match?.[1]) throw unauthorized('the Authorization header must be "Bearer <api key>"');
-  if (match[1].length > MAX_KEY_LENGTH) throw unauthorized('invalid API key');
+  if (match[1].length > MAX_KEY_LENGTH || match[1].includes('\u0000')) throw unauthorized('invalid API key');
   return match[1];
+}
+
+/** The session id of the request's cookie (parsed by @fastify/cookie, signed-cookie free: the id is random). */
+export function sessionId(req: FastifyRequest): string | undefined {
+  const value = (req as FastifyRequest & { cookies?: Record<string, string | undefined> }).cookies?.[SESSION_COOKIE];
+  return value && value.length <= MAX_KEY_LENGTH ? value : undefined;
+}
+
+/** The API key a request presents: the Bearer header, else its sign-in session's key. */
+export function presentedKey(req: FastifyRequest, sessions: BrowserSessions | undefined): { key: string; session?: string } | undefined {
+  const bearer = bearerToken(req);
+  if (bearer !== undefined) return { key: bearer };
+  const id = sessions ? sessionId(req) : undefined;
+  const key = id === undefined ? undefined : sessions?.keyOfSession(id);
+  return key === undefined || id === undefined ? undefined : { key, session: id };
 }
 
 export class ApiKeyVerifier {
@@ -87,24 +109,42 @@ export class ApiKeyVerifier {
   }
 }
 
+/** What the auth hook shares across scopes: one verifier (one cache), the browser sessions, the limits. */
+export interface EdgeAuth {
+  verifier: ApiKeyVerifier;
+  sessions?: BrowserSessions;
+  limits?: EdgeLimits;
+}
+
 /**
  * Adds the auth hook to `scope` (an encapsulated plugin scope: routes outside it stay public).
  * Runs on `onRequest`, before the body is read, so an unauthenticated client cannot make us parse it.
  */
-export function registerApiKeyAuth(scope: FastifyInstance, opts: AuthOptions | { verifier: ApiKeyVerifier }): ApiKeyVerifier {
-  const verifier = 'verifier' in opts ? opts.verifier : new ApiKeyVerifier(opts);
+export function registerApiKeyAuth(scope: FastifyInstance, opts: AuthOptions | EdgeAuth): ApiKeyVerifier {
+  const edge: EdgeAuth = 'verifier' in opts ? opts : { verifier: new ApiKeyVerifier(opts) };
+  const verifier = edge.verifier;
   scope.decorateRequest('tenant', null as unknown as Tenant);
   scope.decorateRequest('apiKey', null as unknown as ApiKeyRecord);
   scope.addHook('onRequest', async (req, reply) => {
+    let found: Awaited<ReturnType<ApiKeyVerifier['verify']>>;
     try {
-      const found = await verifier.verify(bearerToken(req));
-      if (!found) throw unauthorized('invalid API key');
-      req.tenant = found.tenant;
-      req.apiKey = found.record;
+      const presented = presentedKey(req, edge.sessions);
+      if (!presented) throw unauthorized('missing Authorization header; send "Authorization: Bearer <api key>" or sign in');
+      found = await verifier.verify(presented.key);
+      if (!found) {
+        // A session whose key was revoked ends here.
+        edge.sessions?.forgetKey(presented.key);
+        throw unauthorized('invalid API key');
+      }
+      req.presentedApiKey = presented.key;
     } catch (err) {
       void reply.header('www-authenticate', 'Bearer realm="calsync"');
       throw err;
     }
+    req.tenant = found.tenant;
+    req.apiKey = found.record;
+    if (edge.limits && (await edge.limits.overKeyLimit(req, reply))) return reply;
+    return undefined;
   });
   return verifier;
 }

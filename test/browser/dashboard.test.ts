@@ -193,4 +193,20 @@ describe('dashboard in Chromium', () => {
   it('ran without script errors or CSP violations', () => {
     expect(pageErrors).toEqual([]);
   });
+
+  it('never wrote the API key to the log, and the page keeps no copy of it', async () => {
+    const requests = h.logLines.map((l) => JSON.parse(l) as { msg?: string; req?: { url?: string } }).filter((l) => l.req?.url !== undefined);
+    const urls = requests.map((l) => l.req!.url!);
+    // The dashboard was opened with `/?key=…` and the WebSocket was used: both are request lines.
+    expect(urls.some((u) => u.startsWith('/?key=[REDACTED]'))).toBe(true);
+    expect(urls.some((u) => u.startsWith('/ws'))).toBe(true);
+    for (const line of h.logLines) expect(line).not.toContain(h.apiKey);
+    // After sign-in the browser holds a session cookie (HttpOnly: not readable by scripts), not the key.
+    const storage = await page.evaluate(() => JSON.stringify({ ...sessionStorage, ...localStorage }) + document.cookie);
+    expect(storage).not.toContain(h.apiKey);
+    const cookies = await chrome.context.cookies(h.baseUrl);
+    const session = cookies.find((c) => c.name === 'calsync_session');
+    expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    expect(session?.value).not.toContain(h.apiKey);
+  });
 });

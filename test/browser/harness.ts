@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
 import { CalsyncError } from '../../src/errors.js';
 import type { CalendarEvent } from '../../src/model/event.js';
 import { MemoryCalendarServer, MemoryProvider } from '../../src/providers/memory/index.js';
@@ -33,6 +34,8 @@ export interface DashboardHarness {
   baseUrl: string;
   tenantId: string;
   apiKey: string;
+  /** Every JSON line the server logged (request lines included). */
+  logLines: string[];
   addCalendar(name: string, calendarName?: string, config?: Record<string, unknown>): Promise<{ integration: Integration; calendar: CalendarRecord }>;
   /** Syncs a calendar directly (not through the queue and not broadcast): seeding only. */
   syncNow(calendarId: string): Promise<void>;
@@ -54,7 +57,10 @@ export async function startDashboardHarness(): Promise<DashboardHarness> {
   const statusBus = new MemoryStatusBus();
   const onStatus = statusReporter(statusBus, store, { clock, progressEveryMs: 0 });
   const workers: Workers = startWorkers({ store, queue, providers, clock, onStatus }, { poll: false, concurrency: 2 });
-  const app = await buildApp({ store, queue, clock, providers, statusBus, api: { onSyncStatus: onStatus } });
+  // The server's log, kept to prove that no key ever reaches it.
+  const logLines: string[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void logLines.push(line) });
+  const app = await buildApp({ store, queue, clock, providers, statusBus, logger, api: { onSyncStatus: onStatus } });
   const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
 
   const tenant = await store.tenants.ensureDefault();
@@ -68,6 +74,7 @@ export async function startDashboardHarness(): Promise<DashboardHarness> {
     baseUrl,
     tenantId: tenant.id,
     apiKey: key,
+    logLines,
     async addCalendar(name, calendarName = `${name} calendar`, config = {}) {
       const integration = await store.integrations.create(tenant.id, { provider: 'memory', name, config: { account: name, ...config }, credentials: {} });
       const remote = server.addCalendar({ account: name, name: calendarName });

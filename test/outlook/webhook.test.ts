@@ -77,13 +77,15 @@ describe('Graph webhook endpoint', () => {
       [JSON.stringify({ value: [{ clientState: 'x' }] }), 'application/json'],
       [JSON.stringify({ items: [] }), 'application/json'],
       [JSON.stringify([notification('sub-1', 'x')]), 'application/json'],
-      ['hello', 'text/plain'],
     ] as const;
     for (const [body, type] of bad) {
       const res = await post(url, body, type);
       expect(res.statusCode, body).toBe(400);
       expect(res.json()).toMatchObject({ error: { code: 'VALIDATION' } });
     }
+    // Not JSON at all: refused unread (issue 10, finding 6).
+    const plain = await post(url, 'hello', 'text/plain');
+    expect([plain.statusCode, plain.json().error.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
     const noTarget = await post('/webhooks/graph/notify', { value: [notification('sub-1', s.clientState)] });
     expect(noTarget.statusCode).toBe(400);
     const badLifecycle = await post(lifecycle, { value: [{ subscriptionId: 'sub-1', clientState: s.clientState, lifecycleEvent: 'somethingElse' }] });

@@ -100,11 +100,13 @@ describe('GET /metrics', () => {
     observe({ type: 'failed', tenantId: h.tenantId, calendarId: cal.id, error: 'slow down', code: 'PROVIDER_THROTTLED' });
     observe({ type: 'failed', tenantId: h.tenantId, calendarId: 'unknown', error: 'x' });
     await queue.enqueue({ type: 'x', tenantId: h.tenantId, payload: {}, priority: 'low', delayMs: 0 });
-    app = await buildApp({ store: h.store, queue, clock: h.clock, metrics: m });
+    // On the main port /metrics exists only behind its token (issue 10, finding 7).
+    app = await buildApp({ store: h.store, queue, clock: h.clock, metrics: m, metricsToken: 'metrics-token-0123456789' });
     app.post('/webhooks/test', async () => ({ ok: true }));
     await app.inject({ method: 'POST', url: '/webhooks/test' });
 
-    const res = await app.inject({ method: 'GET', url: '/metrics' });
+    expect((await app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
+    const res = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer metrics-token-0123456789' } });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toContain('text/plain');
     expect(res.body).toContain('calsync_sync_duration_seconds_count{provider="memory",outcome="success"} 1');

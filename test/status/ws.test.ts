@@ -74,16 +74,19 @@ describe('/ws', () => {
     expect((messages[0] as { calendarId?: string }).calendarId).toBe('yours');
   });
 
-  it('accepts the key as ?token= (browsers)', async () => {
+  it('accepts a single-use ticket (browsers), never the key itself in the URL', async () => {
     const tenantId = (await store.apiKeys.verify(otherKey))!.tenant.id;
-    const { messages } = await connect(`${base}/ws?token=${encodeURIComponent(otherKey)}`);
+    const res = await app.inject({ method: 'POST', url: '/api/v1/ws-ticket', headers: { authorization: `Bearer ${otherKey}` } });
+    const { ticket } = res.json() as { ticket: string };
+    const { messages } = await connect(`${base}/ws?ticket=${encodeURIComponent(ticket)}`);
     await bus.publish(started(tenantId));
     await until(() => messages.length === 1);
+    await expect(connect(`${base}/ws?token=${encodeURIComponent(otherKey)}`)).rejects.toThrow('refused');
   });
 
   it('answers 401 without a key or with a wrong one', async () => {
     await expect(connect(`${base}/ws`)).rejects.toThrow('refused');
-    await expect(connect(`${base}/ws?token=csk_nope`)).rejects.toThrow('refused');
+    await expect(connect(`${base}/ws?ticket=nope`)).rejects.toThrow('refused');
     await expect(connect(`${base}/ws`, { authorization: 'Bearer csk_nope' })).rejects.toThrow('refused');
   });
 
@@ -118,7 +121,7 @@ describe('/ws heartbeat', () => {
     const url = await fast.listen({ port: 0, host: '127.0.0.1' });
     // A raw upgrade: this peer reads frames but never sends the pong the server asks for.
     const pings = await new Promise<number>((resolve, reject) => {
-      const req = request(`${url}/ws?token=${encodeURIComponent(key)}`, { headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' } });
+      const req = request(`${url}/ws`, { headers: { authorization: `Bearer ${key}`, connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' } });
       req.on('upgrade', (_res, socket) => {
         let count = 0;
         socket.on('data', (chunk: Buffer) => {

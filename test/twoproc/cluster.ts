@@ -100,7 +100,8 @@ export class Cluster {
   /** A `/ws` connection; resolves after the server's hello. Messages are collected in `messages`. */
   async live(baseUrl: string, apiKey: string): Promise<{ messages: LiveMessage[]; close(): void }> {
     const messages: LiveMessage[] = [];
-    const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/ws?token=${encodeURIComponent(apiKey)}`);
+    // The key goes in a header, never in the URL (issue 10, finding 4).
+    const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/ws`, { headers: { authorization: `Bearer ${apiKey}` } });
     await new Promise<void>((resolveHello, reject) => {
       socket.addEventListener('message', (e) => {
         const msg = JSON.parse(String(e.data)) as LiveMessage;

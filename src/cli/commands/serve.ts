@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import type { Integration } from '../../store/types.js';
 import { buildApp } from '../../server/app.js';
 import { createMetrics } from '../../server/metrics.js';
+import { startMetricsServer } from '../../server/routes/metrics.js';
 import { openNotificationEndpoints } from '../../service/notifications/endpoints.js';
 import { openLiveStatus } from '../../service/status/live.js';
 import { SubscriptionDirectory } from '../../service/outlook/subscription-directory.js';
@@ -37,10 +38,16 @@ export function registerServeCommand(program: Command): void {
       // Disconnecting through the API withdraws the Graph subscriptions / WebDAV-Push registrations first.
       const withdrawDeps = { store: runtime.store, queue, providers, clock: runtime.clock, logger, publicUrl: config.publicUrl, subscriptionDirectory, pushDirectory };
       const api = { onSyncStatus: live.onStatus, onDisconnect: (integration: Integration) => withdrawRegistrations(withdrawDeps, integration) };
-      const app = await buildApp({ store: runtime.store, queue, logger, clock: runtime.clock, subscriptionDirectory, pushDirectory, providers, statusBus: live.bus, metrics, notifications, allowPrivateUrls: config.allowPrivateUrls, api });
+      const app = await buildApp({ store: runtime.store, queue, logger, clock: runtime.clock, subscriptionDirectory, pushDirectory, providers, statusBus: live.bus, metrics, notifications, allowPrivateUrls: config.allowPrivateUrls, api, trustProxy: config.trustProxy, ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}) });
+      // `/metrics` is not on the main port (unless a token guards it): its own listener, loopback by default.
+      const metricsServer =
+        config.metricsPort === undefined
+          ? undefined
+          : await startMetricsServer({ store: runtime.store, queue, metrics, port: config.metricsPort, host: config.metricsHost, ...(config.metricsToken ? { token: config.metricsToken } : {}) });
       const port = opts.port === undefined ? config.port : Number(opts.port);
       const host = opts.host ?? config.host;
       const closeAll = async (): Promise<void> => {
+        await metricsServer?.close();
         await app.close();
         await workers?.stop(10_000);
         await live.close();

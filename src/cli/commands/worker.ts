@@ -18,16 +18,17 @@ export function registerWorkerCommand(program: Command): void {
     .description('run queue workers only (scale out: run several against PostgreSQL + Redis)')
     .option('--concurrency <n>', 'jobs at once in this process', '4')
     .option('--no-poll', "don't schedule polls from this process (run the poller in one process only)")
-    .option('--metrics-port <port>', 'serve /metrics, /healthz and /readyz of this worker on this port (on $HOST)')
+    .option('--metrics-port <port>', 'serve /metrics, /healthz and /readyz of this worker on this port (default: $CALSYNC_METRICS_PORT; bound to $CALSYNC_METRICS_HOST, loopback by default)')
     .action(async (opts: { concurrency: string; poll: boolean; metricsPort?: string }) => {
       const concurrency = Number(opts.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1) throw new CalsyncError('VALIDATION', `--concurrency must be a whole number of at least 1, got "${opts.concurrency}"`);
       const { config, logger, runtime, queue, providers } = await openServiceProcess();
       // Syncs are measured where they run: a worker has its own /metrics when asked for a port.
-      const metrics = opts.metricsPort === undefined ? undefined : createMetrics({ queue, clock: runtime.clock });
+      const metricsPort = opts.metricsPort ?? (config.metricsPort === undefined ? undefined : String(config.metricsPort));
+      const metrics = metricsPort === undefined ? undefined : createMetrics({ queue, clock: runtime.clock });
       // Sync progress reaches every `calsync serve` WebSocket through the status bus (Redis or the store).
       const live = await openLiveStatus(runtime, { logger, ...(metrics ? { metrics } : {}) });
-      const metricsServer = metrics ? await startMetricsServer({ store: runtime.store, queue, metrics, port: Number(opts.metricsPort), host: config.host }) : undefined;
+      const metricsServer = metrics ? await startMetricsServer({ store: runtime.store, queue, metrics, port: Number(metricsPort), host: config.metricsHost, ...(config.metricsToken ? { token: config.metricsToken } : {}) }) : undefined;
       const notifications = await openNotificationEndpoints(runtime);
       const workers = startWorkers({ store: runtime.store, queue, providers, clock: runtime.clock, logger, publicUrl: config.publicUrl, onStatus: live.onStatus, statusBus: live.bus, notifications, notifierOptions: { allowPrivateUrls: config.allowPrivateUrls } }, { concurrency, poll: opts.poll });
       logger.info({ store: runtime.store.dialect, queue: queue.backend, concurrency }, 'calsync worker started');

@@ -77,8 +77,10 @@ async function itemsFor(ctx: ProviderContext, events: Iterable<GraphEvent>): Pro
   const out: Omit<Hydrated, 'gone'> = { items: [], problems: [], series: {} };
   for (const event of events) {
     try {
-      const item = await buildItem(ctx, event);
+      const cuts: string[] = [];
+      const item = await buildItem(ctx, event, cuts);
       out.items.push(item);
+      for (const message of cuts) out.problems.push({ remoteId: event.id, code: 'FIELD_TRUNCATED', message });
       if (event.recurrence) out.series[item.remoteId] = item.etag;
     } catch (err) {
       if (isCalsyncError(err) && err.code.startsWith('PROVIDER_')) throw err;

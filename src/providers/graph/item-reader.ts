@@ -110,14 +110,14 @@ export function itemEtag(master: GraphEvent, parts: SeriesParts): string {
 }
 
 /** The item for a single event or series master (instances are listed for a series). */
-export async function buildItem(ctx: ProviderContext, event: GraphEvent): Promise<RemoteItem> {
-  return itemOf(ctx, event, event.recurrence ? await readSeries(ctx, event) : undefined);
+export async function buildItem(ctx: ProviderContext, event: GraphEvent, cuts?: string[]): Promise<RemoteItem> {
+  return itemOf(ctx, event, event.recurrence ? await readSeries(ctx, event) : undefined, cuts);
 }
 
 /** The item for a single event or series master whose instances were listed (`read`). */
-export function itemOf(ctx: ProviderContext, event: GraphEvent, read: SeriesSnapshot | undefined): RemoteItem {
+export function itemOf(ctx: ProviderContext, event: GraphEvent, read: SeriesSnapshot | undefined, cuts?: string[]): RemoteItem {
   const series = read?.parts ?? { exceptions: [], cancelledStarts: [] };
-  const opts = { floatingZone: ctx.floatingZone };
+  const opts = { floatingZone: ctx.floatingZone, ...(cuts ? { cuts } : {}) };
   const mapped = reconcileWithSnapshot(eventFromGraph(event, series, opts), parseSnapshot(snapshotTextOf(event)), opts, read?.heldKeys);
   const hubId = hubIdOf(event);
   return { remoteId: event.id, etag: itemEtag(event, series), event: mapped, ...(hubId ? { hubId } : {}) };

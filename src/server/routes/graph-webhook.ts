@@ -11,12 +11,16 @@
  * - `POST /webhooks/graph/lifecycle?t=…&c=…`: lifecycle notifications, handled the same way.
  *
  * The routes live in their own plugin: Graph posts the handshake as text/plain and notifications as
- * JSON, and both are read as raw text here and parsed once.
+ * JSON, and both are read as raw text here and parsed once. A notification must come as
+ * `application/json` (any parameters, e.g. charset), as Graph sends it: anything else, or none, is 415
+ * and nothing is read. The handshake answer carries `X-Content-Type-Options: nosniff`, so the echoed
+ * token can never be sniffed into markup. A body holding U+0000 anywhere is 400 (finding 9).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { NotificationIntake } from '../../service/outlook/notification-intake.js';
 import { LIFECYCLE_PATH, NOTIFY_PATH } from '../../service/outlook/webhook-urls.js';
+import { containsNul } from '../edge/nul-guard.js';
 
 export interface GraphWebhookDeps {
   intake: NotificationIntake;
@@ -72,7 +76,13 @@ function parseJson(body: unknown): unknown {
 function answerValidation(req: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
   const token = (req.query as Query).validationToken;
   if (token === undefined) return undefined;
-  return reply.code(200).type('text/plain; charset=utf-8').send(token);
+  return reply.code(200).type('text/plain; charset=utf-8').header('x-content-type-options', 'nosniff').send(token);
+}
+
+/** `application/json`, with or without parameters: what Graph sends notifications as. */
+export function isJsonContentType(value: string | undefined): boolean {
+  if (value === undefined) return false;
+  return value.split(';', 1)[0]!.trim().toLowerCase() === 'application/json';
 }
 
 export async function graphWebhookRoutes(app: FastifyInstance, deps: GraphWebhookDeps): Promise<void> {
@@ -84,12 +94,19 @@ export async function graphWebhookRoutes(app: FastifyInstance, deps: GraphWebhoo
     schema: S,
     handle: (tenantId: string, calendarId: string, value: z.infer<S>['value']) => Promise<unknown>,
   ): void => {
-    app.post(path, async (req, reply) => {
+    // Checked before the body is read: a notification that is not JSON is refused unread.
+    const onRequest = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+      if ((req.query as Query).validationToken !== undefined || isJsonContentType(req.headers['content-type'])) return undefined;
+      return reply.code(415).send({ error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Graph notifications are application/json' } });
+    };
+    app.post(path, { onRequest }, async (req, reply) => {
       const handshake = answerValidation(req, reply);
       if (handshake) return handshake;
       const target = targetSchema.safeParse(req.query);
       if (!target.success) return badRequest(reply, 'the notification URL lacks its tenant and calendar');
-      const parsed = schema.safeParse(parseJson(req.body));
+      const json = parseJson(req.body);
+      if (containsNul(json)) return badRequest(reply, 'the notification holds a NUL character');
+      const parsed = schema.safeParse(json);
       if (!parsed.success) return badRequest(reply, 'not a Graph notification body');
       await handle(target.data.t, target.data.c, parsed.data.value as z.infer<S>['value']);
       return reply.code(202).send();

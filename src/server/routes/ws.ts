@@ -1,33 +1,87 @@
 /**
- * `GET /ws`: the live status channel. Authenticated with a tenant API key — `Authorization: Bearer <key>`
- * or `?token=<key>` (browsers cannot set headers on a WebSocket) — and scoped to that key's tenant: a
- * connection receives the status bus events of its tenant only, as JSON text frames. A ping every
- * `heartbeatMs` keeps proxies from idling the connection out and drops peers that stopped answering.
+ * `GET /ws`: the live status channel, scoped to one tenant: a connection receives the status bus events
+ * of its tenant only, as JSON text frames. Authenticated before the upgrade by `Authorization: Bearer
+ * <key>` (servers), the dashboard's session cookie, or `?ticket=` — a single-use ticket from
+ * `POST /api/v1/ws-ticket` — so no API key ever travels in a URL (issue 10, finding 4).
+ *
+ * The key behind every open socket is checked again every `revalidateMs` (one check per distinct key):
+ * a revoked key — revoked by `calsync apikey revoke` in another process — closes its sockets
+ * (1008 "api key revoked") and ends its browser sessions (finding 8). A ping every `heartbeatMs`
+ * keeps proxies from idling the connection out and drops peers that stopped answering.
  */
 import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { WebSocket } from '@fastify/websocket';
 import type { StatusBus } from '../../service/status/bus.js';
 import type { Store } from '../../store/types.js';
+import { presentedKey } from '../auth.js';
+import type { BrowserSessions } from '../edge/sessions.js';
 
 export interface WsRouteOptions {
   store: Store;
   bus: StatusBus;
+  sessions?: BrowserSessions;
   /** Ping interval (default 30 s); a peer that missed the previous pong is dropped. */
   heartbeatMs?: number;
+  /** How often the keys of open sockets are verified again (default 15 s). */
+  revalidateMs?: number;
 }
 
-/** The API key a request presents: the Bearer header first, then the `token` query parameter. */
-export function presentedApiKey(req: FastifyRequest): string | undefined {
-  const header = req.headers.authorization;
-  if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim() || undefined;
-  const token = (req.query as Record<string, unknown> | undefined)?.token;
-  return typeof token === 'string' && token !== '' ? token : undefined;
+/** The API key a WebSocket request presents: Bearer header, session cookie, or a single-use ticket. */
+function wsKey(req: FastifyRequest, sessions: BrowserSessions | undefined): string | undefined {
+  let presented: ReturnType<typeof presentedKey>;
+  try {
+    presented = presentedKey(req, sessions);
+  } catch {
+    return undefined;
+  }
+  if (presented) return presented.key;
+  const ticket = (req.query as Record<string, unknown> | undefined)?.ticket;
+  return typeof ticket === 'string' && ticket !== '' && ticket.length <= 512 ? sessions?.redeemTicket(ticket) : undefined;
+}
+
+/** Open sockets by the key that opened them; `check` closes the sockets of keys that no longer verify. */
+class SocketsByKey {
+  private readonly byKey = new Map<string, Set<WebSocket>>();
+
+  add(key: string, socket: WebSocket): void {
+    let set = this.byKey.get(key);
+    if (!set) this.byKey.set(key, (set = new Set()));
+    set.add(socket);
+  }
+
+  remove(key: string, socket: WebSocket): void {
+    const set = this.byKey.get(key);
+    set?.delete(socket);
+    if (set?.size === 0) this.byKey.delete(key);
+  }
+
+  async check(store: Store, sessions: BrowserSessions | undefined): Promise<void> {
+    for (const [key, sockets] of [...this.byKey]) {
+      if (await store.apiKeys.verify(key)) continue;
+      sessions?.forgetKey(key);
+      for (const socket of sockets) socket.close(1008, 'api key revoked');
+      this.byKey.delete(key);
+    }
+  }
 }
 
 export async function wsRoutes(app: FastifyInstance, opts: WsRouteOptions): Promise<void> {
   await app.register(websocket);
-  const tenantOf = new WeakMap<FastifyRequest, string>();
+  const verified = new WeakMap<FastifyRequest, { tenantId: string; key: string }>();
   const heartbeatMs = opts.heartbeatMs ?? 30_000;
+  const open = new SocketsByKey();
+  let checking = false;
+  const revalidate = setInterval(() => {
+    if (checking) return;
+    checking = true;
+    open
+      .check(opts.store, opts.sessions)
+      .catch((err: unknown) => app.log.warn({ err }, 'websocket key check failed'))
+      .finally(() => (checking = false));
+  }, opts.revalidateMs ?? 15_000);
+  revalidate.unref();
+  app.addHook('onClose', async () => clearInterval(revalidate));
 
   app.get(
     '/ws',
@@ -35,16 +89,21 @@ export async function wsRoutes(app: FastifyInstance, opts: WsRouteOptions): Prom
       websocket: true,
       // Runs before the upgrade: a failure is a plain HTTP 401, never an open socket.
       preValidation: async (req, reply) => {
-        const key = presentedApiKey(req);
-        const verified = key ? await opts.store.apiKeys.verify(key) : undefined;
-        if (!verified) return reply.code(401).send({ error: { code: 'UNAUTHORIZED', message: 'a valid API key is required' } });
-        tenantOf.set(req, verified.tenant.id);
+        const key = wsKey(req, opts.sessions);
+        const found = key ? await opts.store.apiKeys.verify(key) : undefined;
+        if (!found || key === undefined) {
+          void reply.header('www-authenticate', 'Bearer realm="calsync"');
+          return reply.code(401).send({ error: { code: 'UNAUTHORIZED', message: 'a valid API key, session or ticket is required' } });
+        }
+        verified.set(req, { tenantId: found.tenant.id, key });
+        return undefined;
       },
     },
     (socket, req) => {
-      const tenantId = tenantOf.get(req);
-      if (tenantId === undefined) return socket.close(1008, 'unauthorized');
-      const unsubscribe = opts.bus.subscribe(tenantId, (event) => {
+      const who = verified.get(req);
+      if (who === undefined) return socket.close(1008, 'unauthorized');
+      open.add(who.key, socket);
+      const unsubscribe = opts.bus.subscribe(who.tenantId, (event) => {
         if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(event));
       });
       let alive = true;
@@ -57,8 +116,9 @@ export async function wsRoutes(app: FastifyInstance, opts: WsRouteOptions): Prom
       socket.on('close', () => {
         clearInterval(heartbeat);
         unsubscribe();
+        open.remove(who.key, socket);
       });
-      socket.send(JSON.stringify({ type: 'hello', tenantId }));
+      socket.send(JSON.stringify({ type: 'hello', tenantId: who.tenantId }));
     },
   );
 }

@@ -4,6 +4,7 @@
  * become the model's `overrides` and `recurrence.exdates`, so one series is one event, as in iCalendar.
  */
 import type { CalendarEvent, EventFields, EventTime, Unmodelled } from '../../../model/event.js';
+import { UNMODELLED_TEXT_LIMIT, capTextFields } from '../../../model/limits.js';
 import { classify } from '../../../model/priority.js';
 import { resolveTzid } from '../../../model/timezones.js';
 import { GRAPH_PROVIDER_KIND } from '../constants.js';
@@ -18,6 +19,8 @@ import { recurrenceIdFromGraph, timeFromGraph } from './time.js';
 export interface FromGraphOptions {
   /** IANA zone floating hub times were written in (see `timeToGraph`). */
   floatingZone?: string;
+  /** Receives one message per text cut to the model's limits (`model/limits.ts`); the caller reports them. */
+  cuts?: string[];
 }
 
 /** Graph fields with no model equivalent that we keep and write back (see `graphExtraOf`). */
@@ -52,11 +55,19 @@ function locationOf(event: GraphEvent): string | undefined {
   return name || undefined;
 }
 
-/** The fields shared by a single event, a series master and an exception. */
-export function fieldsFromGraph(event: GraphEvent): EventFields {
+const GRAPH_NAMES = { title: 'subject', location: 'location', description: 'body' } as const;
+
+/** The fields shared by a single event, a series master and an exception; over-long text is cut into `cuts`. */
+export function fieldsFromGraph(event: GraphEvent, cuts: string[] = []): EventFields {
   const allDay = event.isAllDay === true;
   const start: EventTime = event.start ? timeFromGraph(event.start, allDay, event.originalStartTimeZone) : { kind: 'utc', utc: '1970-01-01T00:00:00Z' };
-  const { description, html } = bodyFromGraph(event.body);
+  const body = bodyFromGraph(event.body);
+  const description = body.description;
+  let html = body.html;
+  if (html !== undefined && html.length > UNMODELLED_TEXT_LIMIT) {
+    cuts.push(`HTML body of ${html.length} characters not kept (more than ${UNMODELLED_TEXT_LIMIT}); its text is the description`);
+    html = undefined;
+  }
   const fields: EventFields = {
     title: event.subject ?? '',
     start,
@@ -83,6 +94,7 @@ export function fieldsFromGraph(event: GraphEvent): EventFields {
   if (lastModified) fields.lastModified = lastModified;
   const extra = extraFromGraph(event, html);
   if (extra) fields.extra = extra;
+  cuts.push(...capTextFields(fields, GRAPH_NAMES));
   return fields;
 }
 
@@ -96,7 +108,7 @@ export interface SeriesParts {
 
 /** A single event or a series master (with its exceptions and cancellations) as one model event. */
 export function eventFromGraph(event: GraphEvent, series: SeriesParts = { exceptions: [], cancelledStarts: [] }, opts: FromGraphOptions = {}): CalendarEvent {
-  const fields = fieldsFromGraph(event);
+  const fields = fieldsFromGraph(event, opts.cuts);
   const calendarEvent: CalendarEvent = {
     ...fields,
     uid: ourUidOf(event) ?? event.iCalUId ?? event.id,
@@ -117,7 +129,7 @@ export function eventFromGraph(event: GraphEvent, series: SeriesParts = { except
       exdates.set(exception.originalStart, recurrenceId);
       continue;
     }
-    const override = fieldsFromGraph(exception);
+    const override = fieldsFromGraph(exception, opts.cuts);
     // An exception with the series' own values (a reverted one) is not an override.
     if (!sameOnOutlook(override, plainOccurrence(fields, recurrenceId), opts)) calendarEvent.overrides.push({ ...override, recurrenceId });
   }

@@ -1,21 +1,21 @@
-// The REST API under /api/v1, with the tenant's API key as a Bearer token. The key comes from
-// `?key=` once (then it is removed from the address bar) or from the sign-in form, and lives in
-// sessionStorage: closing the tab forgets it.
+// The REST API under /api/v1. The API key is used once, to sign in: `POST /api/v1/session` trades it
+// for an HttpOnly session cookie, and every later call (and the /ws WebSocket) rides on that cookie.
+// The key is never stored by the page and never put in a URL. It comes from the sign-in form, or from
+// `?key=` once (the demo's link), which is removed from the address bar at once.
 
-const KEY_STORAGE = 'calsync.apiKey';
-
+/** The key of a `?key=` link, removed from the address bar (and so from history); undefined without one. */
 export function takeKeyFromUrl() {
   const url = new URL(location.href);
   const key = url.searchParams.get('key');
-  if (!key) return;
-  sessionStorage.setItem(KEY_STORAGE, key);
+  if (!key) return undefined;
   url.searchParams.delete('key');
   history.replaceState(null, '', url.pathname + url.search + url.hash);
+  return key;
 }
 
-export const apiKey = () => sessionStorage.getItem(KEY_STORAGE);
-export const setApiKey = (key) => sessionStorage.setItem(KEY_STORAGE, key);
-export const forgetApiKey = () => sessionStorage.removeItem(KEY_STORAGE);
+/** Signs in with an API key; throws ApiError (401) when it is not accepted. */
+export const signIn = (key) => call('POST', '/session', { key });
+export const signOut = () => call('DELETE', '/session');
 
 export class ApiError extends Error {
   constructor(status, code, message) {
@@ -27,9 +27,9 @@ export class ApiError extends Error {
 
 /** One API call; resolves to the parsed JSON body (undefined for 204), throws ApiError otherwise. */
 export async function call(method, path, body) {
-  const headers = { authorization: `Bearer ${apiKey() ?? ''}`, accept: 'application/json' };
+  const headers = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`/api/v1${path}`, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
   let json;
   try {

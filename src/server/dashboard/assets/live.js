@@ -1,4 +1,5 @@
-// The live status feed: the `/ws` WebSocket (API key as `?token=`), reconnecting with backoff.
+// The live status feed: the `/ws` WebSocket (authenticated by the session cookie: no key in the URL),
+// reconnecting with backoff.
 // Every message is handed to `onMessage`; the header pill shows whether the feed is up.
 import { $ } from './dom.js';
 
@@ -10,7 +11,7 @@ function show(state) {
   pill.querySelector('.label').textContent = STATES[state];
 }
 
-export function connectLive(token, { onMessage, onOpen }) {
+export function connectLive({ onMessage, onOpen }) {
   let socket;
   let retryMs = 500;
   let closed = false;
@@ -18,7 +19,7 @@ export function connectLive(token, { onMessage, onOpen }) {
   const open = () => {
     show('connecting');
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    socket = new WebSocket(`${scheme}//${location.host}/ws?token=${encodeURIComponent(token)}`);
+    socket = new WebSocket(`${scheme}//${location.host}/ws`);
     socket.addEventListener('open', () => {
       retryMs = 500;
       show('online');

@@ -1,7 +1,7 @@
 // The dashboard's entry point: sign in with an API key, render every section from the REST API, then
 // keep it current from the live feed (/ws) — sync progress directly, everything else by re-reading
 // the section a message concerns.
-import { ApiError, api, apiKey, forgetApiKey, setApiKey, takeKeyFromUrl } from './api.js';
+import { ApiError, api, signIn, signOut, takeKeyFromUrl } from './api.js';
 import { configureConflicts, renderConflicts } from './conflicts.js';
 import { renderDeadLetters, setDeadLetterNames } from './dead-letters.js';
 import { $, notify } from './dom.js';
@@ -76,14 +76,24 @@ function showLogin(message) {
   $('api-key').focus();
 }
 
-async function start() {
+/** Signs in with a key (form or link), then opens the dashboard; a refused key shows the form again. */
+async function signInWith(key) {
+  try {
+    await signIn(key);
+  } catch (err) {
+    if (err instanceof ApiError && (err.status === 401 || err.status === 400)) return showLogin('That API key was not accepted.');
+    if (err instanceof ApiError && err.status === 429) return showLogin('Too many attempts; wait a minute and try again.');
+    return showLogin(`Could not sign in: ${err.message}`);
+  }
+  return start();
+}
+
+/** Opens the dashboard on the session cookie; without a (valid) session, the sign-in form. */
+async function start({ quiet = false } = {}) {
   try {
     await refreshAll();
   } catch (err) {
-    if (err instanceof ApiError && err.status === 401) {
-      forgetApiKey();
-      return showLogin('That API key was not accepted.');
-    }
+    if (err instanceof ApiError && err.status === 401) return showLogin(quiet ? undefined : 'Your session has ended; sign in again.');
     notify(`Could not load the dashboard: ${err.message}`, 'error');
   }
   $('login').hidden = true;
@@ -92,32 +102,30 @@ async function start() {
   live?.close();
   // On every (re)connect re-read everything: messages sent while the feed was down are gone.
   let first = true;
-  live = connectLive(apiKey(), { onMessage, onOpen: () => (first ? (first = false) : refreshSoon()) });
+  live = connectLive({ onMessage, onOpen: () => (first ? (first = false) : refreshSoon()) });
 }
 
 function init() {
-  takeKeyFromUrl();
+  const linkKey = takeKeyFromUrl();
   setupHistory();
   $('login-form').addEventListener('submit', (e) => {
     e.preventDefault();
     const key = $('api-key').value.trim();
     if (!key) return;
-    setApiKey(key);
     $('api-key').value = '';
-    void start();
+    void signInWith(key);
   });
   $('sign-out').addEventListener('click', () => {
     live?.close();
-    forgetApiKey();
-    showLogin();
+    signOut().catch(() => undefined).finally(() => showLogin());
   });
   $('refresh').addEventListener('click', () => refreshAll().catch((err) => notify(err.message, 'error')));
   // Relative times ("3 min ago") age; re-read the cards now and then.
   setInterval(() => {
     if (!$('app').hidden) refreshIntegrations().catch(() => undefined);
   }, 30_000);
-  if (apiKey()) void start();
-  else showLogin();
+  if (linkKey) void signInWith(linkKey);
+  else void start({ quiet: true });
 }
 
 init();

@@ -10,6 +10,7 @@ import type { SyncStatus } from '../../../service/sync-jobs.js';
 import type { CalendarRecord, Integration, Store } from '../../../store/types.js';
 import type { Clock } from '../../../util/clock.js';
 import type { Logger } from '../../../util/logger.js';
+import type { EdgeAuth } from '../../auth.js';
 
 /**
  * The Outlook OAuth flow over HTTP, supplied by the Outlook connector: `start` returns the Microsoft
@@ -39,6 +40,8 @@ export interface ApiDeps {
   onSyncStatus?: (status: SyncStatus) => void;
   /** How long a verified API key is cached (default 30 s). */
   authCacheTtlMs?: number;
+  /** The app's shared auth (one verifier, the browser sessions, the rate limits); default: a verifier of its own. */
+  auth?: EdgeAuth;
 }
 
 export function notFound(what: string, id: string): CalsyncError {

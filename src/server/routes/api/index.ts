@@ -19,7 +19,7 @@ export async function apiRoutes(scope: FastifyInstance, deps: ApiDeps): Promise<
   const outlook = deps.outlookOAuth;
   if (outlook) await scope.register(async (open) => outlookCallbackRoute(open, outlook));
   await scope.register(async (authed) => {
-    registerApiKeyAuth(authed, { store: deps.store, clock: deps.clock, ...(deps.authCacheTtlMs === undefined ? {} : { cacheTtlMs: deps.authCacheTtlMs }) });
+    registerApiKeyAuth(authed, deps.auth ?? { store: deps.store, clock: deps.clock, ...(deps.authCacheTtlMs === undefined ? {} : { cacheTtlMs: deps.authCacheTtlMs }) });
     integrationRoutes(authed, deps);
     calendarRoutes(authed, deps);
     eventRoutes(authed, deps);
