@@ -162,7 +162,7 @@ describe('memory server: other clients', () => {
     const problem = { remoteId: 'broken.ics', code: 'ICAL_PARSE', message: 'BEGIN:VEVENT without END' };
     expect(await provider.listChanges(calendarId, null)).toMatchObject({ kind: 'full', items: [good], problems: [problem] });
     expect(await provider.listChanges(calendarId, cursor)).toMatchObject({ kind: 'delta', changed: [], removed: [], problems: [problem] });
-    expect((await rejection(provider.fetch(calendarId, ['broken.ics']))).code).toBe('ICAL_PARSE');
+    expect((await rejection(provider.fetch(calendarId, ['broken.ics']))).code).toBe('PROVIDER_ITEM_UNREADABLE');
     expect(() => other.update('broken.ics', (e) => e)).toThrow(CalsyncError);
     expect(other.touch('broken.ics')).toMatch(/^".+"$/);
     expect(server.items(calendarId)).toEqual([good]);

@@ -18,11 +18,14 @@ import { EXPAND_QUERY, calendarEventsPath } from './context.js';
 import { asListingFailure, deltaListing, fullListing } from './change-listing.js';
 import type { GraphCalendar, GraphEvent } from './graph-types.js';
 import { collectListing, collectPages } from './http/paging.js';
-import { ETAG_SEPARATOR, buildItem, readItems } from './item-reader.js';
+import { ETAG_SEPARATOR, buildItem, getEvents, readItems } from './item-reader.js';
 import { deleteEvent, patchEvent, postEvent, readBackFailed, syncOccurrences } from './item-writer.js';
 import { eventToGraph } from './mapping/event-to-graph.js';
 import { supportsRecurrence } from './mapping/recurrence-to-graph.js';
 import { outlookPattern } from './mapping/snapshot.js';
+
+/** Codes a mapping failure carries (data we cannot read), as opposed to a failed request. */
+const UNMAPPABLE_CODES: ReadonlySet<string> = new Set(['ICAL_PARSE', 'ICAL_UNSUPPORTED', 'VALIDATION']);
 
 export interface GraphProviderOptions {
   client: GraphClient;
@@ -92,8 +95,30 @@ export class GraphProvider implements CalendarProvider {
     }
   }
 
+  /**
+   * Items by id; ids that do not exist are absent. An event that exists but cannot be mapped into the
+   * model is PROVIDER_ITEM_UNREADABLE (details: `remoteId`, `remoteIds`), never absent: the engine reads
+   * absence as a deletion. Transport failures (throttling, outages) keep their own codes.
+   */
   async fetch(calendarId: string, remoteIds: readonly string[]): Promise<RemoteItem[]> {
-    const items = await readItems(this.ctx, calendarId, remoteIds);
+    const events = await getEvents(this.ctx, calendarId, remoteIds);
+    const items = new Map<string, RemoteItem>();
+    const unreadable: { id: string; reason: string }[] = [];
+    for (const [id, event] of events) {
+      if (event.type === 'occurrence' || event.type === 'exception') continue;
+      try {
+        items.set(id, await buildItem(this.ctx, event));
+      } catch (err) {
+        if (err instanceof CalsyncError && !UNMAPPABLE_CODES.has(err.code)) throw err;
+        unreadable.push({ id, reason: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    if (unreadable.length > 0) {
+      const ids = unreadable.map((u) => u.id);
+      throw new CalsyncError('PROVIDER_ITEM_UNREADABLE', `event(s) cannot be read: ${unreadable.map((u) => `${u.id} (${u.reason})`).join('; ')}`, {
+        details: { remoteId: ids[0], remoteIds: ids },
+      });
+    }
     return remoteIds.flatMap((id) => items.get(id) ?? []);
   }
 

@@ -114,11 +114,13 @@ export class MemoryCalendarServer {
 
   read(account: string, calendarId: string, remoteIds: readonly string[]): RemoteItem[] {
     const cal = this.calendar(calendarId, account);
-    return remoteIds.flatMap((id) => {
-      const stored = cal.get(id);
-      if (!stored) return [];
-      return [readable(stored)];
-    });
+    const stored = remoteIds.flatMap((id) => cal.get(id) ?? []);
+    const unreadable = stored.filter((s) => !s.event);
+    if (unreadable.length > 1) {
+      const ids = unreadable.map((s) => s.remoteId);
+      throw new CalsyncError('PROVIDER_ITEM_UNREADABLE', `items ${ids.join(', ')} cannot be read`, { details: { remoteId: ids[0], remoteIds: ids } });
+    }
+    return stored.map(readable);
   }
 
   readByUid(account: string, calendarId: string, uid: string): RemoteItem | undefined {
@@ -194,8 +196,8 @@ export class MemoryCalendarServer {
 function readable(stored: StoredItem): RemoteItem {
   if (!stored.event) {
     // Never report an unreadable item as absent: absence means "deleted" to the engine.
-    throw new CalsyncError('ICAL_PARSE', `item ${stored.remoteId} cannot be read: ${stored.corruptReason ?? 'unreadable'}`, {
-      details: { remoteId: stored.remoteId },
+    throw new CalsyncError('PROVIDER_ITEM_UNREADABLE', `item ${stored.remoteId} cannot be read: ${stored.corruptReason ?? 'unreadable'}`, {
+      details: { remoteId: stored.remoteId, remoteIds: [stored.remoteId] },
     });
   }
   return toRemoteItem({ ...stored, event: stored.event });
