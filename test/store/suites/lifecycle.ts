@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { makeEvent } from '../../support/events.js';
 import type { StoreBackend } from '../harness.js';
+import { STORE_MIGRATIONS } from '../../../src/store/migrations.js';
 import { tempDir, useStore } from '../harness.js';
 import { world } from './fixtures.js';
 
@@ -78,7 +79,7 @@ export function lifecycleTests(backend: StoreBackend): void {
         const second = await db.open();
         expect(await second.tenants.ensureDefault()).toEqual(t);
         const applied = await sql<{ name: string }>`select name from store_migration`.execute(second.db);
-        expect(applied.rows.map((r) => r.name)).toEqual(['001_initial']);
+        expect(applied.rows.map((r) => r.name)).toEqual(Object.keys(STORE_MIGRATIONS).sort());
         await second.close();
       } finally {
         await db.cleanup();
