@@ -64,6 +64,8 @@ describe('unreadable calendar items', () => {
 
     const report = await hub.sync(a);
     expect(report.plan).toEqual([]);
+    // Nothing was tried against the item: the listing was the only request.
+    expect(report.requests).toBe(1);
     expect(report.errors).toEqual([expect.objectContaining({ code: 'PROVIDER_ITEM_UNREADABLE', blocking: true, remoteId: item.remoteId, hubEventId: event!.id })]);
     expect(report.problems.map((p) => p.remoteId)).toContain(item.remoteId);
     expect((await hub.store.syncState.get(hub.tenantId, a!.id)).cursor).toBe(cursor);
