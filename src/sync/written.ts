@@ -12,6 +12,7 @@
  * provider picks), so a run that aborts or crashes after writing still has them; after execution they
  * are completed with the etag saved on each link, so an unchanged item costs no planning.
  */
+import { isCalsyncError } from '../errors.js';
 import type { Store, WrittenItem, WrittenSinceCursor } from '../store/types.js';
 import type { SyncAction } from './actions.js';
 import type { ItemPlan } from './plan.js';
@@ -96,4 +97,23 @@ export async function writtenAfter(store: Store, tenantId: string, calendarId: s
   // saved on the links wins over them.
   const pending = intents.filter((w) => w.hubEventId === undefined || !linkedHubIds.has(w.hubEventId));
   return [...pending, ...written];
+}
+
+/**
+ * Adds calendar writes made outside a sync (a conflict resolution) to the calendar's sync state,
+ * compare-and-set on its cursor (retried when a sync moved it meanwhile).
+ */
+export async function rememberWrites(store: Store, tenantId: string, calendarId: string, intents: readonly WrittenItem[], applied: readonly SyncAction[]): Promise<void> {
+  const items = await writtenAfter(store, tenantId, calendarId, intents, applied);
+  if (items.length === 0) return;
+  for (let attempt = 0; ; attempt += 1) {
+    const state = await store.syncState.get(tenantId, calendarId);
+    const written = mergeWritten(state.written, items);
+    try {
+      await store.syncState.set(tenantId, { ...state, ...(written ? { written } : {}) }, { expectedCursor: state.cursor ?? null });
+      return;
+    } catch (err) {
+      if (attempt >= 2 || !isCalsyncError(err) || err.code !== 'STORE_CONFLICT') throw err;
+    }
+  }
 }

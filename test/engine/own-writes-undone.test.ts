@@ -5,6 +5,7 @@
  * must still see the change (the items a sync wrote are re-read whatever the listing says).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { resolveConflict } from '../../src/sync/resolve.js';
 import { makeEvent, resetEventIds } from '../support/events.js';
 import { makeHub, type Hub } from './harness.js';
 
@@ -93,5 +94,29 @@ describe('a change that brings a content-hash cursor back to the stored value', 
     await hub.sync(a);
     const deletedId = created.hubId === kept.id ? kept.id : gone.id;
     expect((await hub.store.events.get(hub.tenantId, deletedId, { includeDeleted: true }))?.deletedAt).toBeDefined();
+  });
+
+  it('a conflict resolution written to the calendar and then undone by another client is seen too', async () => {
+    hub = await makeHub({ contentHashCursors: true });
+    const event = await hub.store.events.put(hub.tenantId, { event: makeEvent({ title: 'Original' }), source: 'wedsync' });
+    await hub.sync();
+    await hub.sync();
+    const current = (await hub.store.events.get(hub.tenantId, event.id))!;
+    await hub.store.events.put(hub.tenantId, { id: event.id, event: { ...current.event, title: 'WedSync title' }, expectedVersion: current.version, source: 'wedsync' });
+    const [item] = hub.remote();
+    const phone = hub.phone().update(item!.remoteId, (e) => ({ ...e, title: 'Phone title' }));
+    expect((await hub.sync()).conflicts.recorded).toBe(1);
+    const [open] = await hub.store.conflicts.list(hub.tenantId, { status: 'open' });
+
+    // The user takes WedSync's version: written to the calendar outside a sync.
+    await resolveConflict(hub.deps(), hub.tenantId, open!.id, { take: 'wedsync' });
+    expect(hub.remote()[0]?.event.title).toBe('WedSync title');
+    // The phone puts its version back, byte for byte: the calendar is at the stored cursor again.
+    hub.phone().update(item!.remoteId, phone.event);
+    expect(hub.remote()[0]?.etag).toBe(phone.etag);
+
+    const report = await hub.sync();
+    expect(report.hub.updated).toBe(1);
+    expect((await hub.store.events.get(hub.tenantId, event.id))?.event.title).toBe('Phone title');
   });
 });
