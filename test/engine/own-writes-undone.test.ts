@@ -119,4 +119,15 @@ describe('a change that brings a content-hash cursor back to the stored value', 
     expect(report.hub.updated).toBe(1);
     expect((await hub.store.events.get(hub.tenantId, event.id))?.event.title).toBe('Phone title');
   });
+
+  it('after more writes than it re-reads one by one, the next sync lists the whole calendar, then forgets them', async () => {
+    hub = await makeHub({ contentHashCursors: true });
+    await hub.store.events.put(hub.tenantId, { event: makeEvent({ title: 'One' }), source: 'wedsync' });
+    await hub.sync();
+    const state = await hub.store.syncState.get(hub.tenantId, hub.calendars[0]!.id);
+    await hub.store.syncState.set(hub.tenantId, { ...state, written: { items: [], full: true } }, { expectedCursor: state.cursor ?? null });
+    expect((await hub.sync()).listing).toBe('full');
+    expect((await hub.store.syncState.get(hub.tenantId, hub.calendars[0]!.id)).written).toBeUndefined();
+    expect((await hub.sync()).listing).toBe('unchanged');
+  });
 });
