@@ -24,9 +24,6 @@ import { eventToGraph } from './mapping/event-to-graph.js';
 import { supportsRecurrence } from './mapping/recurrence-to-graph.js';
 import { outlookPattern } from './mapping/snapshot.js';
 
-/** Codes a mapping failure carries (data we cannot read), as opposed to a failed request. */
-const UNMAPPABLE_CODES: ReadonlySet<string> = new Set(['ICAL_PARSE', 'ICAL_UNSUPPORTED', 'VALIDATION']);
-
 export interface GraphProviderOptions {
   client: GraphClient;
   /** Days before now the delta window starts. Default 365. */
@@ -109,7 +106,8 @@ export class GraphProvider implements CalendarProvider {
       try {
         items.set(id, await buildItem(this.ctx, event));
       } catch (err) {
-        if (err instanceof CalsyncError && !UNMAPPABLE_CODES.has(err.code)) throw err;
+        // As in listings (change-listing.ts): a failed request keeps its code, anything else is the data.
+        if (err instanceof CalsyncError && err.code.startsWith('PROVIDER_')) throw err;
         unreadable.push({ id, reason: err instanceof Error ? err.message : String(err) });
       }
     }
