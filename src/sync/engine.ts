@@ -15,7 +15,7 @@ import { observe, type HeldItem, type Observation } from './observe.js';
 import { planSync, type ItemPlan, type PlanContext } from './plan.js';
 import { countActions, emptyCounts, type SyncCounts } from './report.js';
 import { effectiveRules } from './rules.js';
-import { intentsOf, mergeWritten, unsettled, writtenAfter } from './written.js';
+import { intentsOf, mergeWritten, touchedBy, unsettled, writtenAfter } from './written.js';
 
 /** The slice of a pino logger the engine uses. */
 export interface SyncLogger {
@@ -183,11 +183,13 @@ export async function syncCalendar(deps: SyncDeps, target: SyncTarget, opts: Syn
   }
 
   const state = observation.state;
-  // The calendar writes about to be made are remembered first: a run that aborts or crashes after
-  // writing must still re-read them next time (see written.ts).
+  // The items this run is about to write or reconcile are remembered first: a run that aborts or
+  // crashes after applying some of them leaves the cursor where it was, and must still re-read them
+  // next time (see written.ts).
   const intents = intentsOf(plan);
-  if (intents.length > 0) {
-    const written = mergeWritten(state.written, intents);
+  const touched = touchedBy(plan.flatMap((i) => i.actions));
+  if (touched.length > 0) {
+    const written = mergeWritten(state.written, touched);
     await store.syncState.set(target.tenantId, { ...state, ...(written ? { written } : {}) }, { expectedCursor: state.cursor ?? null });
   }
   const apply: ApplyContext = { store, provider, tenantId: target.tenantId, calendarId: calendar.id, remoteCalendarId: calendar.remoteId, source: `calendar:${calendar.id}` };
@@ -208,8 +210,9 @@ export async function syncCalendar(deps: SyncDeps, target: SyncTarget, opts: Syn
   const next: SyncState = blocked
     ? { ...state, lastSyncAt: now }
     : { ...state, cursor: observation.cursor, hubSeq: ownWritesEnd(observation.hubSeq, result.ownSeqs), lastSyncAt: now, lastSuccessAt: now };
-  // The writes since the cursor now stored: this run's, plus the earlier ones while the cursor stays.
-  const ours = await writtenAfter(store, target.tenantId, calendar.id, intents, result.applied);
+  // The writes since the cursor now stored: this run's, plus the earlier ones while the cursor stays —
+  // and, when it stays because the run was blocked, every item the run set out to reconcile (`touchedBy`).
+  const ours = [...(blocked ? touched : []), ...(await writtenAfter(store, target.tenantId, calendar.id, intents, result.applied))];
   const written = mergeWritten(next.cursor === state.cursor ? unsettled(state.written, blocked ? [] : observation.settled) : undefined, ours);
   if (written) next.written = written;
   else delete next.written;

@@ -57,6 +57,40 @@ export function mergeWritten(a: WrittenSinceCursor | undefined, b: readonly Writ
 }
 
 /**
+ * The calendar items actions reconcile the hub with (imported, linked, pulled, deleted, recorded in a
+ * conflict…). Needed whenever a run cannot move the cursor after applying some of them (a blocking item
+ * error, a crash): the hub then reflects the listing, which is newer than the stored cursor, so a change
+ * that brings one of these items back to its state at the cursor (an imported event deleted again) would
+ * be hidden by a content-hash cursor exactly like an undone write of ours.
+ */
+export function touchedBy(applied: readonly SyncAction[]): WrittenItem[] {
+  return applied.flatMap((a): WrittenItem[] => {
+    switch (a.type) {
+      case 'createHub':
+      case 'link':
+      case 'pullToHub':
+      case 'pushToRemote':
+      case 'mergeBoth':
+      case 'refreshLink':
+      case 'deleteRemote':
+        return [{ remoteId: a.remote.remoteId }];
+      case 'deleteHub':
+      case 'unlink':
+        return [{ remoteId: a.link.remoteId }];
+      case 'createRemote':
+        return [{ hubEventId: a.hub.id }];
+      case 'recordConflict':
+      case 'closeConflict':
+        return [{ hubEventId: a.conflict.hubEventId }];
+      default: {
+        const never: never = a;
+        return never;
+      }
+    }
+  });
+}
+
+/**
  * `written` without the items a sync found undone and planned from (`Observation.settled`): what the
  * calendar holds of them now is what the hub was reconciled with, so the stored cursor no longer hides
  * anything about them. Entries by hub event stay (their remote id was not known when rechecked).

@@ -130,4 +130,22 @@ describe('a change that brings a content-hash cursor back to the stored value', 
     expect((await hub.store.syncState.get(hub.tenantId, hub.calendars[0]!.id)).written).toBeUndefined();
     expect((await hub.sync()).listing).toBe('unchanged');
   });
+
+  it('an item imported by a blocked sync (the cursor stayed) and then deleted by another client is deleted in the hub', async () => {
+    const setup = await twoCalendars();
+    hub = setup.hub;
+    const { a } = setup;
+    await hub.store.events.put(hub.tenantId, { event: makeEvent({ title: 'Ours' }), source: 'wedsync' });
+    const theirs = hub.phone(a).create(makeEvent({ title: 'Theirs' }));
+    // The export of our event fails for a passing reason: the sync imports theirs but is blocked.
+    hub.server.faults.failNext('create', 'PROVIDER_UNAVAILABLE');
+    const blocked = await hub.sync(a);
+    expect(blocked.hub.created).toBe(1);
+    expect(blocked.errors.map((e) => e.blocking)).toEqual([true]);
+    const imported = (await hub.store.links.getByRemote(hub.tenantId, a.id, theirs.remoteId))!;
+    // They delete it again: the calendar is back at the cursor the blocked sync left in place.
+    hub.phone(a).delete(theirs.remoteId);
+    await hub.sync(a);
+    expect((await hub.store.events.get(hub.tenantId, imported.hubEventId, { includeDeleted: true }))?.deletedAt).toBeDefined();
+  });
 });
