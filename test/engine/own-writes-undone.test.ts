@@ -7,6 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveConflict } from '../../src/sync/resolve.js';
 import { makeEvent, resetEventIds } from '../support/events.js';
+import { crashingStore } from './crash-store.js';
 import { makeHub, type Hub } from './harness.js';
 
 let hub: Hub;
@@ -144,6 +145,27 @@ describe('a change that brings a content-hash cursor back to the stored value', 
     expect(blocked.errors.map((e) => e.blocking)).toEqual([true]);
     const imported = (await hub.store.links.getByRemote(hub.tenantId, a.id, theirs.remoteId))!;
     // They delete it again: the calendar is back at the cursor the blocked sync left in place.
+    hub.phone(a).delete(theirs.remoteId);
+    await hub.sync(a);
+    expect((await hub.store.events.get(hub.tenantId, imported.hubEventId, { includeDeleted: true }))?.deletedAt).toBeDefined();
+  });
+
+  it('an item imported by a run that crashed before moving the cursor, then deleted by another client, is deleted in the hub', async () => {
+    const setup = await twoCalendars();
+    hub = setup.hub;
+    const { a } = setup;
+    const ours = await hub.store.events.put(hub.tenantId, { event: makeEvent({ title: 'Ours' }), source: 'wedsync' });
+    await hub.sync(a);
+    await hub.store.events.put(hub.tenantId, { id: ours.id, event: { ...ours.event, title: 'Ours, edited' }, expectedVersion: ours.version, source: 'wedsync' });
+    const theirs = hub.phone(a).create(makeEvent({ title: 'Theirs' }));
+    const crash = crashingStore(hub.store);
+    // Writes: the sync state's record of what the run is about to reconcile (1), the import's hub event
+    // and link in one transaction (2, 3), the push's link update (4) — and the process dies before the
+    // cursor is stored.
+    crash.arm(4);
+    await expect(hub.sync(a, {}, { store: crash.store })).rejects.toMatchObject({ code: 'STORE_FAILURE' });
+    const imported = (await hub.store.links.getByRemote(hub.tenantId, a.id, theirs.remoteId))!;
+    expect(imported).toBeDefined();
     hub.phone(a).delete(theirs.remoteId);
     await hub.sync(a);
     expect((await hub.store.events.get(hub.tenantId, imported.hubEventId, { includeDeleted: true }))?.deletedAt).toBeDefined();
