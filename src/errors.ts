@@ -27,6 +27,8 @@ export type ErrorCode =
   | 'PROVIDER_CONFLICT'
   | 'PROVIDER_TIMEOUT'
   | 'PROVIDER_CIRCUIT_OPEN'
+  /** An item that exists but cannot be read (unparseable, no UID, no usable DTSTART): never "absent". */
+  | 'PROVIDER_ITEM_UNREADABLE'
   // sync safety
   | 'SYNC_MASS_DELETE'
   | 'SYNC_STORAGE_EMPTY'

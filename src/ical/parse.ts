@@ -30,8 +30,31 @@ function rruleText(value: unknown): string | undefined {
   }
 }
 
+/**
+ * Deepest component nesting accepted. Real data nests three deep (VCALENDAR > VEVENT > VALARM,
+ * VCALENDAR > VTIMEZONE > STANDARD); ical.js builds the tree recursively, so thousands of nested
+ * components would exhaust the stack. Deeper text is refused, naming the line.
+ */
+export const MAX_COMPONENT_DEPTH = 16;
+
+const COMPONENT_LINE = /^(BEGIN|END):/gim;
+
+/** Throws `IcalParseError` when components nest deeper than `MAX_COMPONENT_DEPTH`. */
+function checkNesting(text: string): void {
+  let depth = 0;
+  COMPONENT_LINE.lastIndex = 0;
+  for (let m = COMPONENT_LINE.exec(text); m !== null; m = COMPONENT_LINE.exec(text)) {
+    depth = (m[1] ?? '').toUpperCase() === 'BEGIN' ? depth + 1 : Math.max(0, depth - 1);
+    if (depth > MAX_COMPONENT_DEPTH) {
+      const line = text.slice(0, m.index).split('\n').length;
+      throw new IcalParseError(`components nested deeper than ${MAX_COMPONENT_DEPTH}`, line);
+    }
+  }
+}
+
 /** The raw jCal roots of (prepared) iCalendar text; throws `IcalParseError` naming the line. */
 export function parseJcal(text: string): JCalComponent[] {
+  checkNesting(text);
   let parsed: unknown;
   try {
     // Blank lines are not content lines; some writers put them between a line and its continuation.

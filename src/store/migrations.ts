@@ -218,10 +218,22 @@ const m003Outbox: Migration = {
   },
 };
 
+/**
+ * The calendar items a sync wrote after its stored cursor was taken (`SyncState.written`, JSON): the
+ * next sync checks them whatever the listing says, since a CTag or sync-token that is a content hash
+ * returns to the stored value when another client undoes our write.
+ */
+const m004SyncStateWritten: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('sync_state').addColumn('written', 'text').execute();
+  },
+};
+
 export const STORE_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001_initial': m001Initial,
   '002_link_write_intent': m002LinkWriteIntent,
   '003_outbox': m003Outbox,
+  '004_sync_state_written': m004SyncStateWritten,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

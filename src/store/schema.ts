@@ -103,6 +103,8 @@ export interface SyncStateTable {
   last_success_at: string | null;
   last_error: string | null;
   push: string | null;
+  /** JSON `WrittenSinceCursor` (migration 004). */
+  written: string | null;
 }
 
 export interface ConflictsTable {

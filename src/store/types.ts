@@ -94,6 +94,26 @@ export interface SyncState {
   lastError?: string;
   /** Subscription / push registration, provider-specific (Graph subscription id + expiry, …). Written only by `setPush`. */
   push?: Record<string, unknown>;
+  /**
+   * Calendar items this calendar's syncs wrote after `cursor` was taken: the next sync checks them
+   * whatever the listing says (a content-hash CTag/sync-token returns to `cursor` when another client
+   * undoes our write, and would hide that). Absent: none.
+   */
+  written?: WrittenSinceCursor;
+}
+
+/** One calendar item written since the cursor: by remote id, or by hub event for a create whose link is not known yet. */
+export interface WrittenItem {
+  remoteId?: string;
+  hubEventId?: string;
+  /** The etag saved on the link after the write; absent: unknown or deleted (always re-read). */
+  etag?: string;
+}
+
+export interface WrittenSinceCursor {
+  items: WrittenItem[];
+  /** Too many to check one by one: the next sync lists the whole calendar instead. */
+  full?: boolean;
 }
 
 /**

@@ -10,11 +10,12 @@ import { isoNow, type Clock } from '../util/clock.js';
 import { describe, type SyncAction } from './actions.js';
 import type { ApplyContext } from './apply.js';
 import { execute, ownWritesEnd, type ItemError } from './execute.js';
-import { checkMassDelete, type GuardOptions } from './guards.js';
-import { observe, type Observation } from './observe.js';
+import { DeletionBudget, type GuardOptions } from './guards.js';
+import { observe, type HeldItem, type Observation } from './observe.js';
 import { planSync, type ItemPlan, type PlanContext } from './plan.js';
 import { countActions, emptyCounts, type SyncCounts } from './report.js';
 import { effectiveRules } from './rules.js';
+import { intentsOf, mergeWritten, touchedBy, unsettled, writtenAfter } from './written.js';
 
 /** The slice of a pino logger the engine uses. */
 export interface SyncLogger {
@@ -65,6 +66,10 @@ export interface SyncReport extends SyncCounts {
   listing?: 'unchanged' | 'delta' | 'full';
   /** One line per planned action (always for a dry run; on a real run, what was applied). */
   plan: string[];
+  /**
+   * Items that failed, one entry each. A linked calendar item that exists but cannot be read is one
+   * (PROVIDER_ITEM_UNREADABLE, blocking): its hub event was left alone, the cursor stays, it is retried.
+   */
   errors: ItemError[];
   /** Unreadable or duplicate items in the calendar, named, none fatal. */
   problems: { remoteId: string; code: string; message: string }[];
@@ -75,6 +80,18 @@ export interface SyncReport extends SyncCounts {
   changedHubEventIds: string[];
   /** Where the time went (ms): observing (listing included), planning, executing. */
   phases: { observeMs: number; planMs: number; executeMs: number };
+}
+
+/** A held item (linked, unreadable) as the report's item error: blocking, so the cursor does not pass it. */
+function heldError(held: HeldItem): ItemError {
+  return {
+    action: `read ${held.remoteId}`,
+    code: 'PROVIDER_ITEM_UNREADABLE',
+    message: `${held.remoteId} exists but cannot be read (${held.problem.code}: ${held.problem.message}); its hub event ${held.hubEventId} is left as it is`,
+    blocking: true,
+    hubEventId: held.hubEventId,
+    remoteId: held.remoteId,
+  };
 }
 
 async function loadCalendar(store: Store, target: SyncTarget): Promise<CalendarRecord> {
@@ -131,12 +148,14 @@ export async function syncCalendar(deps: SyncDeps, target: SyncTarget, opts: Syn
   deps.onProgress?.({ calendarId: calendar.id, phase: 'observe', done: 0, total: 0 });
   let plan: ItemPlan[];
   let observation: Observation;
+  let budget: DeletionBudget;
   try {
     observation = await observe(store, provider, target.tenantId, calendar, { full: opts.full === true, allowEmpty: opts.allowMassDelete === true });
     report.phases.observeMs = clock.now() - started;
     deps.onProgress?.({ calendarId: calendar.id, phase: 'plan', done: 0, total: observation.items.length });
     plan = planSync(observation.items, ctx).filter((i) => i.actions.length > 0);
-    checkMassDelete(plan, observation.linked, calendar.id, { ...deps.guards, ...(opts.allowMassDelete ? { allowMassDelete: true } : {}) });
+    budget = new DeletionBudget(observation.linked, calendar.id, { ...deps.guards, ...(opts.allowMassDelete ? { allowMassDelete: true } : {}) });
+    budget.admitPlan(plan);
     report.phases.planMs = clock.now() - started - report.phases.observeMs;
   } catch (err) {
     if (!opts.dryRun) {
@@ -153,33 +172,51 @@ export async function syncCalendar(deps: SyncDeps, target: SyncTarget, opts: Syn
   }
   report.listing = observation.listing;
   report.problems = observation.problems;
+  const held = observation.held.map(heldError);
 
   if (opts.dryRun) {
+    report.errors = held;
     const planned: SyncAction[] = plan.flatMap((i) => i.actions);
     Object.assign(report, countActions(planned));
     report.plan = planned.map(describe);
     return finish();
   }
 
+  const state = observation.state;
+  // The items this run is about to write or reconcile are remembered first: a run that aborts or
+  // crashes after applying some of them leaves the cursor where it was, and must still re-read them
+  // next time (see written.ts).
+  const intents = intentsOf(plan);
+  const touched = touchedBy(plan.flatMap((i) => i.actions));
+  if (touched.length > 0) {
+    const written = mergeWritten(state.written, touched);
+    await store.syncState.set(target.tenantId, { ...state, ...(written ? { written } : {}) }, { expectedCursor: state.cursor ?? null });
+  }
   const apply: ApplyContext = { store, provider, tenantId: target.tenantId, calendarId: calendar.id, remoteCalendarId: calendar.remoteId, source: `calendar:${calendar.id}` };
   const result = await execute(apply, plan, ctx, {
     onAction: (done, total, action) => deps.onProgress?.({ calendarId: calendar.id, phase: 'execute', done, total, operation: describe(action) }),
+    budget,
   });
   report.phases.executeMs = clock.now() - started - report.phases.observeMs - report.phases.planMs;
   Object.assign(report, countActions(result.applied));
   report.plan = result.applied.map(describe);
-  report.errors = result.errors;
+  report.errors = [...held, ...result.errors];
   report.changedHubEventIds = [...new Set(result.changedHubEventIds)];
 
   // Move the cursors only past changes that were applied (or refused for good); a change that failed
-  // for a passing reason is seen again next run.
-  const state = observation.state;
+  // for a passing reason, or an item we could not read, is seen again next run.
   const now = isoNow(clock);
-  const blocked = result.errors.some((e) => e.blocking);
+  const blocked = report.errors.some((e) => e.blocking);
   const next: SyncState = blocked
     ? { ...state, lastSyncAt: now }
     : { ...state, cursor: observation.cursor, hubSeq: ownWritesEnd(observation.hubSeq, result.ownSeqs), lastSyncAt: now, lastSuccessAt: now };
-  if (result.errors.length > 0) next.lastError = `${result.errors.length} item(s) failed; first: ${result.errors[0]?.message ?? ''}`;
+  // The writes since the cursor now stored: this run's, plus the earlier ones while the cursor stays —
+  // and, when it stays because the run was blocked, every item the run set out to reconcile (`touchedBy`).
+  const ours = [...(blocked ? touched : []), ...(await writtenAfter(store, target.tenantId, calendar.id, intents, result.applied))];
+  const written = mergeWritten(next.cursor === state.cursor ? unsettled(state.written, blocked ? [] : observation.settled) : undefined, ours);
+  if (written) next.written = written;
+  else delete next.written;
+  if (report.errors.length > 0) next.lastError = `${report.errors.length} item(s) failed; first: ${report.errors[0]?.message ?? ''}`;
   else delete next.lastError;
   await store.syncState.set(target.tenantId, next, { expectedCursor: state.cursor ?? null });
   deps.logger?.info({ calendarId: calendar.id, ...countActions(result.applied), errors: result.errors.length }, 'sync done');

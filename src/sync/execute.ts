@@ -4,11 +4,12 @@
  * aborts the run. Plain creates of a first sync are written in batches (`batch.ts`): a 10,000-event
  * import costs a few multi-row writes instead of 20,000 single-row transactions.
  */
-import { isCalsyncError, type ErrorCode } from '../errors.js';
+import { CalsyncError, isCalsyncError, type ErrorCode } from '../errors.js';
 import type { HubEvent } from '../model/event.js';
-import { describe, type SyncAction } from './actions.js';
+import { describe, isDeletion, type SyncAction } from './actions.js';
 import { abortsRun, applyAction, Replan, StoreAbort, viaStore, type ApplyContext } from './apply.js';
 import { exportBatch, importBatch, isLoneAction } from './batch.js';
+import type { DeletionBudget } from './guards.js';
 import { planItem, type ItemInput, type ItemPlan, type PlanContext } from './plan.js';
 
 /** Re-plans after a 412/404/409 per item: the calendar moved under us this many times at most. */
@@ -60,6 +61,13 @@ export function ownWritesEnd(from: number, ownSeqs: readonly number[]): number {
 
 export interface ExecuteOptions {
   onAction?: (done: number, total: number, action: SyncAction) => void;
+  /**
+   * The run's deletion budget (the plan's deletions already counted). A deletion that appears only when
+   * an item is re-planned after a 412/404/409 is counted against it; one the guard would refuse is not
+   * applied but reported as a blocking SYNC_MASS_DELETE item error, so the next sync plans it in the open.
+   * Without a budget (a single item a user resolves) re-planned deletions are applied.
+   */
+  budget?: DeletionBudget;
 }
 
 /** The item as it is now: hub event, link, calendar copy and open conflict read again. */
@@ -91,6 +99,12 @@ function toItemError(action: SyncAction, err: unknown): ItemError {
   };
 }
 
+/** A deletion found only by a re-plan that the mass-delete guard refuses: not applied, reported, blocking. */
+function heldDeletion(action: SyncAction, why: string): ItemError {
+  const error = toItemError(action, new CalsyncError('SYNC_MASS_DELETE', `not deleting now, the calendar changed under a write and the run would delete ${why}; the next sync plans it again`));
+  return { ...error, blocking: true };
+}
+
 export async function execute(c: ApplyContext, plan: readonly ItemPlan[], ctx: PlanContext, opts: ExecuteOptions = {}): Promise<ExecutionResult> {
   const result: ExecutionResult = { applied: [], errors: [], changedHubEventIds: [], ownSeqs: [] };
   const total = plan.reduce((n, i) => n + i.actions.length, 0);
@@ -113,6 +127,8 @@ export async function execute(c: ApplyContext, plan: readonly ItemPlan[], ctx: P
 
   for (const item of rest) {
     let current: ItemPlan = item;
+    // Whether this item's deletion was counted by the guards (the plan's were, before execution).
+    let counted = item.actions.some(isDeletion);
     for (let attempt = 0; ; attempt += 1) {
       const outcome = await runItem(c, current, done);
       if (outcome.kind === 'ok') break;
@@ -120,6 +136,15 @@ export async function execute(c: ApplyContext, plan: readonly ItemPlan[], ctx: P
         try {
           const input = await refresh(c, current.input, outcome.replan);
           current = { input, actions: planItem(input, ctx) };
+          const deletion = counted ? undefined : current.actions.find(isDeletion);
+          if (deletion) {
+            const refused = opts.budget?.admit(current);
+            if (refused !== undefined) {
+              result.errors.push(heldDeletion(deletion, refused));
+              break;
+            }
+            counted = true;
+          }
           continue;
         } catch (err) {
           if (err instanceof StoreAbort) throw err.original;

@@ -50,18 +50,61 @@ export function countDeletions(plan: readonly ItemPlan[]): DeletionCount {
   return { total, highPriority };
 }
 
+/** Why `count` deletions are too many for a calendar with `linked` links, or undefined when they are not. */
+function excess(count: DeletionCount, linked: number, opts: Required<GuardOptions>): string | undefined {
+  if (opts.allowMassDelete || count.total < opts.bulkDeletes) return undefined;
+  const ratio = linked === 0 ? 1 : count.total / linked;
+  if (ratio <= opts.maxDeleteRatio && count.highPriority === 0) return undefined;
+  return count.highPriority > 0 ? `${count.highPriority} high-priority events among ${count.total} deletions` : `${count.total} of ${linked} linked events (${Math.round(ratio * 100)} %)`;
+}
+
 /** Throws SYNC_MASS_DELETE when the plan deletes too much at once. */
 export function checkMassDelete(plan: readonly ItemPlan[], linked: number, calendarId: string, options: GuardOptions = {}): void {
   const opts = { ...DEFAULT_GUARDS, ...options };
-  if (opts.allowMassDelete) return;
-  const { total, highPriority } = countDeletions(plan);
-  if (total < opts.bulkDeletes) return;
-  const ratio = linked === 0 ? 1 : total / linked;
-  if (ratio > opts.maxDeleteRatio || highPriority > 0) {
-    const why = highPriority > 0 ? `${highPriority} high-priority events among ${total} deletions` : `${total} of ${linked} linked events (${Math.round(ratio * 100)} %)`;
-    throw new CalsyncError('SYNC_MASS_DELETE', `refusing to delete ${why} in calendar ${calendarId}`, {
-      retryable: false,
-      details: { calendarId, deletions: total, linked, highPriority, maxDeleteRatio: opts.maxDeleteRatio },
-    });
+  const count = countDeletions(plan);
+  const why = excess(count, linked, opts);
+  if (why === undefined) return;
+  throw new CalsyncError('SYNC_MASS_DELETE', `refusing to delete ${why} in calendar ${calendarId}`, {
+    retryable: false,
+    details: { calendarId, deletions: count.total, linked, highPriority: count.highPriority, maxDeleteRatio: opts.maxDeleteRatio },
+  });
+}
+
+/**
+ * One run's deletions, however they were planned. `admitPlan` is the whole-plan check; `admit` counts a
+ * deletion that only a re-plan found (the calendar or the hub changed under a write) against the same
+ * limits — such a deletion never slips past the guard: when it would trip it, it is refused (the
+ * executor reports it and the next sync plans it again, in the open).
+ */
+export class DeletionBudget {
+  private readonly opts: Required<GuardOptions>;
+  private counted: DeletionCount = { total: 0, highPriority: 0 };
+
+  constructor(
+    private readonly linked: number,
+    private readonly calendarId: string,
+    options: GuardOptions = {},
+  ) {
+    this.opts = { ...DEFAULT_GUARDS, ...options };
+  }
+
+  /** Throws SYNC_MASS_DELETE when the plan deletes too much; otherwise its deletions are counted. */
+  admitPlan(plan: readonly ItemPlan[]): void {
+    checkMassDelete(plan, this.linked, this.calendarId, this.opts);
+    this.counted = countDeletions(plan);
+  }
+
+  /**
+   * Counts the deletion of a re-planned item: undefined when the run's deletions, this one included,
+   * stay within the limits; else why not (and it is not counted).
+   */
+  admit(item: ItemPlan): string | undefined {
+    const extra = countDeletions([item]);
+    if (extra.total === 0) return undefined;
+    const next = { total: this.counted.total + extra.total, highPriority: this.counted.highPriority + extra.highPriority };
+    const why = excess(next, this.linked, this.opts);
+    if (why !== undefined) return why;
+    this.counted = next;
+    return undefined;
   }
 }

@@ -3,11 +3,18 @@
  * events changed since our hub seq, and load only the links, hub events and open conflicts those
  * changes touch — so an incremental sync costs in proportion to the changes, not to the calendar.
  * A `full` listing is the exception: deletions are whatever is missing from it, so every link is read.
+ *
+ * Two things the listing alone cannot be trusted with:
+ * - Our own writes since the cursor was taken (`SyncState.written`) are re-read whatever the listing
+ *   says: on servers whose CTag / sync-token is a content hash (Radicale, Xandikos), another client
+ *   undoing our write brings the calendar back to the stored cursor, and the listing says "unchanged".
+ * - A linked item that exists but cannot be read is neither changed nor deleted: its hub event is kept
+ *   out of the plan altogether (`held`), and the engine reports it as a blocking item error.
  */
 import { isCalsyncError } from '../errors.js';
 import type { HubEvent } from '../model/event.js';
 import type { CalendarProvider, ChangeSet, ItemProblem, RemoteItem } from '../providers/types.js';
-import type { CalendarRecord, ConflictRecord, Link, Store, SyncState } from '../store/types.js';
+import type { CalendarRecord, ConflictRecord, Link, Store, SyncState, WrittenSinceCursor } from '../store/types.js';
 import { checkStorageEmpty } from './guards.js';
 import { ItemTable, matchUnlinked } from './match.js';
 import type { ItemInput } from './plan.js';
@@ -24,6 +31,21 @@ export interface Observation {
   items: ItemInput[];
   linked: number;
   problems: ItemProblem[];
+  /** Linked items that exist but cannot be read: kept out of the plan, reported, retried next sync. */
+  held: HeldItem[];
+  /**
+   * Items of `state.written` found gone or no longer as we wrote them: our write was undone, and this
+   * sync plans what is there now, so they need no re-reading once it succeeds.
+   */
+  settled: string[];
+}
+
+/** A linked calendar item we could not read: its hub event is neither exported nor deleted. */
+export interface HeldItem {
+  remoteId: string;
+  hubEventId: string;
+  /** What was wrong with it (the listing's or fetch's problem). */
+  problem: ItemProblem;
 }
 
 async function listing(provider: CalendarProvider, remoteId: string, cursor: string | null, full: boolean): Promise<ChangeSet> {
@@ -70,14 +92,142 @@ function unchangedRemote(link: Link, conflict: ConflictRecord | undefined): Remo
   return { remoteId: link.remoteId, etag: link.etag, event: link.base };
 }
 
+/**
+ * The items a PROVIDER_ITEM_UNREADABLE error names, each with what was wrong with it: `details.problems`
+ * (CalDAV), else `details.remoteIds` / `details.remoteId` with the error's message. Undefined for any
+ * other error.
+ */
+function unreadableOf(err: unknown): ItemProblem[] | undefined {
+  if (!isCalsyncError(err) || err.code !== 'PROVIDER_ITEM_UNREADABLE') return undefined;
+  const details = err.details ?? {};
+  const named = new Map<string, ItemProblem>();
+  const problems = details['problems'];
+  if (Array.isArray(problems)) {
+    for (const p of problems as Partial<ItemProblem>[]) {
+      if (typeof p.remoteId === 'string') named.set(p.remoteId, { remoteId: p.remoteId, code: String(p.code ?? err.code), message: String(p.message ?? err.message) });
+    }
+  }
+  const ids = Array.isArray(details['remoteIds']) ? (details['remoteIds'] as unknown[]) : [details['remoteId']];
+  for (const id of ids) if (typeof id === 'string' && !named.has(id)) named.set(id, { remoteId: id, code: err.code, message: err.message });
+  return [...named.values()];
+}
+
+/**
+ * `provider.fetch` of items, some of which may be unreadable: those are set apart as problems (the
+ * fetch throws PROVIDER_ITEM_UNREADABLE for them) and the rest is fetched again without them.
+ */
+async function fetchReadable(provider: CalendarProvider, calendarId: string, remoteIds: readonly string[]): Promise<{ items: RemoteItem[]; unreadable: ItemProblem[] }> {
+  const unreadable: ItemProblem[] = [];
+  let rest = [...remoteIds];
+  while (rest.length > 0) {
+    try {
+      return { items: await provider.fetch(calendarId, rest), unreadable };
+    } catch (err) {
+      const named = unreadableOf(err);
+      if (named === undefined) throw err;
+      const message = err instanceof Error ? err.message : String(err);
+      const bad = named.filter((p) => rest.includes(p.remoteId));
+      if (bad.length > 0) {
+        unreadable.push(...bad);
+        const ids = new Set(bad.map((p) => p.remoteId));
+        rest = rest.filter((id) => !ids.has(id));
+        continue;
+      }
+      // The error does not say which: read them one by one.
+      const [only] = rest;
+      if (rest.length === 1 && only !== undefined) {
+        unreadable.push({ remoteId: only, code: 'PROVIDER_ITEM_UNREADABLE', message });
+        return { items: [], unreadable };
+      }
+      const items: RemoteItem[] = [];
+      for (const id of rest) {
+        const one = await fetchReadable(provider, calendarId, [id]);
+        items.push(...one.items);
+        unreadable.push(...one.unreadable);
+      }
+      return { items, unreadable };
+    }
+  }
+  return { items: [], unreadable };
+}
+
+interface Recheck {
+  changed: RemoteItem[];
+  removed: string[];
+  unreadable: ItemProblem[];
+}
+
+/**
+ * Re-reads the items this calendar's syncs wrote after the stored cursor was taken and that the listing
+ * did not mention: absent → removed; an etag other than the one saved on the link (or none saved) →
+ * changed (the planner compares it with the link); unreadable → a problem.
+ */
+async function recheckWritten(
+  store: Store,
+  provider: CalendarProvider,
+  tenantId: string,
+  calendar: CalendarRecord,
+  written: WrittenSinceCursor | undefined,
+  mentioned: ReadonlySet<string>,
+): Promise<Recheck> {
+  const out: Recheck = { changed: [], removed: [], unreadable: [] };
+  if (!written || written.items.length === 0) return out;
+  // remote id → the etag saved after our last write of it (later entries are later writes).
+  const expected = new Map<string, string | undefined>();
+  for (const w of written.items) {
+    const remoteId = w.remoteId ?? (w.hubEventId === undefined ? undefined : (await store.links.getByHubEvent(tenantId, calendar.id, w.hubEventId))?.remoteId);
+    if (remoteId === undefined || mentioned.has(remoteId)) continue;
+    expected.delete(remoteId);
+    expected.set(remoteId, w.etag);
+  }
+  if (expected.size === 0) return out;
+  const fetched = await fetchReadable(provider, calendar.remoteId, [...expected.keys()]);
+  out.unreadable.push(...fetched.unreadable);
+  const bad = new Set(fetched.unreadable.map((p) => p.remoteId));
+  const byId = new Map(fetched.items.map((i) => [i.remoteId, i]));
+  for (const [remoteId, etag] of expected) {
+    if (bad.has(remoteId)) continue;
+    const item = byId.get(remoteId);
+    if (!item) out.removed.push(remoteId);
+    else if (etag === undefined || item.etag !== etag) out.changed.push(item);
+  }
+  return out;
+}
+
 export async function observe(store: Store, provider: CalendarProvider, tenantId: string, calendar: CalendarRecord, opts: { full?: boolean; allowEmpty?: boolean } = {}): Promise<Observation> {
   const state = await store.syncState.get(tenantId, calendar.id);
-  const changes = await listing(provider, calendar.remoteId, state.cursor ?? null, opts.full === true);
+  // Too many writes to re-read one by one: a full listing sees every one of them.
+  const changes = await listing(provider, calendar.remoteId, state.cursor ?? null, opts.full === true || state.written?.full === true);
   const hub = await hubChanges(store, tenantId, state.hubSeq);
   const conflicts = new Map((await store.conflicts.list(tenantId, { status: 'open', calendarId: calendar.id })).map((c) => [c.hubEventId, c]));
   const table = new ItemTable();
   const problems: ItemProblem[] = changes.kind === 'unchanged' ? [] : [...changes.problems];
-  const unreadable = new Set(problems.map((p) => p.remoteId));
+  const changed = changes.kind === 'delta' ? [...changes.changed] : [];
+  const removed = changes.kind === 'delta' ? [...changes.removed] : [];
+  // A problem about an item that was read (an unknown TZID, say) is a warning; without an item, the
+  // item is unreadable.
+  const read = new Set((changes.kind === 'full' ? changes.items : changed).map((i) => i.remoteId));
+  const unreadable = new Map<string, ItemProblem>();
+  for (const p of problems) if (!read.has(p.remoteId) && !unreadable.has(p.remoteId)) unreadable.set(p.remoteId, p);
+  let kind = changes.kind;
+  const settled: string[] = [];
+  if (changes.kind !== 'full') {
+    const recheck = await recheckWritten(store, provider, tenantId, calendar, state.written, new Set([...read, ...removed, ...unreadable.keys()]));
+    changed.push(...recheck.changed);
+    removed.push(...recheck.removed);
+    settled.push(...recheck.changed.map((i) => i.remoteId), ...recheck.removed);
+    for (const p of recheck.unreadable) {
+      problems.push(p);
+      unreadable.set(p.remoteId, p);
+    }
+    if (recheck.changed.length + recheck.removed.length + recheck.unreadable.length > 0) kind = 'delta';
+  }
+  const held: HeldItem[] = [];
+  const heldHub = new Set<string>();
+  const hold = (link: Link, problem: ItemProblem): void => {
+    held.push({ remoteId: link.remoteId, hubEventId: link.hubEventId, problem });
+    heldHub.add(link.hubEventId);
+  };
   const firstSync = state.cursor === undefined;
   let linked: number;
   const hubById = new Map<string, HubEvent>();
@@ -90,8 +240,12 @@ export async function observe(store: Store, provider: CalendarProvider, tenantId
     for (const e of await allHubEvents(store, tenantId)) hubById.set(e.id, e);
     const listed = new Map(changes.items.map((i) => [i.remoteId, i]));
     for (const link of links) {
-      // An item we could not read is neither changed nor deleted: leave it alone this time.
-      if (unreadable.has(link.remoteId)) continue;
+      // An item we could not read is neither changed nor deleted, and its hub event is not exported.
+      const problem = unreadable.get(link.remoteId);
+      if (problem) {
+        hold(link, problem);
+        continue;
+      }
       const remote = listed.get(link.remoteId);
       listed.delete(link.remoteId);
       const hubEvent = hubById.get(link.hubEventId);
@@ -99,11 +253,13 @@ export async function observe(store: Store, provider: CalendarProvider, tenantId
     }
     unlinkedRemote.push(...listed.values());
     // Every live hub event not linked here is exported (a full sync reconciles everything).
-    for (const e of hubById.values()) if (e.deletedAt === undefined && !table.forHub(e.id)) table.add(`h:${e.id}`, { hub: e });
+    for (const e of hubById.values()) if (e.deletedAt === undefined && !table.forHub(e.id) && !heldHub.has(e.id)) table.add(`h:${e.id}`, { hub: e });
   } else {
     linked = await store.links.countByCalendar(tenantId, calendar.id);
-    const changed = changes.kind === 'delta' ? changes.changed : [];
-    const removed = changes.kind === 'delta' ? changes.removed : [];
+    for (const [remoteId, problem] of unreadable) {
+      const link = await store.links.getByRemote(tenantId, calendar.id, remoteId);
+      if (link) hold(link, problem);
+    }
     for (const remote of changed) {
       const link = await store.links.getByRemote(tenantId, calendar.id, remote.remoteId);
       if (link) table.add(`l:${link.id}`, { link, remote });
@@ -115,6 +271,7 @@ export async function observe(store: Store, provider: CalendarProvider, tenantId
     }
     for (const e of hub.events) {
       hubById.set(e.id, e);
+      if (heldHub.has(e.id)) continue;
       const item = table.forHub(e.id);
       if (item) continue;
       const link = await store.links.getByHubEvent(tenantId, calendar.id, e.id);
@@ -132,9 +289,14 @@ export async function observe(store: Store, provider: CalendarProvider, tenantId
   }
 
   await matchUnlinked(store, tenantId, calendar.id, table, unlinkedRemote, hubById, firstSync, changes.kind === 'full', problems);
+  // Nothing of a held item reaches the plan, however it was paired.
+  for (const [key, item] of table.byKey) {
+    const hubId = item.hub?.id ?? item.link?.hubEventId;
+    if ((hubId !== undefined && heldHub.has(hubId)) || (item.link !== undefined && unreadable.has(item.link.remoteId))) table.byKey.delete(key);
+  }
   for (const item of table.byKey.values()) {
     const conflict = item.hub ? conflicts.get(item.hub.id) : undefined;
     if (conflict) item.conflict = conflict;
   }
-  return { state, listing: changes.kind, cursor: changes.cursor, hubSeq: hub.seq, items: [...table.byKey.values()], linked, problems };
+  return { state, listing: kind, cursor: changes.cursor, hubSeq: hub.seq, items: [...table.byKey.values()], linked, problems, held, settled };
 }

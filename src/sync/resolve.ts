@@ -11,6 +11,7 @@ import type { SyncDeps } from './engine.js';
 import { execute } from './execute.js';
 import { planItem, type ItemInput, type PlanContext } from './plan.js';
 import { effectiveRules } from './rules.js';
+import { intentsOf, rememberWrites } from './written.js';
 
 export type ConflictChoice = { take: 'wedsync' | 'provider' | 'merge' } | { take: 'fields'; fields: Record<string, 'wedsync' | 'provider'> };
 
@@ -39,7 +40,10 @@ export async function resolveConflict(
   const forced: Resolution = choice.take === 'fields' ? { take: 'fields', fields: choice.fields, by } : { take: choice.take, by };
   const ctx: PlanContext = { calendarId: calendar.id, direction: calendar.direction, rules: effectiveRules(integration.conflictRules, calendar.conflictRules), forced };
   const apply: ApplyContext = { store, provider, tenantId, calendarId: calendar.id, remoteCalendarId: calendar.remoteId, source: 'conflict' };
-  const result = await execute(apply, [{ input, actions: planItem(input, ctx) }], ctx);
+  const plan = [{ input, actions: planItem(input, ctx) }];
+  const result = await execute(apply, plan, ctx);
+  // A calendar write made here must be re-read by the next sync like a sync's own (see written.ts).
+  await rememberWrites(store, tenantId, calendar.id, intentsOf(plan), result.applied);
   const first = result.errors[0];
   if (first) throw new CalsyncError(first.code === 'INTERNAL' ? 'STORE_FAILURE' : first.code, `resolving ${conflictId}: ${first.message}`, { details: { ...first } });
   const after = await store.conflicts.get(tenantId, conflictId);

@@ -42,7 +42,28 @@ describe('reading resources', () => {
       { href: '/cal/nodata.ics', etag: '"3"', data: undefined },
     ]);
     expect(read.items).toEqual([]);
-    expect(read.problems).toEqual([{ remoteId: '/cal/two.ics', code: 'MULTIPLE_UIDS', message: expect.stringContaining('one, two') }]);
+    // A resource the server sent without its data exists: it is unreadable, never "nothing".
+    expect(read.problems).toEqual([
+      { remoteId: '/cal/two.ics', code: 'MULTIPLE_UIDS', message: expect.stringContaining('one, two') },
+      { remoteId: '/cal/nodata.ics', code: 'MISSING_DATA', message: expect.any(String) },
+    ]);
+  });
+
+  it('reports a VEVENT without UID or with an invalid DTSTART, no ETag, and nesting past the cap, naming each resource', () => {
+    const good = ics('fine');
+    const read = readResources([
+      { href: '/cal/nouid.ics', etag: '"1"', data: good.replace(/UID:[^\r\n]*\r\n/, '') },
+      { href: '/cal/badstart.ics', etag: '"2"', data: good.replace(/(BEGIN:VEVENT[\s\S]*?)DTSTART[^\r\n]*/, '$1DTSTART:not-a-date') },
+      { href: '/cal/noetag.ics', etag: '', data: good },
+      { href: '/cal/nested.ics', etag: '"4"', data: good.replace('END:VEVENT', `${'BEGIN:VALARM\r\n'.repeat(10_000)}${'END:VALARM\r\n'.repeat(10_000)}END:VEVENT`) },
+    ]);
+    expect(read.items).toEqual([]);
+    expect(read.problems.map((p) => [p.remoteId, p.code])).toEqual([
+      ['/cal/nouid.ics', 'UNMODELLED_EVENT'],
+      ['/cal/badstart.ics', 'UNMODELLED_EVENT'],
+      ['/cal/noetag.ics', 'MISSING_ETAG'],
+      ['/cal/nested.ics', 'ICAL_PARSE'],
+    ]);
   });
 
   it('keeps an item whose data has a codec finding, and reports the finding', () => {

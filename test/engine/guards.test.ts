@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CalsyncError } from '../../src/errors.js';
-import { checkMassDelete, checkStorageEmpty, countDeletions } from '../../src/sync/guards.js';
+import { checkMassDelete, checkStorageEmpty, countDeletions, DeletionBudget } from '../../src/sync/guards.js';
 import type { ItemPlan } from '../../src/sync/plan.js';
 import { decideRule, effectiveRules, isGuarded } from '../../src/sync/rules.js';
 import { makeEvent, makeWeddingEvent, resetEventIds } from '../support/events.js';
@@ -25,6 +25,24 @@ function codeOf(fn: () => void): string | undefined {
     return err instanceof CalsyncError ? err.code : 'other';
   }
 }
+
+describe('deletion budget (re-planned deletions count like planned ones)', () => {
+  it('admits re-planned deletions while the run stays within the guard, then refuses them', () => {
+    const budget = new DeletionBudget(20, 'c1');
+    budget.admitPlan(deletions(3));
+    const [one, two] = deletions(2);
+    expect(budget.admit(one!)).toBeUndefined();
+    // A fifth deletion of 20 linked events (25 %) would trip the guard: refused, and not counted.
+    expect(budget.admit(two!)).toMatch(/5 of 20/);
+    expect(budget.admit({ input: {}, actions: [] })).toBeUndefined();
+  });
+  it('refuses the whole plan as checkMassDelete does, and admits everything when the user forced it', () => {
+    expect(codeOf(() => new DeletionBudget(20, 'c1').admitPlan(deletions(6)))).toBe('SYNC_MASS_DELETE');
+    const forced = new DeletionBudget(20, 'c1', { allowMassDelete: true });
+    forced.admitPlan(deletions(6));
+    expect(deletions(10).map((d) => forced.admit(d))).toEqual(Array(10).fill(undefined));
+  });
+});
 
 describe('mass-delete guard', () => {
   it('refuses deleting more than 20 % of the linked events', () => {

@@ -39,6 +39,8 @@ export interface HubOptions {
   verbatim?: boolean;
   seed?: number;
   provider?: MemoryProviderOptions;
+  /** Cursors and etags are content hashes, as on Radicale and Xandikos. */
+  contentHashCursors?: boolean;
   /** Share one store (and clock) between hubs: each hub gets its own tenant (model runs). */
   shared?: { store: Store; clock: ManualClock };
 }
@@ -49,7 +51,7 @@ export async function makeHub(options: HubOptions = {}): Promise<Hub> {
   const dataDir = options.shared ? undefined : mkdtempSync(join(tmpdir(), 'calsync-engine-'));
   const clock = options.shared?.clock ?? new ManualClock();
   const store = options.shared?.store ?? (await openStore({ databaseUrl: 'sqlite::memory:', dataDir: dataDir ?? '', clock }));
-  const server = new MemoryCalendarServer({ clock, seed: options.seed ?? 7, ...(options.verbatim ? { rewrite: false } : {}) });
+  const server = new MemoryCalendarServer({ clock, seed: options.seed ?? 7, ...(options.verbatim ? { rewrite: false } : {}), ...(options.contentHashCursors ? { contentHashCursors: true } : {}) });
   const provider = new MemoryProvider(server, options.provider);
   tenants += 1;
   const tenant = options.shared ? await store.tenants.create(`model-${tenants}-${clock.now()}`) : await store.tenants.ensureDefault();

@@ -63,6 +63,19 @@ describe('GraphProvider with recorded-style answers', () => {
     ]);
   });
 
+  it('fails a fetch of an event it cannot map with PROVIDER_ITEM_UNREADABLE naming it, never leaves it out', async () => {
+    const broken: GraphEvent = { ...good, id: 'broken', start: { dateTime: 'not a time', timeZone: 'UTC' } };
+    const { provider } = providerWith((call) => {
+      const requests = (call.body as { requests: { id: string; url: string }[] }).requests;
+      return reply(200, { responses: requests.map((r) => ({ id: r.id, status: 200, body: r.url.includes('broken') ? broken : good })) });
+    });
+    expect(await provider.fetch('c1', ['good', 'broken']).catch((e: unknown) => e)).toMatchObject({
+      code: 'PROVIDER_ITEM_UNREADABLE',
+      details: { remoteId: 'broken', remoteIds: ['broken'] },
+    });
+    expect((await provider.fetch('c1', ['good'])).map((i) => i.remoteId)).toEqual(['good']);
+  });
+
   it('answers a batch failure on fetch with the typed error of that request', async () => {
     const { provider } = providerWith((call) => {
       const requests = (call.body as { requests: { id: string }[] }).requests;

@@ -162,9 +162,29 @@ describe('memory server: other clients', () => {
     const problem = { remoteId: 'broken.ics', code: 'ICAL_PARSE', message: 'BEGIN:VEVENT without END' };
     expect(await provider.listChanges(calendarId, null)).toMatchObject({ kind: 'full', items: [good], problems: [problem] });
     expect(await provider.listChanges(calendarId, cursor)).toMatchObject({ kind: 'delta', changed: [], removed: [], problems: [problem] });
-    expect((await rejection(provider.fetch(calendarId, ['broken.ics']))).code).toBe('ICAL_PARSE');
+    expect((await rejection(provider.fetch(calendarId, ['broken.ics']))).code).toBe('PROVIDER_ITEM_UNREADABLE');
     expect(() => other.update('broken.ics', (e) => e)).toThrow(CalsyncError);
     expect(other.touch('broken.ics')).toMatch(/^".+"$/);
     expect(server.items(calendarId)).toEqual([good]);
+  });
+});
+
+describe('memory server: content-hash cursors (as Radicale and Xandikos)', () => {
+  it('a cursor names the content: undoing a write brings it back, and a delta is the difference of two states', async () => {
+    const { server, provider, calendarId } = memoryFixture({ contentHashCursors: true });
+    const kept = (await provider.create(calendarId, makeEvent({ title: 'Kept' }), HUB)).item;
+    const before = await provider.listChanges(calendarId, null);
+    const created = (await provider.create(calendarId, makeEvent({ title: 'Ours' }), HUB)).item;
+    server.otherClient(calendarId).delete(created.remoteId);
+    const after = await provider.listChanges(calendarId, before.cursor);
+    expect(after).toEqual({ kind: 'unchanged', cursor: before.cursor });
+
+    // Same content, same etag; another change shows as a delta from the old state.
+    server.otherClient(calendarId).update(kept.remoteId, (e) => ({ ...e, title: 'Edited' }));
+    const delta = await provider.listChanges(calendarId, before.cursor);
+    expect(delta).toMatchObject({ kind: 'delta', removed: [], changed: [{ remoteId: kept.remoteId, event: { title: 'Edited' } }] });
+    server.otherClient(calendarId).update(kept.remoteId, kept.event);
+    expect((await provider.fetch(calendarId, [kept.remoteId]))[0]?.etag).toBe(kept.etag);
+    expect((await rejection(provider.listChanges(calendarId, 'h1.0.0'))).code).toBe('PROVIDER_INVALID_SYNC_TOKEN');
   });
 });

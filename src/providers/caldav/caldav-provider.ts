@@ -18,7 +18,7 @@ import { decodeCursor, encodeCursor } from './cursor.js';
 import { DavClient, type FetchLike } from './dav-client.js';
 import { findCalendarHomes, listCalendarsIn, type DiscoveredCalendar } from './discovery.js';
 import type { CircuitStateName, ResilienceOptions } from '../../net/resilience.js';
-import { collectReads, readResource } from './resource-items.js';
+import { collectReads, fetchedItems, readResource } from './resource-items.js';
 import { resourceNameForUid } from './resource-name.js';
 import type { Sleep, TokenBucketOptions } from '../../net/token-bucket.js';
 import type { Lookup } from '../../net/url-policy.js';
@@ -131,7 +131,8 @@ export class CalDavProvider implements CalendarProvider {
   async fetch(calendarId: string, remoteIds: readonly string[]): Promise<RemoteItem[]> {
     if (remoteIds.length === 0) return [];
     const reads = await this.listing(calendarId, () => this.collection(calendarId).multiget(remoteIds, readResource));
-    return collectReads(reads).items;
+    // An id the server returned exists: one that cannot be read is an error, never "absent".
+    return fetchedItems(reads);
   }
 
   async findByUid(calendarId: string, uid: string): Promise<RemoteItem | undefined> {

@@ -59,12 +59,20 @@ export const MAX_SYNC_PAGES = 1000;
 const ETAG_ONLY: readonly XmlName[] = [DAV.getetag];
 const ETAG_AND_DATA: readonly XmlName[] = [DAV.getetag, CALDAV.calendarData];
 
+/**
+ * A member response as an item, or undefined when it names no resource (404/410, or nothing found: a
+ * child collection, a multiget href that does not exist). A resource that exists but came without an
+ * ETag or without calendar-data is still an item — with `etag: ''` / `data: undefined` — so the reader
+ * reports it as unreadable instead of it looking deleted.
+ */
 function itemFrom(response: DavResponse): ItemData | undefined {
-  const text = foundProp(response, DAV.getetag)?.text.trim();
-  if (!text) return undefined;
+  if (response.status === 404 || response.status === 410) return undefined;
+  const etagProp = foundProp(response, DAV.getetag);
+  const dataProp = foundProp(response, CALDAV.calendarData);
+  if (etagProp === undefined && dataProp === undefined) return undefined;
   // Kept with the item (10,000 of them in a listing): a copy, not a view into a chunk of the body.
-  const etag = detach(text);
-  const data = foundProp(response, CALDAV.calendarData)?.text;
+  const etag = detach(etagProp?.text.trim() ?? '');
+  const data = dataProp?.text;
   return { href: response.href, etag, data: data === undefined || data.trim() === '' ? undefined : data };
 }
 

@@ -97,8 +97,31 @@ export class GraphProvider implements CalendarProvider {
     }
   }
 
+  /**
+   * Items by id; ids that do not exist are absent. An event that exists but cannot be mapped into the
+   * model is PROVIDER_ITEM_UNREADABLE (details: `remoteId`, `remoteIds`), never absent: the engine reads
+   * absence as a deletion. Transport failures (throttling, outages) keep their own codes.
+   */
   async fetch(calendarId: string, remoteIds: readonly string[]): Promise<RemoteItem[]> {
-    const items = await readItems(this.ctx, calendarId, remoteIds);
+    const events = await getEvents(this.ctx, calendarId, remoteIds);
+    const items = new Map<string, RemoteItem>();
+    const unreadable: { id: string; reason: string }[] = [];
+    for (const [id, event] of events) {
+      if (event.type === 'occurrence' || event.type === 'exception') continue;
+      try {
+        items.set(id, await buildItem(this.ctx, event));
+      } catch (err) {
+        // As in listings (change-listing.ts): a failed request keeps its code, anything else is the data.
+        if (err instanceof CalsyncError && err.code.startsWith('PROVIDER_')) throw err;
+        unreadable.push({ id, reason: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    if (unreadable.length > 0) {
+      const ids = unreadable.map((u) => u.id);
+      throw new CalsyncError('PROVIDER_ITEM_UNREADABLE', `event(s) cannot be read: ${unreadable.map((u) => `${u.id} (${u.reason})`).join('; ')}`, {
+        details: { remoteId: ids[0], remoteIds: ids },
+      });
+    }
     return remoteIds.flatMap((id) => items.get(id) ?? []);
   }
 

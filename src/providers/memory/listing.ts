@@ -5,6 +5,7 @@
  */
 import { CalsyncError } from '../../errors.js';
 import type { ChangeSet, ItemProblem, RemoteItem } from '../types.js';
+import { listByContent } from './content-cursor.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { MemoryCalendar, StoredItem } from './memory-calendar.js';
 
@@ -16,6 +17,8 @@ export interface ListingOptions {
   nowMs: number;
   /** Cursors older than this are rejected; undefined: no age limit. */
   cursorTtlMs: number | undefined;
+  /** Cursors are hashes of the calendar's content, like Radicale's and Xandikos's (`content-cursor.ts`). */
+  contentHash?: boolean;
 }
 
 /** The client's copy of a stored item: a deep clone, so callers can never edit the server's state. */
@@ -45,7 +48,26 @@ function fullListing(cal: MemoryCalendar, cursor: string): ChangeSet {
   return { kind: 'full', items, cursor, problems };
 }
 
+function deltaOf(cal: MemoryCalendar, ids: readonly string[], cursor: string): ChangeSet {
+  const changed: RemoteItem[] = [];
+  const removed: string[] = [];
+  const problems: ItemProblem[] = [];
+  for (const remoteId of ids) {
+    const stored = cal.get(remoteId);
+    if (!stored) removed.push(remoteId);
+    else if (stored.event) changed.push(toRemoteItem({ ...stored, event: stored.event }));
+    else problems.push(problemOf(stored));
+  }
+  return { kind: 'delta', changed, removed, cursor, problems };
+}
+
 export function listChanges(cal: MemoryCalendar, cursor: string | null, opts: ListingOptions): ChangeSet {
+  if (opts.contentHash) {
+    return listByContent(cal, cursor, opts.full, {
+      full: (next) => fullListing(cal, next),
+      delta: (ids, next) => (opts.incremental ? deltaOf(cal, ids, next) : fullListing(cal, next)),
+    });
+  }
   const calendarId = cal.info.remoteId;
   const next = encodeCursor({ epoch: cal.epoch, seq: cal.log.seq, issuedAtMs: opts.nowMs });
   if (cursor === null || opts.full) return fullListing(cal, next);
@@ -60,14 +82,5 @@ export function listChanges(cal: MemoryCalendar, cursor: string | null, opts: Li
   if (ids.length === 0) return { kind: 'unchanged', cursor: next };
   if (!opts.incremental) return fullListing(cal, next);
 
-  const changed: RemoteItem[] = [];
-  const removed: string[] = [];
-  const problems: ItemProblem[] = [];
-  for (const remoteId of ids) {
-    const stored = cal.get(remoteId);
-    if (!stored) removed.push(remoteId);
-    else if (stored.event) changed.push(toRemoteItem({ ...stored, event: stored.event }));
-    else problems.push(problemOf(stored));
-  }
-  return { kind: 'delta', changed, removed, cursor: next, problems };
+  return deltaOf(cal, ids, next);
 }

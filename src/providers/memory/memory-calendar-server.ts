@@ -6,7 +6,9 @@
  *
  * Deterministic: etags and random faults come from a seeded PRNG and time from the injected clock.
  */
+import { createHash } from 'node:crypto';
 import { CalsyncError } from '../../errors.js';
+import { stableStringify } from '../../model/hash.js';
 import type { CalendarEvent } from '../../model/event.js';
 import { isoNow, systemClock, type Clock } from '../../util/clock.js';
 import type { ChangeSet, RemoteCalendar, RemoteItem } from '../types.js';
@@ -28,6 +30,13 @@ export interface MemoryServerOptions {
   cursorTtlMs?: number;
   /** Change-log entries kept per calendar before older cursors become invalid (default 100,000). */
   maxChangeLogEntries?: number;
+  /**
+   * Cursors are hashes of each calendar's content (item ids and etags), as Radicale's CTag and
+   * Xandikos's CTag and sync-token are: undoing a write brings the cursor back to its earlier value.
+   * Etags are then content hashes too (as on those servers: the same content has the same etag, so
+   * `touch` changes nothing). Default false (change-log positions, a fresh etag per write).
+   */
+  contentHashCursors?: boolean;
 }
 
 export interface AddCalendarOptions {
@@ -52,6 +61,7 @@ export class MemoryCalendarServer {
   private rewrite: StoredCopyRewrite | false;
   private readonly cursorTtlMs: number | undefined;
   private readonly maxChangeLogEntries: number;
+  private readonly contentHashCursors: boolean;
   private writes = 0;
 
   constructor(options: MemoryServerOptions = {}) {
@@ -61,6 +71,7 @@ export class MemoryCalendarServer {
     this.rewrite = options.rewrite ?? stampLikeCalDav;
     this.cursorTtlMs = options.cursorTtlMs;
     this.maxChangeLogEntries = options.maxChangeLogEntries ?? 100_000;
+    this.contentHashCursors = options.contentHashCursors ?? false;
   }
 
   addCalendar(options: AddCalendarOptions = {}): RemoteCalendar {
@@ -109,16 +120,18 @@ export class MemoryCalendarServer {
   }
 
   listChanges(account: string, calendarId: string, cursor: string | null, opts: { full: boolean; incremental: boolean }): ChangeSet {
-    return listChanges(this.calendar(calendarId, account), cursor, { ...opts, nowMs: this.clock.now(), cursorTtlMs: this.cursorTtlMs });
+    return listChanges(this.calendar(calendarId, account), cursor, { ...opts, nowMs: this.clock.now(), cursorTtlMs: this.cursorTtlMs, contentHash: this.contentHashCursors });
   }
 
   read(account: string, calendarId: string, remoteIds: readonly string[]): RemoteItem[] {
     const cal = this.calendar(calendarId, account);
-    return remoteIds.flatMap((id) => {
-      const stored = cal.get(id);
-      if (!stored) return [];
-      return [readable(stored)];
-    });
+    const stored = remoteIds.flatMap((id) => cal.get(id) ?? []);
+    const unreadable = stored.filter((s) => !s.event);
+    if (unreadable.length > 1) {
+      const ids = unreadable.map((s) => s.remoteId);
+      throw new CalsyncError('PROVIDER_ITEM_UNREADABLE', `items ${ids.join(', ')} cannot be read`, { details: { remoteId: ids[0], remoteIds: ids } });
+    }
+    return stored.map(readable);
   }
 
   readByUid(account: string, calendarId: string, uid: string): RemoteItem | undefined {
@@ -169,6 +182,7 @@ export class MemoryCalendarServer {
     if (event) {
       const copy = structuredClone(event);
       item.event = this.rewrite && !extra.verbatim ? this.rewrite(copy, { now: isoNow(this.clock) }) : copy;
+      if (this.contentHashCursors) item.etag = `"${createHash('sha256').update(stableStringify({ event: item.event, hubId: extra.hubId ?? null })).digest('hex').slice(0, 16)}"`;
     }
     if (extra.hubId !== undefined) item.hubId = extra.hubId;
     if (extra.corruptReason !== undefined) item.corruptReason = extra.corruptReason;
@@ -194,8 +208,8 @@ export class MemoryCalendarServer {
 function readable(stored: StoredItem): RemoteItem {
   if (!stored.event) {
     // Never report an unreadable item as absent: absence means "deleted" to the engine.
-    throw new CalsyncError('ICAL_PARSE', `item ${stored.remoteId} cannot be read: ${stored.corruptReason ?? 'unreadable'}`, {
-      details: { remoteId: stored.remoteId },
+    throw new CalsyncError('PROVIDER_ITEM_UNREADABLE', `item ${stored.remoteId} cannot be read: ${stored.corruptReason ?? 'unreadable'}`, {
+      details: { remoteId: stored.remoteId, remoteIds: [stored.remoteId] },
     });
   }
   return toRemoteItem({ ...stored, event: stored.event });

@@ -29,6 +29,8 @@ export class MemoryCalendar {
   private readonly items = new Map<string, StoredItem>();
   private readonly byUid = new Map<string, Set<string>>();
   readonly log: ChangeLog;
+  /** States named by content-hash cursors (`content-cursor.ts`), by hash. */
+  readonly contentStates = new Map<string, Map<string, string>>();
 
   constructor(
     readonly account: string,

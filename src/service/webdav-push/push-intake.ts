@@ -65,9 +65,14 @@ export class PushIntake {
     return 'sync';
   }
 
-  /** The sync-token of the calendar's cursor (what its last sync saw), when it has one. */
+  /**
+   * The sync-token of the calendar's cursor (what its last sync saw), when it has one — and none while
+   * writes made after that cursor remain to be checked: a content-hash token equal to the cursor's may
+   * then mean another client undid them (see sync/written.ts).
+   */
   private async currentSyncToken(target: PushTarget): Promise<string | undefined> {
-    const { cursor } = await this.deps.store.syncState.get(target.tenantId, target.calendarId);
+    const { cursor, written } = await this.deps.store.syncState.get(target.tenantId, target.calendarId);
+    if (written !== undefined) return undefined;
     try {
       return cursor === undefined ? undefined : decodeCursor(cursor).syncToken;
     } catch {

@@ -8,7 +8,7 @@ import { NotFoundError, StoreConflictError } from '../../errors.js';
 import type { RepoContext } from '../context.js';
 import { fromJsonOpt, opt, toJson } from '../json.js';
 import { toNumber } from '../schema.js';
-import type { SyncState, SyncStateRepo } from '../types.js';
+import type { SyncState, SyncStateRepo, WrittenSinceCursor } from '../types.js';
 
 export class SqlSyncStateRepo implements SyncStateRepo {
   constructor(private readonly ctx: RepoContext) {}
@@ -18,7 +18,7 @@ export class SqlSyncStateRepo implements SyncStateRepo {
       .db()
       .selectFrom('calendars')
       .leftJoin('sync_state', 'sync_state.calendar_id', 'calendars.id')
-      .select(['sync_state.cursor', 'sync_state.hub_seq', 'sync_state.last_sync_at', 'sync_state.last_success_at', 'sync_state.last_error', 'sync_state.push'])
+      .select(['sync_state.cursor', 'sync_state.hub_seq', 'sync_state.last_sync_at', 'sync_state.last_success_at', 'sync_state.last_error', 'sync_state.push', 'sync_state.written'])
       .where('calendars.tenant_id', '=', tenantId)
       .where('calendars.id', '=', calendarId)
       .executeTakeFirst();
@@ -31,6 +31,7 @@ export class SqlSyncStateRepo implements SyncStateRepo {
       ...opt('lastSuccessAt', row.last_success_at),
       ...opt('lastError', row.last_error),
       ...opt('push', fromJsonOpt<Record<string, unknown>>(row.push, 'sync_state.push')),
+      ...opt('written', fromJsonOpt<WrittenSinceCursor>(row.written, 'sync_state.written')),
     };
   }
 
@@ -41,6 +42,7 @@ export class SqlSyncStateRepo implements SyncStateRepo {
       last_sync_at: state.lastSyncAt ?? null,
       last_success_at: state.lastSuccessAt ?? null,
       last_error: state.lastError ?? null,
+      written: state.written === undefined ? null : toJson(state.written),
     };
     const row = { calendar_id: state.calendarId, tenant_id: tenantId, ...values };
     const db = this.ctx.db();
@@ -92,7 +94,7 @@ export class SqlSyncStateRepo implements SyncStateRepo {
       // No row yet (never synced): create it. The foreign key rejects another tenant's calendar (STORE_NOT_FOUND).
       const inserted = await db
         .insertInto('sync_state')
-        .values({ calendar_id: calendarId, tenant_id: tenantId, cursor: null, hub_seq: 0, last_sync_at: null, last_success_at: null, last_error: null, push: text })
+        .values({ calendar_id: calendarId, tenant_id: tenantId, cursor: null, hub_seq: 0, last_sync_at: null, last_success_at: null, last_error: null, push: text, written: null })
         .onConflict((oc) => oc.column('calendar_id').doNothing())
         .executeTakeFirst();
       if ((inserted.numInsertedOrUpdatedRows ?? 0n) > 0n) return;

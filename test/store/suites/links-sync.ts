@@ -186,6 +186,20 @@ export function linkAndSyncStateTests(backend: StoreBackend): void {
       expect(await s.store.syncState.get(w.tenant.id, w.calendar.id)).toEqual({ calendarId: w.calendar.id, hubSeq: 43, push });
     });
 
+    it('stores the items written since the cursor, replaces them on set, and clears them when absent', async () => {
+      const w = await world(s);
+      const cal = w.calendar.id;
+      const written = { items: [{ remoteId: '/cal/a.ics', etag: '"e1"' }, { remoteId: '/cal/b.ics' }, { hubEventId: w.event.id }] };
+      await s.store.syncState.set(w.tenant.id, { calendarId: cal, hubSeq: 1, cursor: 'c1', written }, { expectedCursor: null });
+      expect(await s.store.syncState.get(w.tenant.id, cal)).toEqual({ calendarId: cal, hubSeq: 1, cursor: 'c1', written });
+      // Compare-and-set keeps the cursor and replaces the set (a blocked sync adds its own writes).
+      const more = { items: [...written.items, { remoteId: '/cal/c.ics', etag: '"e3"' }], full: true };
+      await s.store.syncState.set(w.tenant.id, { calendarId: cal, hubSeq: 1, cursor: 'c1', written: more }, { expectedCursor: 'c1' });
+      expect((await s.store.syncState.get(w.tenant.id, cal)).written).toEqual(more);
+      await s.store.syncState.set(w.tenant.id, { calendarId: cal, hubSeq: 2, cursor: 'c2' }, { expectedCursor: 'c1' });
+      expect(await s.store.syncState.get(w.tenant.id, cal)).toEqual({ calendarId: cal, hubSeq: 2, cursor: 'c2' });
+    });
+
     it('setPush writes only the push registration; set (even compare-and-set with a stale read) leaves it alone', async () => {
       const w = await world(s);
       const cal = w.calendar.id;
