@@ -6,8 +6,8 @@
  * - `phantom`: an event nobody created;
  * - `resurrected`: an event a user deleted is back without an edit-vs-delete conflict;
  * - `diverged`: hub and a calendar disagree after quiescence;
- * - `reverted`: an owner's last write of a field is not the final value and no conflict was recorded;
- * - `spurious-conflict`: a conflict between writers that never touched the same field or item;
+ * - `reverted <field>`: an owner's last write of a field is not the final value and no conflict was recorded;
+ * - `spurious-conflict <type>`: a conflict between writers that never touched the same field or item;
  * - `uncancelled`: an occurrence Outlook cancelled is back (and nobody restored it);
  * - `loop`: quiescence never came (the same items written round after round);
  * - `cursor-ahead`: a full listing finds a change the incremental syncs never saw;
@@ -27,12 +27,13 @@ function differing(a: CalendarEvent, b: CalendarEvent): string[] {
   return MERGE_FIELDS.filter((f) => !sameField(f, a, b));
 }
 
-function ownedValues(e: Expected, event: CalendarEvent): string[] {
-  const out: string[] = [];
-  if (event.title !== e.title) out.push(`title is "${event.title}", Outlook's user wrote "${e.title}"`);
-  if ((event.location ?? '') !== e.location) out.push(`location is "${event.location ?? ''}", the CalDAV user wrote "${e.location}"`);
-  if ((event.description ?? '') !== e.description) out.push(`description is "${event.description ?? ''}", the hub user wrote "${e.description}"`);
-  if (!sameTime(event.start, e.start)) out.push(`start is ${JSON.stringify(event.start)}, the hub user wrote ${JSON.stringify(e.start)}`);
+/** Owned fields whose final value is not the owner's last write: `[field, explanation]`. */
+function ownedValues(e: Expected, event: CalendarEvent): [string, string][] {
+  const out: [string, string][] = [];
+  if (event.title !== e.title) out.push(['title', `is "${event.title}", Outlook's user wrote "${e.title}"`]);
+  if ((event.location ?? '') !== e.location) out.push(['location', `is "${event.location ?? ''}", the CalDAV user wrote "${e.location}"`]);
+  if ((event.description ?? '') !== e.description) out.push(['description', `is ${JSON.stringify(event.description ?? '')}, the hub user wrote "${e.description}"`]);
+  if (!sameTime(event.start, e.start)) out.push(['start', `is ${JSON.stringify(event.start)}, the hub user wrote ${JSON.stringify(e.start)}`]);
   return out;
 }
 
@@ -87,10 +88,11 @@ export async function violations(world: SimWorld, quiet: QuietResult): Promise<s
     if (e.deletedBy.length > 0 || !live) continue;
     // Never deleted: every owner's last write stands, and nothing raised a conflict.
     const wrong = ownedValues(e, live.event);
-    if (wrong.length > 0 && its.length === 0) for (const w of wrong) out.push(`reverted: ${e.uid} ${w}, no conflict recorded`);
+    if (its.length === 0) for (const [field, why] of wrong) out.push(`reverted ${field}: ${e.uid} ${field} ${why}, no conflict recorded`);
     for (const c of its) {
       const onlyContested = e.contested && c.type === 'field' && c.fields.every((f) => f === 'recurrence');
-      if (!onlyContested) out.push(`spurious-conflict: ${c.type} on ${e.uid} (${c.fields.join(',')}), though no two users wrote the same field or item${wrong.length > 0 ? `; ${wrong.join('; ')}` : ''}`);
+      const after = wrong.length > 0 ? `; after its resolution (${c.resolution?.take ?? 'open'}) ${wrong.map(([f, why]) => `${f} ${why}`).join('; ')}` : '';
+      if (!onlyContested) out.push(`spurious-conflict ${c.type}: on ${e.uid} (${c.fields.join(',')}) in ${c.calendarId === world.calendars.caldav.id ? 'caldav' : 'graph'}, though no two users wrote the same field or item${after}`);
     }
     if (!e.contested) {
       const exdates = live.event.recurrence?.exdates ?? [];
