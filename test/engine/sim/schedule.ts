@@ -51,6 +51,11 @@ export interface Schedule {
   injections: { at: number; what: Injection }[];
   /** Which waiting worker goes next, when two wait at once (consumed in order; default 0). */
   picks: number[];
+  /**
+   * Injections by point instead of index, for hand-written schedules: at the `nth` (default 1st) time
+   * a point `"<label>/<phase>"` (e.g. `"graph PATCH/reply"`) is released.
+   */
+  triggers?: { point: string; nth?: number; what: Injection }[];
 }
 
 const n = fc.nat(7);

@@ -48,6 +48,8 @@ export class Scheduler {
   private pickIndex = 0;
   private active = false;
   private readonly byIndex = new Map<number, Injection[]>();
+  /** Times each `label/phase` was released (for `triggers`). */
+  private readonly seen = new Map<string, number>();
   /** What the simulator did, point by point (the schedule as it played out, for the failure report). */
   readonly trace: string[] = [];
   /** `label/phase → injection kind` pairs this run hit (for the coverage table). */
@@ -56,7 +58,7 @@ export class Scheduler {
   pointsReleased = 0;
 
   constructor(
-    private readonly schedule: Pick<Schedule, 'injections' | 'picks'>,
+    private readonly schedule: Pick<Schedule, 'injections' | 'picks' | 'triggers'>,
     private readonly clock: ManualClock,
     private readonly actor: UserActor,
   ) {
@@ -110,7 +112,11 @@ export class Scheduler {
     this.clock.advance(250);
     const where = `#${index} w${w.info.worker} ${w.info.label}/${w.info.phase}`;
     let error: CalsyncError | undefined;
-    for (const injection of this.byIndex.get(index) ?? []) {
+    const point = `${w.info.label}/${w.info.phase}`;
+    const nth = (this.seen.get(point) ?? 0) + 1;
+    this.seen.set(point, nth);
+    const triggered = (this.schedule.triggers ?? []).filter((t) => t.point === point && (t.nth ?? 1) === nth).map((t) => t.what);
+    for (const injection of [...(this.byIndex.get(index) ?? []), ...triggered]) {
       if (injection.kind === 'user') {
         const applied = await this.actor(injection.action);
         if (applied) {
