@@ -22,8 +22,10 @@ export class CalDavModel extends ModelCalendar {
   readonly remoteCalendarId = CalDavModel.ID;
   /** Every state the collection was ever in, by its token: resource name → ETag. */
   private readonly snapshots = new Map<string, Map<string, string>>();
+  private version = 0;
 
-  constructor() {
+  /** @param monotonic mix a version counter into the token, so it never returns to an earlier value. */
+  constructor(private readonly monotonic = false) {
     super();
     this.snapshot();
   }
@@ -31,7 +33,7 @@ export class CalDavModel extends ModelCalendar {
   /** The sync-token (and CTag): a hash of the collection's content. */
   token(): string {
     const members = [...this.items.values()].map((s) => [s.remoteId, s.etag]).sort((a, b) => ((a[0] ?? '') < (b[0] ?? '') ? -1 : 1));
-    return `http://sim.test/sync/${hashValue(members).slice(0, 16)}`;
+    return `http://sim.test/sync/${hashValue(this.monotonic ? [this.version, members] : members).slice(0, 16)}`;
   }
 
   listChanges(cursor: string | null, full: boolean): ChangeSet {
@@ -72,6 +74,7 @@ export class CalDavModel extends ModelCalendar {
   }
 
   private snapshot(): void {
+    this.version += 1;
     this.snapshots.set(this.token(), new Map([...this.items.values()].map((s) => [s.remoteId, s.etag])));
   }
 }

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { sharedStore, type SharedStore } from '../harness.js';
 import { kindOf, violations } from './invariants.js';
-import { describeAction, scheduleArbitrary, type Schedule, type ScheduleOptions } from './schedule.js';
+import { describeAction, scheduleArbitrary, type Mask, type Schedule, type ScheduleOptions } from './schedule.js';
 import { SimWorld } from './world.js';
 
 export interface SimOutcome {
@@ -21,8 +21,8 @@ export interface SimOutcome {
 export const DEFAULT_OPTIONS: ScheduleOptions = { sameCalendar: true, maxSteps: 6, horizon: 64 };
 
 /** Plays one schedule to the end and checks the invariants. */
-export async function play(shared: SharedStore, schedule: Schedule): Promise<SimOutcome> {
-  const world = await SimWorld.create(shared, schedule);
+export async function play(shared: SharedStore, schedule: Schedule, masks: ReadonlySet<Mask> = new Set()): Promise<SimOutcome> {
+  const world = await SimWorld.create(shared, schedule, masks);
   for (const step of schedule.steps) await world.runStep(step);
   const quiet = await world.quiesce();
   return { violations: await violations(world, quiet), trace: world.scheduler.trace, hits: world.scheduler.hits, points: world.scheduler.pointsReleased };
@@ -59,6 +59,8 @@ export interface SimRunOptions {
   /** Only these violation kinds fail the property (shrinking one kind at a time); default all. */
   only?: ReadonlySet<string>;
   open?: () => Promise<SharedStore>;
+  /** Known findings to step around (exploration only, see `Mask`). */
+  masks?: ReadonlySet<Mask>;
 }
 
 /** fast-check over `runs` schedules; stops at the first failure and shrinks it. */
@@ -69,7 +71,7 @@ export async function runSim(runs: number, opts: SimRunOptions = {}): Promise<Si
   let shrinking = false;
   try {
     const property = fc.asyncProperty(scheduleArbitrary({ ...DEFAULT_OPTIONS, ...opts.schedule }), async (schedule) => {
-      const outcome = await play(shared, schedule);
+      const outcome = await play(shared, schedule, opts.masks);
       const failing = outcome.violations.filter((v) => !opts.only || opts.only.has(kindOf(v)));
       if (!shrinking) {
         count(coverage, outcome.hits);
@@ -107,7 +109,7 @@ export async function exploreSim(runs: number, opts: SimRunOptions = {}): Promis
     const arb = scheduleArbitrary({ ...DEFAULT_OPTIONS, ...opts.schedule });
     let index = 0;
     const property = fc.asyncProperty(arb, async (schedule) => {
-      const outcome = await play(shared, schedule);
+      const outcome = await play(shared, schedule, opts.masks);
       count(coverage, outcome.hits);
       if (process.env['SIM_DEBUG']) process.stderr.write(`points ${outcome.points}\n`);
       const seen = new Set(outcome.violations.map(kindOf));

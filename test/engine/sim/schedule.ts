@@ -121,3 +121,13 @@ export function describeInjection(i: Injection): string {
   if (i.kind === 'fault') return `fault ${i.fault}`;
   return 'crash';
 }
+
+/**
+ * Known findings the simulation can be told to step around, to look for what else fails (exploration
+ * only; CI runs with none):
+ * - 1: writes are answered with the stored copy (no separate read-back a third party can precede);
+ * - 2: the hub's user never restores cancelled occurrences;
+ * - 3: CalDAV tokens are never reused (a version counter in the hash);
+ * - 6: no crash or lost response after a write was applied.
+ */
+export type Mask = 1 | 2 | 3 | 6;

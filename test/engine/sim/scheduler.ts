@@ -61,6 +61,8 @@ export class Scheduler {
     private readonly schedule: Pick<Schedule, 'injections' | 'picks' | 'triggers'>,
     private readonly clock: ManualClock,
     private readonly actor: UserActor,
+    /** Drop crashes and faults at the `reply` of writes (mask 6). */
+    private readonly noLostWrites = false,
   ) {
     for (const { at, what } of schedule.injections) this.byIndex.set(at, [...(this.byIndex.get(at) ?? []), what]);
   }
@@ -116,7 +118,9 @@ export class Scheduler {
     const nth = (this.seen.get(point) ?? 0) + 1;
     this.seen.set(point, nth);
     const triggered = (this.schedule.triggers ?? []).filter((t) => t.point === point && (t.nth ?? 1) === nth).map((t) => t.what);
+    const lostWrite = w.info.phase === 'reply' && /PUT|PATCH|POST|DELETE/.test(w.info.label);
     for (const injection of [...(this.byIndex.get(index) ?? []), ...triggered]) {
+      if (this.noLostWrites && lostWrite && injection.kind !== 'user') continue;
       if (injection.kind === 'user') {
         const applied = await this.actor(injection.action);
         if (applied) {

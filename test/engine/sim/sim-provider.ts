@@ -38,6 +38,8 @@ export class SimProvider implements CalendarProvider {
     private readonly model: ModelCalendar,
     private readonly scheduler: Scheduler,
     private readonly worker: number,
+    /** Answer writes with the stored copy instead of reading it back (mask 1). */
+    private readonly atomicWrites = false,
   ) {
     this.kind = model.name === 'graph' ? 'outlook' : 'caldav';
     this.capabilities = { incremental: true, push: false, supportsRecurrence: () => true, maxConcurrency: model.name === 'graph' ? 4 : 2 };
@@ -91,6 +93,7 @@ export class SimProvider implements CalendarProvider {
   }
 
   private async readBack(written: Written): Promise<WriteAnswer> {
+    if (this.atomicWrites) return answer(written.item, written.writtenEtag);
     const [item] = await this.request(this.model.name === 'graph' ? 'GET read-back' : 'GET stored copy', () => this.model.read([written.item.remoteId]));
     if (!item) throw new CalsyncError('PROVIDER_NOT_FOUND', `${written.item.remoteId} is gone after our write`, { details: { remoteId: written.item.remoteId } });
     return answer(item, written.writtenEtag);

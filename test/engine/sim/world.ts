@@ -14,7 +14,7 @@ import { CalDavModel } from './caldav-model.js';
 import { GraphModel } from './graph-model.js';
 import type { ModelCalendar } from './model-calendar.js';
 import { movedStart, occurrence, Oracle, plusHours } from './oracle.js';
-import type { CalName, Schedule, SyncStep, UserAction } from './schedule.js';
+import type { CalName, Mask, Schedule, SyncStep, UserAction } from './schedule.js';
 import { Scheduler } from './scheduler.js';
 import { SimProvider } from './sim-provider.js';
 import { workerStore } from './sim-store.js';
@@ -33,7 +33,7 @@ export interface QuietResult {
 
 export class SimWorld {
   readonly oracle = new Oracle();
-  readonly models: Record<CalName, ModelCalendar> = { caldav: new CalDavModel(), graph: new GraphModel() };
+  readonly models: Record<CalName, ModelCalendar>;
   readonly scheduler: Scheduler;
   /** Errors workers ended with (refusals, listing failures): for the report. */
   readonly workerErrors: string[] = [];
@@ -44,11 +44,13 @@ export class SimWorld {
     readonly tenantId: string,
     readonly calendars: Record<CalName, CalendarRecord>,
     schedule: Schedule,
+    readonly masks: ReadonlySet<Mask>,
   ) {
-    this.scheduler = new Scheduler(schedule, clock, (action) => this.act(action));
+    this.models = { caldav: new CalDavModel(masks.has(3)), graph: new GraphModel() };
+    this.scheduler = new Scheduler(schedule, clock, (action) => this.act(action), masks.has(6));
   }
 
-  static async create(shared: { store: Store; clock: ManualClock }, schedule: Schedule): Promise<SimWorld> {
+  static async create(shared: { store: Store; clock: ManualClock }, schedule: Schedule, masks: ReadonlySet<Mask> = new Set()): Promise<SimWorld> {
     const { store, clock } = shared;
     tenants += 1;
     const tenant = await store.tenants.create(`sim-${tenants}-${clock.now()}`);
@@ -58,7 +60,7 @@ export class SimWorld {
       caldav: await store.calendars.upsert(tenant.id, icloud.id, { remoteId: CalDavModel.ID, name: 'Weddings (iCloud)', enabled: true }),
       graph: await store.calendars.upsert(tenant.id, outlook.id, { remoteId: GraphModel.ID, name: 'Weddings (Outlook)', enabled: true }),
     };
-    const world = new SimWorld(store, clock, tenant.id, calendars, schedule);
+    const world = new SimWorld(store, clock, tenant.id, calendars, schedule, masks);
     // A few events on every side, linked by clean syncs before the schedule starts.
     await world.act({ who: 'hub', op: 'create', recurring: true });
     await world.act({ who: 'hub', op: 'create', recurring: false });
@@ -70,7 +72,7 @@ export class SimWorld {
 
   /** A worker's sync of one calendar (through the scheduler while a step runs). */
   sync(cal: CalName, worker: number, opts: SyncOptions = {}): Promise<SyncReport> {
-    const deps = { store: workerStore(this.store, this.scheduler, worker), provider: new SimProvider(this.models[cal], this.scheduler, worker), clock: this.clock };
+    const deps = { store: workerStore(this.store, this.scheduler, worker), provider: new SimProvider(this.models[cal], this.scheduler, worker, this.masks.has(1)), clock: this.clock };
     return syncCalendar(deps, { tenantId: this.tenantId, calendarId: this.calendars[cal].id }, opts);
   }
 
@@ -125,7 +127,7 @@ export class SimWorld {
     for (const c of open) {
       const cal = c.calendarId === this.calendars.caldav.id ? 'caldav' : 'graph';
       try {
-        await resolveConflict({ store: this.store, provider: new SimProvider(this.models[cal], this.scheduler, 0), clock: this.clock }, this.tenantId, c.id, { take });
+        await resolveConflict({ store: this.store, provider: new SimProvider(this.models[cal], this.scheduler, 0, this.masks.has(1)), clock: this.clock }, this.tenantId, c.id, { take });
       } catch {
         // A resolution that meets a newer version stays open; the next round sees the item again.
       }
@@ -194,6 +196,7 @@ export class SimWorld {
       return true;
     }
     const live = (await store.events.list(tenantId)).sort((a, b) => (a.event.uid < b.event.uid ? -1 : 1));
+    if (action.op === 'uncancel' && this.masks.has(2)) return false;
     const candidates = action.op === 'uncancel' ? live.filter((e) => (e.event.recurrence?.exdates.length ?? 0) > 0) : live;
     const target = pick(candidates, action.n);
     const expected = target && oracle.get(target.event.uid);
