@@ -138,6 +138,9 @@ export class SimWorld {
   /** A user acts (between syncs or, injected, in the middle of one). False: nothing to act on. */
   async act(action: UserAction): Promise<boolean> {
     const { oracle } = this;
+    // Row ids are UUIDv7 (time + random bits): a millisecond between users' writes keeps their order,
+    // and so every plan's order, the same in a replay.
+    this.clock.advance(1);
     switch (action.who) {
       case 'hub':
         return this.hubAct(action);
