@@ -113,6 +113,7 @@ export class Scheduler {
     this.pointsReleased += 1;
     this.clock.advance(250);
     const where = `#${index} w${w.info.worker} ${w.info.label}/${w.info.phase}`;
+    if (process.env['SIM_TRACE']) process.stderr.write(`${where}\n`);
     let error: CalsyncError | undefined;
     const point = `${w.info.label}/${w.info.phase}`;
     const nth = (this.seen.get(point) ?? 0) + 1;
