@@ -124,6 +124,9 @@ export class SimWorld {
 
   private async resolveOpen(take: 'merge' | 'wedsync' | 'provider'): Promise<number> {
     const open = await this.store.conflicts.list(this.tenantId, { status: 'open' });
+    // In a stable order (ids carry random bits): a replay resolves them the same way.
+    const key = (c: (typeof open)[number]): string => `${c.calendarId === this.calendars.caldav.id ? 0 : 1}:${c.hub?.uid ?? c.base?.uid ?? ''}:${c.type}`;
+    open.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
     for (const c of open) {
       const cal = c.calendarId === this.calendars.caldav.id ? 'caldav' : 'graph';
       try {
