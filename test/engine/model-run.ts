@@ -3,7 +3,7 @@
  * at depth N. Every schedule is played (none stops the run); then the first schedule of each distinct
  * kind of violation is shrunk on its own and printed with its seed, its path and the injections as
  * they played out; then the table of how many schedules hit each injection at each scheduling point.
- * `--mask 1,2,3,6` steps around those known findings (see `sim/schedule.ts`), to look for others;
+ * `--mask 1,2,3,6,7` steps around those known findings (see `sim/schedule.ts`), to look for others;
  * `--seed S --path P` replays (and shrinks again) one failure a report named;
  * `--legacy` runs the earlier model test (`model/`) instead. The last line is
  * `model: N runs, F failures` (F: schedules with any violation); the exit code is non-zero when F > 0.

@@ -21,10 +21,15 @@ export class CalDavModel extends ModelCalendar {
   readonly name = 'caldav' as const;
   readonly remoteCalendarId = CalDavModel.ID;
   /** Every state the collection was ever in, by its token: resource name → ETag. */
-  private readonly snapshots = new Map<string, Map<string, string>>();
+  private readonly snapshots = new Map<string, { version: number; members: Map<string, string> }>();
   private version = 0;
+  /** With `monotonic`: when each resource was last deleted (a tombstone log). */
+  private readonly deletedAt = new Map<string, number>();
 
-  /** @param monotonic mix a version counter into the token, so it never returns to an earlier value. */
+  /**
+   * @param monotonic mix a version counter into the token, so it never returns to an earlier value,
+   * and keep tombstones, so a delta names items created and deleted since its token.
+   */
   constructor(private readonly monotonic = false) {
     super();
     this.snapshot();
@@ -42,8 +47,8 @@ export class CalDavModel extends ModelCalendar {
     if (cursor === token) return { kind: 'unchanged', cursor: token };
     const then = this.snapshots.get(cursor);
     if (!then) throw new CalsyncError('PROVIDER_INVALID_SYNC_TOKEN', `sync-token ${cursor} is not valid`, { details: { cursor } });
-    const changed = [...this.items.values()].filter((s) => then.get(s.remoteId) !== s.etag).map(toRemote);
-    const removed = [...then.keys()].filter((id) => !this.items.has(id));
+    const changed = [...this.items.values()].filter((s) => then.members.get(s.remoteId) !== s.etag).map(toRemote);
+    const removed = [...new Set([...then.members.keys(), ...[...this.deletedAt].filter(([, v]) => v > then.version).map(([id]) => id)])].filter((id) => !this.items.has(id));
     return { kind: 'delta', changed, removed, cursor: token, problems: [] };
   }
 
@@ -70,11 +75,12 @@ export class CalDavModel extends ModelCalendar {
 
   protected drop(remoteId: string): void {
     this.items.delete(remoteId);
+    if (this.monotonic) this.deletedAt.set(remoteId, this.version + 1);
     this.snapshot();
   }
 
   private snapshot(): void {
     this.version += 1;
-    this.snapshots.set(this.token(), new Map([...this.items.values()].map((s) => [s.remoteId, s.etag])));
+    this.snapshots.set(this.token(), { version: this.version, members: new Map([...this.items.values()].map((s) => [s.remoteId, s.etag])) });
   }
 }

@@ -126,8 +126,10 @@ export function describeInjection(i: Injection): string {
  * Known findings the simulation can be told to step around, to look for what else fails (exploration
  * only; CI runs with none):
  * - 1: writes are answered with the stored copy (no separate read-back a third party can precede);
- * - 2: the hub's user never restores cancelled occurrences;
- * - 3: CalDAV tokens are never reused (a version counter in the hash);
- * - 6: no crash or lost response after a write was applied.
+ * - 2: Outlook's user never cancels occurrences (and the hub's user never restores them);
+ * - 3: CalDAV tokens are never reused and a delta names every item deleted since the token, even one
+ *   created after it (a server with a tombstone log);
+ * - 6: no crash or lost response after a write was applied;
+ * - 7: never two workers on one calendar (the lease holds).
  */
-export type Mask = 1 | 2 | 3 | 6;
+export type Mask = 1 | 2 | 3 | 6 | 7;
