@@ -23,14 +23,17 @@ export class CalDavModel extends ModelCalendar {
   /** Every state the collection was ever in, by its token: resource name → ETag. */
   private readonly snapshots = new Map<string, { version: number; members: Map<string, string> }>();
   private version = 0;
-  /** With `monotonic`: when each resource was last deleted (a tombstone log). */
+  /** With `tombstones`: when each resource was last deleted. */
   private readonly deletedAt = new Map<string, number>();
 
   /**
-   * @param monotonic mix a version counter into the token, so it never returns to an earlier value,
-   * and keep tombstones, so a delta names items created and deleted since its token.
+   * @param monotonic mix a version counter into the token, so it never returns to an earlier value.
+   * @param tombstones keep a tombstone log, so a delta names items created and deleted since its token.
    */
-  constructor(private readonly monotonic = false) {
+  constructor(
+    private readonly monotonic = false,
+    private readonly tombstones = false,
+  ) {
     super();
     this.snapshot();
   }
@@ -75,7 +78,7 @@ export class CalDavModel extends ModelCalendar {
 
   protected drop(remoteId: string): void {
     this.items.delete(remoteId);
-    if (this.monotonic) this.deletedAt.set(remoteId, this.version + 1);
+    if (this.tombstones) this.deletedAt.set(remoteId, this.version + 1);
     this.snapshot();
   }
 

@@ -46,7 +46,7 @@ export class SimWorld {
     schedule: Schedule,
     readonly masks: ReadonlySet<Mask>,
   ) {
-    this.models = { caldav: new CalDavModel(masks.has(3)), graph: new GraphModel() };
+    this.models = { caldav: new CalDavModel(masks.has(3) || masks.has(30), masks.has(3)), graph: new GraphModel() };
     this.scheduler = new Scheduler(schedule, clock, (action) => this.act(action), masks.has(6));
   }
 
