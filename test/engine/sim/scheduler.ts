@@ -89,14 +89,15 @@ export class Scheduler {
     });
     try {
       for (;;) {
-        const live = (): number => states.filter((s) => !s.settled && !s.crashed).length;
+        const live = (): number[] => states.flatMap((st, i) => (!st.settled && !st.crashed ? [i] : []));
+        // Let every live worker run until it parks at a point (or ends): then the choice is deterministic.
         let turns = 0;
-        while (this.waiting.length < live()) {
+        do {
           await drain();
           turns += 1;
-          if (turns > 200) throw new Error(`simulation stuck: ${live()} live worker(s), ${this.waiting.length} at a scheduling point`);
-        }
-        if (live() === 0) break;
+          if (turns > 200) throw new Error(`simulation stuck: live worker(s) ${live().join(', ')} not at a scheduling point`);
+        } while (live().some((i) => !this.waiting.some((w) => w.info.worker === i)));
+        if (live().length === 0) break;
         this.waiting.sort((x, y) => x.info.worker - y.info.worker);
         const choice = this.waiting.length > 1 ? (this.schedule.picks[this.pickIndex++] ?? 0) % this.waiting.length : 0;
         const [next] = this.waiting.splice(choice, 1) as [Waiting];
@@ -132,7 +133,9 @@ export class Scheduler {
         this.trace.push(`${where}: crash of worker ${w.info.worker}`);
         this.hits.add(`${w.info.label}/${w.info.phase}|crash`);
         (states[w.info.worker] as TaskState).crashed = true;
-        return; // never resumed: the process is gone
+        // Never resumed, nor its other requests in flight: the process is gone.
+        this.waiting = this.waiting.filter((x) => x.info.worker !== w.info.worker);
+        return;
       } else if (w.info.phase !== 'store' && error === undefined) {
         const { kind, err } = faultError(injection.fault, w.info);
         error = err;
