@@ -121,6 +121,17 @@ describe('simulation findings beyond the eight', () => {
     expect(report).toBe('');
   });
 
+  it('finding 6 on a pull: a crash between the hub write and the link update does not make the next calendar edit a conflict', async () => {
+    const report = await check({
+      steps: [
+        { before: [{ who: 'graph', op: 'retitle', n: 2, value: 0 }], a: 'graph' },
+        { before: [{ who: 'graph', op: 'retitle', n: 2, value: 1 }], a: 'graph' },
+      ],
+      triggers: [{ point: 'store links.update/store', what: { kind: 'crash' } }],
+    });
+    expect(report).toBe('');
+  });
+
   it('finding 2 by another road: an event restored from CalDAV over an Outlook cancellation settles', async () => {
     const report = await check({
       steps: [
