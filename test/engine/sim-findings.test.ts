@@ -132,6 +132,20 @@ describe('simulation findings beyond the eight', () => {
     expect(report).toBe('');
   });
 
+  it('finding 6 as a silent revert: after a lost PATCH response, a hub edit back to the base value is not overwritten by our own stale write', async () => {
+    // The hub moves sim-1 to 08:00; the PATCH lands but its answer is lost (link not updated); the hub
+    // user moves it back to 10:00, the link's base value. Outlook's copy (08:00, our write) then looks
+    // like an Outlook edit of an untouched field and is pulled into the hub.
+    const report = await check({
+      steps: [
+        { before: [{ who: 'hub', op: 'move', n: 1, value: 0 }], a: 'graph' },
+        { before: [{ who: 'hub', op: 'move', n: 1, value: 2 }], a: 'graph' },
+      ],
+      triggers: [{ point: 'graph PATCH/reply', what: { kind: 'fault', fault: 'reset' } }],
+    });
+    expect(report).toBe('');
+  });
+
   it('finding 2 by another road: an event restored from CalDAV over an Outlook cancellation settles', async () => {
     const report = await check({
       steps: [
