@@ -1,5 +1,5 @@
 /**
- * The deterministic simulation (see `sim/`), CI-sized: `SIM_RUNS` schedules (default 60) from a
+ * The deterministic simulation (see `sim/`), CI-sized: `SIM_RUNS` schedules (default 100) from a
  * fixed seed, each with user actions, third-party edits and deletes, faults, crashes and a second
  * worker injected at the scheduling points of the engine's provider requests and store writes; after
  * quiescence nothing is lost, duplicated, silently reverted, looping or hidden behind a cursor. A
@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { runSim } from './sim/property.js';
 
-const RUNS = Number(process.env['SIM_RUNS'] ?? 60);
+const RUNS = Number(process.env['SIM_RUNS'] ?? 100);
 const SEED = Number(process.env['SIM_SEED'] ?? 20_261_206);
 
 describe('sync engine simulation', () => {
