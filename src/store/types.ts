@@ -126,6 +126,12 @@ export interface WriteIntent {
   event: CalendarEvent;
   /** The calendar etag the write was conditioned on (If-Match). */
   etag: string;
+  /**
+   * The hub's event when the write was planned. Fields where it differs from `event` came from the
+   * calendar (a merge) and had not reached the hub yet: if the write landed but the hub write after it
+   * did not, those are still the calendar's changes for the hub.
+   */
+  hub?: CalendarEvent;
 }
 
 /** The last push of the hub's version to the calendar: what the loop detector compares. */

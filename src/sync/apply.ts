@@ -121,9 +121,25 @@ function nextPush(link: Link | undefined, hubVersionBefore: number, remoteEtagBe
 }
 
 /** Records what is about to be sent on the link (compare-and-set), so a lost link save is recognised. */
-async function recordIntent(c: ApplyContext, link: Link | undefined, remote: RemoteItem, body: CalendarEvent): Promise<Link | undefined> {
+async function recordIntent(c: ApplyContext, link: Link | undefined, remote: RemoteItem, body: CalendarEvent, hub: HubEvent): Promise<Link | undefined> {
   if (!link) return undefined;
-  return viaStore(() => c.store.links.setWriteIntent(c.tenantId, link.id, link.etag, { event: body, etag: remote.etag }));
+  return viaStore(() => c.store.links.setWriteIntent(c.tenantId, link.id, link.etag, { event: body, etag: remote.etag, hub: hub.event }));
+}
+
+/**
+ * The hub write and the link save of one action, in one transaction: a crash between them would leave
+ * the hub at the calendar's version with the link's base still the old one, and the calendar's next
+ * edit of the same field would look like a conflict nobody made.
+ */
+async function hubAndLink(c: ApplyContext, write: (tx: ApplyContext) => Promise<HubEvent>, save: (tx: ApplyContext, written: HubEvent) => Promise<void>): Promise<HubEvent> {
+  return viaStore(() =>
+    c.store.transaction(async (store) => {
+      const tx = { ...c, store };
+      const written = await write(tx);
+      await save(tx, written);
+      return written;
+    }),
+  );
 }
 
 async function writeRemote(c: ApplyContext, hub: HubEvent, remote: RemoteItem, body: CalendarEvent): Promise<WriteResult> {
@@ -159,18 +175,19 @@ export async function applyAction(c: ApplyContext, action: SyncAction): Promise<
       await saveLink(c, undefined, hub.id, baseAfterWrite(result, hub.event));
       return written;
     }
-    case 'createHub': {
-      const hub = await viaStore(() => c.store.events.put(c.tenantId, { event: action.event, source: c.source }));
-      await saveLink(c, undefined, hub.id, action.remote);
-      return hub;
-    }
+    case 'createHub':
+      return hubAndLink(
+        c,
+        (tx) => tx.store.events.put(c.tenantId, { event: action.event, source: c.source }),
+        (tx, created) => saveLink(tx, undefined, created.id, action.remote),
+      );
     case 'link':
       await saveLink(c, undefined, action.hub.id, action.remote);
       return undefined;
     case 'pushToRemote': {
       const { hub, remote } = action;
       const body = bodyFor(remote, action.event);
-      const link = await recordIntent(c, action.link, remote, body);
+      const link = await recordIntent(c, action.link, remote, body, hub);
       const result = await writeRemote(c, hub, remote, body);
       const event = settled(hub.event, result, body, action.mirror);
       const written = event === hub.event ? undefined : await writeHub(c, hub, event);
@@ -178,20 +195,23 @@ export async function applyAction(c: ApplyContext, action: SyncAction): Promise<
       await saveLink(c, link, hub.id, base, { lastPush: nextPush(link, hub.version, remote.etag, (written ?? hub).version, base.etag) });
       return written;
     }
-    case 'pullToHub': {
-      const written = await writeHub(c, action.hub, action.event);
-      await saveLink(c, action.link, action.hub.id, action.remote);
-      return written;
-    }
+    case 'pullToHub':
+      return hubAndLink(
+        c,
+        (tx) => writeHub(tx, action.hub, action.event),
+        (tx) => saveLink(tx, action.link, action.hub.id, action.remote),
+      );
     case 'mergeBoth': {
       const { hub, remote } = action;
       const body = bodyFor(remote, action.event);
-      const link = await recordIntent(c, action.link, remote, body);
+      const link = await recordIntent(c, action.link, remote, body, hub);
       const result = await writeRemote(c, hub, remote, body);
-      const written = await writeHub(c, hub, settled(action.event, result, body));
       const base = baseAfterWrite(result, body);
-      await saveLink(c, link, hub.id, base, { lastPush: nextPush(link, hub.version, remote.etag, written.version, base.etag) });
-      return written;
+      return hubAndLink(
+        c,
+        (tx) => writeHub(tx, hub, settled(action.event, result, body)),
+        (tx, written) => saveLink(tx, link, hub.id, base, { lastPush: nextPush(link, hub.version, remote.etag, written.version, base.etag) }),
+      );
     }
     case 'deleteRemote': {
       const { remote, link } = action;
@@ -199,11 +219,12 @@ export async function applyAction(c: ApplyContext, action: SyncAction): Promise<
       if (link) await viaStore(() => c.store.links.delete(c.tenantId, link.id, link.etag));
       return undefined;
     }
-    case 'deleteHub': {
-      const tombstone = await viaStore(() => c.store.events.delete(c.tenantId, action.hub.id, { source: c.source, expectedVersion: action.hub.version }));
-      await viaStore(() => c.store.links.delete(c.tenantId, action.link.id, action.link.etag));
-      return tombstone;
-    }
+    case 'deleteHub':
+      return hubAndLink(
+        c,
+        (tx) => tx.store.events.delete(c.tenantId, action.hub.id, { source: c.source, expectedVersion: action.hub.version }),
+        (tx) => tx.store.links.delete(c.tenantId, action.link.id, action.link.etag),
+      );
     case 'unlink':
       await viaStore(() => c.store.links.delete(c.tenantId, action.link.id, action.link.etag));
       return undefined;

@@ -8,7 +8,7 @@ import type { HubEvent } from '../model/event.js';
 import type { RemoteItem } from '../providers/types.js';
 import type { ConflictRecord, ConflictRules, Link, SyncDirection } from '../store/types.js';
 import type { ConflictDraft, Resolution, SyncAction } from './actions.js';
-import { changedFields, sameContent } from './fields.js';
+import { changedFields, sameContent, withField } from './fields.js';
 import { fromRemote, merge3 } from './merge.js';
 import { settleDeletion, settleFields } from './settle.js';
 
@@ -82,7 +82,11 @@ function converge(hub: HubEvent, remote: RemoteItem, link: Link | undefined, eve
 export function effectiveLink(link: Link, remote: RemoteItem | undefined): Link {
   const intent = link.writeIntent;
   if (!intent || !remote || sameContent(remote.event, link.base) || !sameContent(remote.event, intent.event)) return link;
-  return { ...link, base: remote.event };
+  // A merge's calendar-side fields had not reached the hub when the write was made: they stay changes
+  // for the hub (the base keeps the hub's value there), everything else is agreed.
+  const hub = intent.hub;
+  const base = hub === undefined ? remote.event : changedFields(intent.event, hub).reduce((b, f) => withField(b, f, hub), remote.event);
+  return { ...link, base };
 }
 
 /** Re-creating the calendar's copy from the hub (export-only drift, an edit that beat a deletion). */
