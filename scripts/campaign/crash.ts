@@ -1,0 +1,44 @@
+/**
+ * `npm run campaign -- crash [--embedded]`: kill -9 calsync at random moments while all three sides
+ * edit. PostgreSQL + Redis with `serve --no-workers` and two workers (the workers are killed), or with
+ * `--embedded` the default set-up (the single `calsync serve` is killed). Each kill waits until its
+ * victim is up and working, then a random time (mean `--seconds`/`--kills`), and the victim is started
+ * again after up to 1.5 s.
+ */
+import { runCampaign, type Disturbance } from './campaign.js';
+import { parseCampaignOptions } from './options.js';
+import { sleep } from './rng.js';
+import type { World } from './world.js';
+
+export async function run(argv: string[]): Promise<number> {
+  const opts = parseCampaignOptions(argv);
+  let kills = 0;
+  const disturbance: Disturbance = {
+    name: 'crash',
+    async run(world: World, { stop, rng, say }) {
+      const meanGapMs = Math.max(300, (opts.seconds * 1000) / Math.max(1, opts.kills));
+      const until = performance.now() + opts.seconds * 1000;
+      const restarts: Promise<void>[] = [];
+      while (kills < opts.kills || performance.now() < until) {
+        if (stop.aborted) break;
+        if (kills >= opts.kills) {
+          await sleep(Math.max(0, until - performance.now()));
+          break;
+        }
+        const victim = rng.pick(world.victims);
+        if (!victim.alive) victim.start();
+        if (!(await victim.ready(60_000))) say(`${victim.spec.name} did not get ready within 60 s; killing it anyway`);
+        await sleep(rng.between(0.1, 1.9) * meanGapMs);
+        await victim.kill9();
+        kills += 1;
+        const pause = rng.between(0, 1500);
+        restarts.push(sleep(pause).then(() => victim.start()));
+      }
+      await Promise.all(restarts);
+    },
+    headline: () => `${kills} kills`,
+    status: (world) => `${kills}/${opts.kills} kills (${world.victims.map((v) => `${v.spec.name} ${v.kills}`).join(', ')})`,
+    summary: (world) => ({ kills, perProcess: Object.fromEntries(world.all.map((p) => [p.spec.name, { starts: p.starts, kills: p.kills }])) }),
+  };
+  return runCampaign(disturbance, opts);
+}
