@@ -7,7 +7,7 @@
 import { cleanupAll, installSignalHandlers } from './cleanup.js';
 import { compare, counts, type Verdict } from './compare.js';
 import { converge } from './converge.js';
-import { SIDES, type Side } from './event-view.js';
+import { SIDES, keyFromView, type Side } from './event-view.js';
 import type { CampaignOptions } from './options.js';
 import { Progress } from './progress.js';
 import { Rng, sleep } from './rng.js';
@@ -28,14 +28,14 @@ export interface Disturbance {
   summary(world: World): Record<string, unknown>;
 }
 
-function describe(v: Verdict, n: number): string[] {
+function describe(v: Verdict, n: number, calendarNames: ReadonlyMap<string, string>): string[] {
   const lines: string[] = [];
   for (const l of v.lost.slice(0, n)) lines.push(`lost        ${l.key} (created in ${l.origin}): missing in ${l.sides.join(', ')}`);
   for (const d of v.duplicated.slice(0, n)) lines.push(d.key && d.refs.length > 1 ? `duplicated  ${d.key} on ${d.side}: ${d.refs.length} items` : `duplicated  ${d.side} holds an item that is no campaign event: "${d.title ?? ''}" (${d.refs.join(', ')})`);
   for (const a of v.altered.slice(0, n)) lines.push(`altered     ${a.key} on ${a.side}, ${a.field}: expected "${a.expected}", found "${a.actual}"`);
   for (const s of v.spurious.slice(0, n)) {
-    const fields = s.fields.map((f) => (f === 'title' || f === 'location' || f === 'description' ? `${f}: hub "${s.hub[f] ?? '∅'}" / calendar "${s.remote[f] ?? '∅'}"` : f)).join('; ');
-    lines.push(`conflict    ${s.key ?? '?'} ${s.type} (${s.status}) ${fields}`);
+    const fields = s.fields.map((f) => (f === 'title' || f === 'location' || f === 'description' ? `${f}: base "${s.base[f] ?? '∅'}", hub "${s.hub[f] ?? '∅'}", calendar "${s.remote[f] ?? '∅'}"` : f)).join('; ');
+    lines.push(`conflict    ${s.key ?? '?'} with ${calendarNames.get(s.calendarId) ?? s.calendarId}, ${s.type} (${s.status}) ${fields}`);
   }
   return lines;
 }
@@ -103,7 +103,16 @@ export async function runCampaign(disturbance: Disturbance, opts: CampaignOption
     const verdict = result.verdict.events === workload.expected.size ? result.verdict : compare(workload.expected, await takeSnapshot(w));
     const c = counts(verdict);
     say(`convergence: ${result.reason} after ${Math.round(result.seconds)} s (${result.rounds} rounds)`);
-    for (const line of describe(verdict, opts.examples)) say(line);
+    const calendarNames = new Map((await w.hub.calendars().catch(() => [])).map((cal) => [cal.id, w.integrationIds[0] === cal.integrationId ? 'Outlook' : 'CalDAV']));
+    for (const line of describe(verdict, opts.examples, calendarNames)) say(line);
+    // The hub's audit trail of the first events in trouble: who wrote what, in which order.
+    const troubled = [...new Set([...verdict.spurious.map((s) => s.key), ...verdict.altered.map((a) => a.key), ...verdict.lost.map((l) => l.key)])].filter((k): k is string => k !== undefined && k !== '?').slice(0, opts.examples);
+    const hubIds = new Map((await w.hub.views().catch(() => [])).map((v) => [keyFromView(v), v.ref]));
+    const histories: Record<string, unknown> = {};
+    for (const key of troubled) {
+      const id = hubIds.get(key);
+      if (id) histories[key] = await w.hub.history(id).catch((err: unknown) => String(err));
+    }
     const unexpected = w.all.flatMap((p) => p.unexpectedExits);
     if (unexpected.length > 0) say(`calsync processes that died on their own: ${unexpected.slice(0, 5).join('; ')}${unexpected.length > 5 ? ` (+${unexpected.length - 5})` : ''}`);
     const closing = `${disturbance.name} campaign: ${disturbance.headline(w)}, ${verdict.events} events, ${c.lost} lost, ${c.duplicated} duplicated, ${c.altered} altered, ${c.spurious} spurious conflicts`;
@@ -126,7 +135,8 @@ export async function runCampaign(disturbance: Disturbance, opts: CampaignOption
         lost: verdict.lost,
         duplicated: verdict.duplicated,
         altered: verdict.altered,
-        spuriousConflicts: verdict.spurious,
+        spuriousConflicts: verdict.spurious.map((s) => ({ ...s, calendar: calendarNames.get(s.calendarId) })),
+        hubHistories: histories,
         closing,
       };
       process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);

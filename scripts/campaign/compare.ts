@@ -53,12 +53,14 @@ export interface Altered {
 }
 export interface Spurious {
   id: string;
+  calendarId: string;
   key: string | undefined;
   type: string;
   fields: string[];
   status: string;
   hub: Record<string, string | undefined>;
   remote: Record<string, string | undefined>;
+  base: Record<string, string | undefined>;
 }
 
 export interface Verdict {
@@ -117,7 +119,7 @@ export function compare(expected: ReadonlyMap<string, Expected>, snap: Snapshot)
   const hubKey = new Map<string, string | undefined>();
   for (const v of snap.views.hub) hubKey.set(v.ref, keyFromView(v));
   const pick = (e: ConflictJson['hub']): Record<string, string | undefined> => ({ title: e?.title, location: e?.location, description: e?.description });
-  const spurious = snap.conflicts.map((c) => ({ id: c.id, key: hubKey.get(c.hubEventId), type: c.type, fields: c.fields, status: c.status, hub: pick(c.hub), remote: pick(c.remote) }));
+  const spurious = snap.conflicts.map((c) => ({ id: c.id, calendarId: c.calendarId, key: hubKey.get(c.hubEventId), type: c.type, fields: c.fields, status: c.status, hub: pick(c.hub), remote: pick(c.remote), base: pick(c.base) }));
 
   const alteredEvents = new Set(altered.map((a) => `${a.key}`)).size;
   return { events: expected.size, lost, duplicated, altered, spurious, alteredEvents, clean: lost.length + duplicated.length + altered.length + spurious.length === 0 };

@@ -9,7 +9,9 @@
  * - `latency`: 1.5–5 s of delay before forwarding or after the upstream answered;
  * - `truncate`: forwarded, the status and headers (with the full Content-Length) and half the body are
  *   sent, then the connection is closed.
- * Bodies are buffered whole (calendar traffic is small). The upstream must be a loopback address.
+ * Bodies are buffered whole (calendar traffic is small). Absolute URLs of the upstream in answers
+ * (Graph's nextLink/deltaLink, the OAuth discovery documents, Location) are rewritten to the proxy's,
+ * as a reverse proxy does, so the client stays behind it. The upstream must be a loopback address.
  */
 import { createServer as createHttpServer, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
@@ -133,6 +135,7 @@ export class FaultProxy {
     } catch {
       return reset();
     }
+    answer = this.rewrite(answer);
     if (fault === 'latency' && !delayBefore) await sleep(delayMs);
     if (fault === 'reset-after') return reset();
     if (fault === 'truncate' && answer.body.length > 1) {
@@ -143,6 +146,19 @@ export class FaultProxy {
     if (fault === 'truncate') return reset();
     res.writeHead(answer.status, { ...answer.headers, 'content-length': answer.body.length });
     res.end(answer.body);
+  }
+
+  /** The upstream's origin → ours, in Location and in textual bodies. */
+  private rewrite(answer: Upstream): Upstream {
+    const from = new URL(this.opts.upstream).origin;
+    const to = this.url;
+    const headers = { ...answer.headers };
+    if (typeof headers.location === 'string') headers.location = headers.location.split(from).join(to);
+    const type = String(headers['content-type'] ?? '');
+    if (!/json|xml|text|html/i.test(type) || headers['content-encoding']) return { ...answer, headers };
+    const text = answer.body.toString('utf8');
+    if (!text.includes(from)) return { ...answer, headers };
+    return { ...answer, headers, body: Buffer.from(text.split(from).join(to), 'utf8') };
   }
 
   private forward(req: IncomingMessage, body: Buffer): Promise<Upstream> {

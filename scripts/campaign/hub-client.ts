@@ -113,6 +113,10 @@ export class HubClient {
     return this.call('GET', '/conflicts');
   }
 
+  calendars(): Promise<{ id: string; integrationId: string; name: string }[]> {
+    return this.call('GET', '/calendars');
+  }
+
   integrations(): Promise<{ id: string; name: string; status: string }[]> {
     return this.call('GET', '/integrations');
   }
