@@ -28,11 +28,17 @@ export interface Disturbance {
   summary(world: World): Record<string, unknown>;
 }
 
+/** Keys of events with a conflict recorded: their other discrepancies may be the conflict's blocking. */
+const conflicted = (v: Verdict): Set<string> => new Set(v.spurious.map((s) => s.key).filter((k): k is string => k !== undefined));
+
 function describe(v: Verdict, n: number, calendarNames: ReadonlyMap<string, string>): string[] {
   const lines: string[] = [];
+  const blocked = conflicted(v);
   for (const l of v.lost.slice(0, n)) lines.push(`lost        ${l.key} (created in ${l.origin}): missing in ${l.sides.join(', ')}`);
   for (const d of v.duplicated.slice(0, n)) lines.push(d.key && d.refs.length > 1 ? `duplicated  ${d.key} on ${d.side}: ${d.refs.length} items` : `duplicated  ${d.side} holds an item that is no campaign event: "${d.title ?? ''}" (${d.refs.join(', ')})`);
-  for (const a of v.altered.slice(0, n)) lines.push(`altered     ${a.key} on ${a.side}, ${a.field}: expected "${a.expected}", found "${a.actual}"`);
+  // Silent alterations (no conflict on the event) first: those are the worst.
+  const altered = [...v.altered].sort((a, b) => Number(blocked.has(a.key)) - Number(blocked.has(b.key)));
+  for (const a of altered.slice(0, n)) lines.push(`altered     ${a.key} on ${a.side}, ${a.field}: expected "${a.expected}", found "${a.actual}"${blocked.has(a.key) ? ' (event has a conflict)' : ' (SILENT: no conflict recorded)'}`);
   for (const s of v.spurious.slice(0, n)) {
     const fields = s.fields.map((f) => (f === 'title' || f === 'location' || f === 'description' ? `${f}: base "${s.base[f] ?? '∅'}", hub "${s.hub[f] ?? '∅'}", calendar "${s.remote[f] ?? '∅'}"` : f)).join('; ');
     lines.push(`conflict    ${s.key ?? '?'} with ${calendarNames.get(s.calendarId) ?? s.calendarId}, ${s.type} (${s.status}) ${fields}`);
@@ -113,6 +119,8 @@ export async function runCampaign(disturbance: Disturbance, opts: CampaignOption
       const id = hubIds.get(key);
       if (id) histories[key] = await w.hub.history(id).catch((err: unknown) => String(err));
     }
+    const silent = new Set(verdict.altered.filter((a) => !conflicted(verdict).has(a.key)).map((a) => a.key));
+    if (c.altered > 0) say(`altered events: ${c.altered}, of which ${silent.size} silently (no conflict recorded on them)`);
     const unexpected = w.all.flatMap((p) => p.unexpectedExits);
     if (unexpected.length > 0) say(`calsync processes that died on their own: ${unexpected.slice(0, 5).join('; ')}${unexpected.length > 5 ? ` (+${unexpected.length - 5})` : ''}`);
     const closing = `${disturbance.name} campaign: ${disturbance.headline(w)}, ${verdict.events} events, ${c.lost} lost, ${c.duplicated} duplicated, ${c.altered} altered, ${c.spurious} spurious conflicts`;
@@ -126,7 +134,7 @@ export async function runCampaign(disturbance: Disturbance, opts: CampaignOption
         store: w.store,
         seconds: { total: Math.round((performance.now() - started) / 1000), firstSync: Math.round(first.seconds), disturbance: Math.round(phaseSeconds), convergence: Math.round(result.seconds) },
         convergence: result.reason,
-        counts: { events: verdict.events, ...c },
+        counts: { events: verdict.events, ...c, silentlyAltered: silent.size },
         disturbance: disturbance.summary(w),
         edits: workload.stats,
         clientErrors: errors,

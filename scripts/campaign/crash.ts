@@ -1,9 +1,9 @@
 /**
  * `npm run campaign -- crash [--embedded]`: kill -9 calsync at random moments while all three sides
  * edit. PostgreSQL + Redis with `serve --no-workers` and two workers (the workers are killed), or with
- * `--embedded` the default set-up (the single `calsync serve` is killed). Each kill waits until its
- * victim is up and working, then a random time (mean `--seconds`/`--kills`), and the victim is started
- * again after up to 1.5 s.
+ * `--embedded` the default set-up (the single `calsync serve` is killed). Kills come at random gaps
+ * (mean `--seconds`/`--kills`) and hit a process that is up and working (with one process: a random
+ * time after its restart answered ready); the victim is started again after up to 1.5 s.
  */
 import { runCampaign, type Disturbance } from './campaign.js';
 import { parseCampaignOptions } from './options.js';
@@ -25,10 +25,18 @@ export async function run(argv: string[]): Promise<number> {
           await sleep(Math.max(0, until - performance.now()));
           break;
         }
-        const victim = rng.pick(world.victims);
-        if (!victim.alive) victim.start();
-        if (!(await victim.ready(60_000))) say(`${victim.spec.name} did not get ready within 60 s; killing it anyway`);
-        await sleep(rng.between(0.1, 1.9) * meanGapMs);
+        // A random moment after the last kill; the victim is one that is up and working then (with one
+        // process, as embedded, that means waiting for its restart first, then the random moment).
+        if (world.victims.length > 1) await sleep(rng.between(0.1, 1.9) * meanGapMs);
+        let ready = world.victims.filter((v) => v.isReady);
+        if (ready.length === 0) {
+          for (const v of world.victims) if (!v.alive) v.start();
+          const up = await Promise.race(world.victims.map((v) => v.ready(60_000).then((ok) => (ok ? v : undefined))));
+          if (!up) say('no calsync process got ready within 60 s; killing one anyway');
+          ready = up ? [up] : world.victims;
+          await sleep(rng.between(0.1, 1.9) * (world.victims.length > 1 ? meanGapMs / 4 : meanGapMs));
+        } else if (world.victims.length === 1) await sleep(rng.between(0.1, 1.9) * meanGapMs);
+        const victim = rng.pick(ready);
         await victim.kill9();
         kills += 1;
         const pause = rng.between(0, 1500);

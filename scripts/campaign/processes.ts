@@ -47,6 +47,8 @@ export class CalsyncProcess {
   /** Exits nobody asked for (crash, not our kill). */
   unexpectedExits: string[] = [];
   private expectingExit = false;
+  /** The current incarnation answered ready and has not exited since. */
+  isReady = false;
 
   constructor(readonly spec: CalsyncProcessSpec) {
     this.log = createWriteStream(join(spec.logDir, `${spec.name}.log`), { flags: 'a' });
@@ -66,6 +68,7 @@ export class CalsyncProcess {
     if (this.alive) return;
     this.starts += 1;
     this.expectingExit = false;
+    this.isReady = false;
     this.log.write(`\n=== campaign: start #${this.starts} at ${new Date().toISOString()} ===\n`);
     const child = spawn(process.execPath, [CALSYNC, ...this.spec.args], { cwd: ROOT, env: this.spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
@@ -84,6 +87,7 @@ export class CalsyncProcess {
     const exited = new Promise<void>((resolveExit) =>
       child.once('exit', (code, signal) => {
         live.delete(child);
+        this.isReady = false;
         this.log.write(`=== campaign: exit code=${code ?? ''} signal=${signal ?? ''} at ${new Date().toISOString()} ===\n`);
         if (!this.expectingExit) this.unexpectedExits.push(`${this.spec.name}: exit ${code ?? signal ?? '?'}`);
         resolveExit();
@@ -101,7 +105,12 @@ export class CalsyncProcess {
       }
       if (this.spec.readyLine && !sawLine) await Promise.race([new Promise<void>((r) => (lineWaiter = r)), exited.then(() => Promise.reject(new Error(`${this.spec.name} exited before it was ready`)))]);
     })();
-    this.readyPromise.catch(() => undefined);
+    this.readyPromise.then(
+      () => {
+        if (this.child === child && this.alive) this.isReady = true;
+      },
+      () => undefined,
+    );
   }
 
   /** Waits (bounded) until the current incarnation is ready; false when it died or took too long. */
