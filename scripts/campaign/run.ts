@@ -17,9 +17,10 @@ const campaigns: Record<string, () => Promise<Campaign>> = {
 
 const [name, ...argv] = process.argv.slice(2);
 const load = name === undefined ? undefined : campaigns[name];
-if (!load) {
-  process.stderr.write(`usage: npm run campaign -- <${Object.keys(campaigns).join('|')}> [options]\n${USAGE}\n`);
-  process.exit(name === undefined || name === '--help' || name === '-h' ? 0 : 2);
+if (!load || argv.includes('--help') || argv.includes('-h')) {
+  const help = load !== undefined || name === undefined || name === '--help' || name === '-h';
+  (help ? process.stdout : process.stderr).write(`usage: npm run campaign -- <${Object.keys(campaigns).join('|')}> [options]\n${USAGE}\n`);
+  process.exit(help ? 0 : 2);
 }
 const campaign = await load();
 let code: number;
