@@ -76,6 +76,7 @@ export async function runCampaign(disturbance: Disturbance, opts: CampaignOption
     say(`first sync ${first.reason} in ${Math.round(first.seconds)} s: ${c0.lost} lost, ${c0.duplicated} duplicated, ${c0.altered} altered, ${c0.spurious} conflicts; clients know ${JSON.stringify(workload.known())}`);
 
     // The disturbance, with edits on every side.
+    workload.resetStats();
     const stop = new AbortController();
     const errors: string[] = [];
     for (const p of w.proxies) p.enabled = true;
@@ -91,7 +92,8 @@ export async function runCampaign(disturbance: Disturbance, opts: CampaignOption
     for (const p of w.proxies) p.enabled = false;
     progress.live(undefined);
     const phaseSeconds = (performance.now() - phaseStart) / 1000;
-    say(`disturbance over after ${Math.round(phaseSeconds)} s: ${disturbance.headline(w)}; edits ${JSON.stringify(Object.fromEntries(SIDES.map((s) => [s, workload.stats[s]])))}`);
+    say(`disturbance over after ${Math.round(phaseSeconds)} s: ${disturbance.headline(w)} (${disturbance.status(w)})`);
+    say(`third-party writes: ${SIDES.map((s) => `${s} ${workload.stats[s].edits} edits + ${workload.stats[s].creates} creates (${workload.stats[s].retries} retried, ${workload.stats[s].abandoned} unknown)`).join('; ')}`);
     if (errors.length > 0) say(`client errors (${errors.length}): ${errors.slice(0, 5).join(' | ')}`);
 
     // Everything back up, then convergence.

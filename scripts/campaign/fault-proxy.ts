@@ -50,6 +50,8 @@ interface Upstream {
 export class FaultProxy {
   enabled = false;
   requests = 0;
+  /** Requests seen while injecting was enabled (the base of the fault rate). */
+  exposed = 0;
   readonly faults: Record<FaultKind, number> = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
@@ -109,6 +111,7 @@ export class FaultProxy {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.requests += 1;
+    if (this.enabled) this.exposed += 1;
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks);

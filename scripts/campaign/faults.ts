@@ -19,8 +19,12 @@ export async function run(argv: string[]): Promise<number> {
       await Promise.race([sleep(opts.seconds * 1000), new Promise((r) => stop.addEventListener('abort', r, { once: true }))]);
     },
     headline: (world) => `${total(world)} faults`,
-    status: (world) => world.proxies.map((p) => `${p.url.split('//')[1] ?? p.url}: ${p.totalFaults}/${p.requests}`).join(', ') + ' faults/requests',
-    summary: (world) => ({ faults: total(world), proxies: world.proxies.map((p) => ({ url: p.url, requests: p.requests, faults: p.faults })) }),
+    status: (world) => `faults/requests ${world.proxies.map((p) => `${p.url.split('//')[1] ?? p.url} ${p.totalFaults}/${p.exposed}`).join(', ')}`,
+    summary: (world) => ({
+      faults: total(world),
+      requestsWhileInjecting: world.proxies.reduce((n, p) => n + p.exposed, 0),
+      proxies: world.proxies.map((p) => ({ url: p.url, requests: p.requests, requestsWhileInjecting: p.exposed, faults: p.faults })),
+    }),
   };
   return runCampaign(disturbance, opts);
 }

@@ -38,7 +38,7 @@ const emptyStats = (): EditStats => ({ edits: 0, creates: 0, retries: 0, skipped
 
 export class Workload {
   readonly expected = new Map<string, Expected>();
-  readonly stats: Record<Side, EditStats> = { hub: emptyStats(), outlook: emptyStats(), caldav: emptyStats() };
+  stats: Record<Side, EditStats> = { hub: emptyStats(), outlook: emptyStats(), caldav: emptyStats() };
   /** Where each event lives on each side, as far as this client knows. */
   private readonly refs: Record<Side, Map<string, string>> = { hub: new Map(), outlook: new Map(), caldav: new Map() };
   private readonly versions = new Map<string, number>();
@@ -214,6 +214,11 @@ export class Workload {
       }
     }
     return found;
+  }
+
+  /** Starts counting afresh (the seeding is not part of the disturbance's edits). */
+  resetStats(): void {
+    this.stats = { hub: emptyStats(), outlook: emptyStats(), caldav: emptyStats() };
   }
 
   /** How many expected events each side's client knows where to find. */
