@@ -34,8 +34,8 @@ export async function run(argv: string[]): Promise<number> {
           const up = await Promise.race(world.victims.map((v) => v.ready(60_000).then((ok) => (ok ? v : undefined))));
           if (!up) say('no calsync process got ready within 60 s; killing one anyway');
           ready = up ? [up] : world.victims;
-          await sleep(rng.between(0.1, 1.9) * (world.victims.length > 1 ? meanGapMs / 4 : meanGapMs));
-        } else if (world.victims.length === 1) await sleep(rng.between(0.1, 1.9) * meanGapMs);
+          await sleep(rng.between(0.1, 1.9) * (meanGapMs / (world.victims.length > 1 ? 4 : 2)));
+        } else if (world.victims.length === 1) await sleep(rng.between(0.1, 1.9) * (meanGapMs / 2));
         const victim = rng.pick(ready);
         await victim.kill9();
         kills += 1;

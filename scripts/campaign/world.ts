@@ -61,6 +61,12 @@ export interface World {
   all: CalsyncProcess[];
 }
 
+/** The campaign talks to loopback only: refuse a PostgreSQL or Redis URL (from the environment) elsewhere. */
+function assertLoopback(what: string, url: string): void {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  if (!(host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host))) throw new Error(`${what} ${url} is not on loopback; the campaign only talks to loopback addresses`);
+}
+
 export async function buildWorld(opts: WorldOptions): Promise<World> {
   const dataDir = mkdtempSync(join(tmpdir(), 'calsync-campaign-'));
   const logDir = join(dataDir, 'logs');
@@ -74,6 +80,8 @@ export async function buildWorld(opts: WorldOptions): Promise<World> {
   for (const k of ['DATABASE_URL', 'REDIS_URL', 'CALSYNC_REDIS_PREFIX', 'CALSYNC_SECRET_KEY', 'CALSYNC_PUBLIC_URL']) delete env[k];
   let store = 'SQLite + embedded queue';
   if (!opts.embedded) {
+    assertLoopback('REDIS_URL', REDIS_URL);
+    assertLoopback('CALSYNC_TEST_PG_URL', process.env['CALSYNC_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres');
     const db = await createTestDatabase('calsync_campaign');
     onCleanup('PostgreSQL database', () => db.drop());
     const prefix = uniquePrefix('campaign');
