@@ -49,12 +49,18 @@ export function cleanupAll(): Promise<void> {
   return running;
 }
 
-/** Ctrl-C / SIGTERM: clean up, then exit 130 (143). A second signal exits at once. */
+/**
+ * Ctrl-C / SIGTERM: clean up, then exit 130 (143). A second signal a second or more later exits at once;
+ * one arriving sooner is the same Ctrl-C relayed by a wrapper (npm, tsx forward it to their child).
+ */
 export function installSignalHandlers(): void {
-  let signalled = false;
+  let signalledAt: number | undefined;
   const handler = (signal: NodeJS.Signals): void => {
-    if (signalled) process.exit(130);
-    signalled = true;
+    if (signalledAt !== undefined) {
+      if (performance.now() - signalledAt > 1000) process.exit(130);
+      return;
+    }
+    signalledAt = performance.now();
     process.stderr.write(`\n${signal}: stopping the campaign and cleaning up…\n`);
     void cleanupAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };
