@@ -100,6 +100,10 @@ describe('notification delivery rules (clock-driven)', () => {
       n.enqueue('https://other', item(99));
       expect(dropped).toEqual([['s1']]);
       expect(n.log.at(-1)).toMatchObject({ outcome: 'dropped', error: 'endpoint too slow' });
+      // A lifecycle notice dropped at the same slow URL raises no further `missed` (no recursion).
+      n.enqueue('https://other', { ...item(100), lifecycleEvent: 'missed' });
+      expect(dropped).toEqual([['s1']]);
+      expect(n.log.at(-1)).toMatchObject({ outcome: 'dropped' });
     } finally {
       n.close();
     }

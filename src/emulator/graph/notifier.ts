@@ -88,7 +88,9 @@ export class Notifier {
     const health = this.health(url);
     if (health === 'drop') {
       this.record({ url, atMs: now, attempt: 0, items: [item], outcome: 'dropped', error: 'endpoint too slow' });
-      this.onDropped([item.subscriptionId]);
+      // A dropped change notification raises `missed`; a dropped lifecycle notification raises nothing
+      // (the lifecycle URL being slow too would otherwise recurse: missed → dropped → missed …).
+      if (item['lifecycleEvent'] === undefined) this.onDropped([item.subscriptionId]);
       return;
     }
     if (this.faults.drop > 0) {
