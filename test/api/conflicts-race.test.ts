@@ -49,6 +49,13 @@ describe('resolving a conflict while workers sync', () => {
       const res = await h.call('POST', `/api/v1/conflicts/${open!.id}/resolve`, { body: { fields: { title: 'wedsync', location: 'provider' } } });
       await Promise.all(kicks);
       expect(res.statusCode).toBe(200);
+      // Settled: the outbox has nothing left to fan out (the drainer runs after each commit, so one
+      // more round after the queue empties) and the queue is idle.
+      for (let i = 0; i < 10; i += 1) {
+        await h.queue.drain(20_000);
+        await h.drainOutbox();
+        if ((await h.store.outbox.backlog()).length === 0) break;
+      }
       await h.queue.drain(20_000);
 
       const want = { title: 'Ceremony (hub)', location: 'Barn' };
