@@ -108,6 +108,11 @@ export interface WrittenItem {
   hubEventId?: string;
   /** The etag saved on the link after the write; absent: unknown or deleted (always re-read). */
   etag?: string;
+  /**
+   * A create's: short hashes of the hub event contents our creates of this item sent (`sentHash`,
+   * src/sync/sent.ts), so a create whose link was never saved is merged against what it sent.
+   */
+  sent?: string[];
 }
 
 export interface WrittenSinceCursor {

@@ -5,12 +5,13 @@
  * import costs a few multi-row writes instead of 20,000 single-row transactions.
  */
 import { CalsyncError, isCalsyncError, type ErrorCode } from '../errors.js';
-import type { HubEvent } from '../model/event.js';
+import type { CalendarEvent, HubEvent } from '../model/event.js';
 import { describe, isDeletion, type SyncAction } from './actions.js';
 import { abortsRun, applyAction, Replan, StoreAbort, viaStore, type ApplyContext } from './apply.js';
 import { exportBatch, importBatch, isLoneAction } from './batch.js';
 import type { DeletionBudget } from './guards.js';
 import { planItem, type ItemInput, type ItemPlan, type PlanContext } from './plan.js';
+import { sentByCreate, sentHash } from './sent.js';
 
 /** Re-plans after a 412/404/409 per item: the calendar moved under us this many times at most. */
 const MAX_REPLANS = 3;
@@ -71,7 +72,7 @@ export interface ExecuteOptions {
 }
 
 /** The item as it is now: hub event, link, calendar copy and open conflict read again. */
-async function refresh(c: ApplyContext, input: ItemInput, replan: Replan): Promise<ItemInput> {
+async function refresh(c: ApplyContext, input: ItemInput, replan: Replan, action: SyncAction): Promise<ItemInput> {
   const hubId = input.hub?.id ?? input.link?.hubEventId;
   const { store, tenantId, calendarId } = c;
   const hub = hubId === undefined ? undefined : await viaStore(() => store.events.get(tenantId, hubId, { includeDeleted: true }));
@@ -82,7 +83,15 @@ async function refresh(c: ApplyContext, input: ItemInput, replan: Replan): Promi
   }
   const remote = link ? (await c.provider.fetch(c.remoteCalendarId, [link.remoteId]))[0] : await c.provider.findByUid(c.remoteCalendarId, replan.uid);
   const conflict = hubId === undefined ? undefined : await viaStore(() => store.conflicts.openFor(tenantId, calendarId, hubId));
-  return { ...(hub ? { hub } : {}), ...(remote ? { remote } : {}), ...(link ? { link } : {}), ...(conflict ? { conflict } : {}) };
+  // Our own create whose link save was lost (an earlier run's, when this run's create met 409): what it
+  // sent is the base (sent.ts).
+  let sent: CalendarEvent | undefined;
+  if (!link && hub && remote?.hubId === hub.id) {
+    const state = await viaStore(() => store.syncState.get(tenantId, calendarId));
+    const failed = action.type === 'createRemote' && replan.code === 'PROVIDER_CONFLICT' ? sentHash(action.hub.event) : undefined;
+    sent = await viaStore(() => sentByCreate(store, tenantId, state.written, hub, remote, failed));
+  }
+  return { ...(hub ? { hub } : {}), ...(remote ? { remote } : {}), ...(link ? { link } : {}), ...(conflict ? { conflict } : {}), ...(sent ? { sent } : {}) };
 }
 
 function toItemError(action: SyncAction, err: unknown): ItemError {
@@ -134,7 +143,7 @@ export async function execute(c: ApplyContext, plan: readonly ItemPlan[], ctx: P
       if (outcome.kind === 'ok') break;
       if (outcome.kind === 'replan' && attempt < MAX_REPLANS) {
         try {
-          const input = await refresh(c, current.input, outcome.replan);
+          const input = await refresh(c, current.input, outcome.replan, outcome.action);
           current = { input, actions: planItem(input, ctx) };
           const deletion = counted ? undefined : current.actions.find(isDeletion);
           if (deletion) {

@@ -18,6 +18,8 @@ import type { CalendarRecord, ConflictRecord, Link, Store, SyncState, WrittenSin
 import { checkStorageEmpty } from './guards.js';
 import { ItemTable, matchUnlinked } from './match.js';
 import type { ItemInput } from './plan.js';
+import { sameContent } from './fields.js';
+import { sentByCreate } from './sent.js';
 
 const PAGE = 1_000;
 
@@ -297,6 +299,11 @@ export async function observe(store: Store, provider: CalendarProvider, tenantId
   for (const item of table.byKey.values()) {
     const conflict = item.hub ? conflicts.get(item.hub.id) : undefined;
     if (conflict) item.conflict = conflict;
+    // Our own create whose link save was lost: what it sent is the base (sent.ts). Equal sides just link.
+    if (!item.link && item.hub && item.remote?.hubId === item.hub.id && !sameContent(item.hub.event, item.remote.event)) {
+      const sent = await sentByCreate(store, tenantId, state.written, item.hub, item.remote);
+      if (sent) item.sent = sent;
+    }
   }
   return { state, listing: kind, cursor: changes.cursor, hubSeq: hub.seq, items: [...table.byKey.values()], linked, problems, held, settled };
 }

@@ -20,6 +20,11 @@ export interface ItemInput {
   link?: Link;
   /** The open conflict of this (calendar, hub event), if any. */
   conflict?: ConflictRecord;
+  /**
+   * No link, and `remote` is our own create of `hub` (it carries our hub id) whose link save never
+   * happened: what that create sent (sent.ts). The base the two sides are merged against.
+   */
+  sent?: HubEvent['event'];
 }
 
 export interface PlanContext {
@@ -204,12 +209,17 @@ function planUnlinked(input: ItemInput, ctx: PlanContext): SyncAction[] {
   if (!hub && remote) return exportOnly ? [] : [{ type: 'createHub', remote, event: fromRemote(remote.event) }];
   // New in WedSync: export it (a source calendar is never written).
   if (live && !remote) return importOnly ? [] : [{ type: 'createRemote', hub: live }];
-  // Matched pair: the same content just links; otherwise there is no base to tell who changed what.
+  // Matched pair: the same content just links; otherwise the base is what our create sent when the
+  // item is ours (its link save was lost), else there is none to tell who changed what.
+  const sent = remote && hub && remote.hubId === hub.id ? input.sent : undefined;
   if (live && remote) {
     if (sameContent(live.event, remote.event)) return [{ type: 'link', hub: live, remote }];
     if (importOnly) return converge(live, remote, undefined, fromRemote(remote.event, live.event.wedding), ctx.calendarId);
     if (exportOnly) return converge(live, remote, undefined, live.event, ctx.calendarId);
-    const result = merge3(undefined, live.event, remote.event);
+    // Against what we sent, the calendar's differences (its user's edits, the defaults it filled in)
+    // are taken into the hub and the hub's later edits are pushed, as for a linked item.
+    const result = merge3(sent, live.event, remote.event);
+    if (result.conflicts.length === 0) return converge(live, remote, undefined, result.merged, ctx.calendarId);
     return settleFields(input, ctx, result, (event) => converge(live, remote, undefined, event, ctx.calendarId));
   }
   // A calendar item matching a tombstone. Our own copy whose link was never written (a crash) is
@@ -219,7 +229,7 @@ function planUnlinked(input: ItemInput, ctx: PlanContext): SyncAction[] {
     const restore = (): SyncAction[] => converge(hub, remote, undefined, fromRemote(remote.event, hub.event.wedding), ctx.calendarId);
     if (remote.hubId !== hub.id) return exportOnly ? [] : restore();
     if (importOnly) return [];
-    if (exportOnly || sameContent(hub.event, remote.event)) return [deleteRemote(hub, remote, undefined)];
+    if (exportOnly || sameContent(hub.event, remote.event) || (sent !== undefined && sameContent(sent, remote.event))) return [deleteRemote(hub, remote, undefined)];
     return settleDeletion(input, ctx, 'delete_edit', { keepDeletion: () => [deleteRemote(hub, remote, undefined)], keepEvent: restore }) ?? [];
   }
   return [];

@@ -67,7 +67,7 @@ function draftOf(input: ItemInput, ctx: PlanContext, type: ConflictType, fields:
   return {
     calendarId: ctx.calendarId,
     hubEventId: input.hub?.id ?? '',
-    ...(input.link ? { linkId: input.link.id, base: input.link.base } : {}),
+    ...(input.link ? { linkId: input.link.id, base: input.link.base } : input.sent ? { base: input.sent } : {}),
     type,
     fields,
     ...(hub ? { hub } : {}),

@@ -16,15 +16,21 @@ import { isCalsyncError } from '../errors.js';
 import type { Store, WrittenItem, WrittenSinceCursor } from '../store/types.js';
 import type { SyncAction } from './actions.js';
 import type { ItemPlan } from './plan.js';
+import { mergeSent, sentHash } from './sent.js';
 
 /** Beyond this many, the next sync lists the whole calendar instead (its delta would be as large). */
 export const MAX_WRITTEN = 1_000;
+
+/** A create's intent: by hub event, with (a short hash of) what it sends — see sent.ts. */
+function createIntent(action: Extract<SyncAction, { type: 'createRemote' }>): WrittenItem {
+  return { hubEventId: action.hub.id, sent: [sentHash(action.hub.event)] };
+}
 
 /** The calendar writes an action makes, as far as they are known before it runs. */
 function intentOf(action: SyncAction): WrittenItem | undefined {
   switch (action.type) {
     case 'createRemote':
-      return { hubEventId: action.hub.id };
+      return createIntent(action);
     case 'pushToRemote':
     case 'mergeBoth':
     case 'deleteRemote':
@@ -49,8 +55,10 @@ export function mergeWritten(a: WrittenSinceCursor | undefined, b: readonly Writ
   const byKey = new Map<string, WrittenItem>();
   for (const item of [...(a?.items ?? []), ...b]) {
     const key = keyOf(item);
+    // What earlier creates of the item sent stays known (any of them may be the one that landed).
+    const sent = mergeSent(byKey.get(key)?.sent, item.sent);
     byKey.delete(key);
-    byKey.set(key, item);
+    byKey.set(key, sent ? { ...item, sent } : item);
   }
   if (byKey.size > MAX_WRITTEN) return { items: [], full: true };
   return byKey.size === 0 ? undefined : { items: [...byKey.values()] };
@@ -78,7 +86,7 @@ export function touchedBy(applied: readonly SyncAction[]): WrittenItem[] {
       case 'unlink':
         return [{ remoteId: a.link.remoteId }];
       case 'createRemote':
-        return [{ hubEventId: a.hub.id }];
+        return [createIntent(a)];
       case 'recordConflict':
       case 'closeConflict':
         return [{ hubEventId: a.conflict.hubEventId }];
