@@ -53,7 +53,7 @@ export interface JobContext {
   /** Correlation id for logs. */
   jobId: string;
   attempt: number;
-  /** Aborted when the worker shuts down; long handlers should check it. */
+  /** Aborted when the worker shuts down or loses the job's lease or mutex; long handlers must stop writing then. */
   signal: AbortSignal;
 }
 
