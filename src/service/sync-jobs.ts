@@ -78,7 +78,7 @@ export async function runCalendarSync(deps: SyncServiceDeps, tenantId: string, p
         provider,
         clock,
         ...(deps.logger ? { logger: deps.logger } : {}),
-        // The job's signal: aborted when the queue loses the lease or mutex, the sync stops writing (SYNC_LEASE_LOST).
+        // Aborted when the queue lost the job's lease or mutex: the sync stops writing (SYNC_LEASE_LOST).
         ...(opts.signal ? { signal: opts.signal } : {}),
         onProgress: (p) => deps.onStatus?.({ type: 'in_progress', tenantId, calendarId: calendar.id, phase: p.phase, done: p.done, total: p.total, ...(p.operation ? { operation: p.operation } : {}) }),
       },
@@ -126,7 +126,8 @@ export function syncJobHandler(deps: SyncServiceDeps): JobHandler<SyncJobPayload
     }
     let report: SyncReport;
     try {
-      report = await runCalendarSync(deps, job.tenantId, payload, { signal: ctx.signal });
+      // `ctx.lost`, not `ctx.signal`: a graceful stop lets the running sync finish; a lost lease stops it.
+      report = await runCalendarSync(deps, job.tenantId, payload, ctx.lost ? { signal: ctx.lost } : {});
     } catch (err) {
       // Marked needs_reauth above; retrying cannot help and would only fill the dead letters.
       if ((err as { code?: string }).code === 'PROVIDER_AUTH') {

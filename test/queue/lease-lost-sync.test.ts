@@ -1,6 +1,6 @@
 /**
  * Finding 7 (issue 9) at the queue: a calendar sync whose lease (SQL queue) or mutex (BullMQ) is lost
- * while it runs is told so through its job signal and stops before its writes with SYNC_LEASE_LOST —
+ * while it runs is told so through its job context (`ctx.lost`) and stops before its writes with SYNC_LEASE_LOST —
  * the calendar is another worker's now. The sync is held after its listing by a gate, so nothing here
  * depends on timing: the lease is taken away while it waits, the test waits for the abort, then lets it go.
  */
@@ -72,9 +72,9 @@ async function loseLeaseMidSync(queue: JobQueue, leaseMs: number, lose: (jobId: 
   try {
     const { id } = await enqueueCalendarSync(queue, h.tenantId, calendar.id, { priority: 'high', reason: 'test' });
     await reached.promise;
-    expect(contexts[0]?.signal.aborted).toBe(false);
+    expect(contexts[0]?.lost?.aborted).toBe(false);
     await lose(id);
-    await eventually(() => contexts[0]?.signal.aborted === true, 10_000, 'the sync to be told its lease is lost');
+    await eventually(() => contexts[0]?.lost?.aborted === true, 10_000, 'the sync to be told its lease is lost');
     listed.open();
     await eventually(() => statuses.find((s) => s.type === 'failed' || s.type === 'completed'), 10_000, 'the sync to end');
     expect(statuses.at(-1)).toMatchObject({ type: 'failed', code: 'SYNC_LEASE_LOST' });

@@ -165,7 +165,7 @@ describe('syncJobHandler', () => {
     expect(await propagationTargets(h.store, h.tenantId, [])).toEqual([]);
   });
 
-  it('passes the job signal to the sync: a lost lease stops it with SYNC_LEASE_LOST and nothing written', async () => {
+  it('passes the job lost-lease signal to the sync: a lost lease stops it with SYNC_LEASE_LOST and nothing written', async () => {
     const { calendars: [outlook] } = await h.addIntegration('outlook');
     h.server.otherClient(outlook!.remoteId).create(makeWeddingEvent('reception'));
     const statuses: SyncStatus[] = [];
@@ -173,7 +173,7 @@ describe('syncJobHandler', () => {
     const lease = new AbortController();
     // The queue has taken the lease away (another worker has the calendar) by the time the sync would write.
     lease.abort();
-    const ctx: JobContext = { jobId: 'j5', attempt: 1, signal: lease.signal };
+    const ctx: JobContext = { jobId: 'j5', attempt: 1, signal: lease.signal, lost: lease.signal };
     await expect(handler({ calendarId: outlook!.id, reason: 'poll' }, { id: 'j5', tenantId: h.tenantId } as Job<SyncJobPayload>, ctx)).rejects.toMatchObject({ code: 'SYNC_LEASE_LOST', retryable: true });
     expect(statuses.at(-1)).toMatchObject({ type: 'failed', code: 'SYNC_LEASE_LOST' });
     expect(await h.store.events.list(h.tenantId)).toEqual([]);
