@@ -34,6 +34,8 @@ export type ErrorCode =
   | 'SYNC_STORAGE_EMPTY'
   | 'SYNC_DUPLICATE_UID'
   | 'SYNC_BUSY'
+  /** The sync lost its lease/mutex, or another sync of the calendar moved its state meanwhile: it stopped before writing more (retryable). */
+  | 'SYNC_LEASE_LOST'
   // WebDAV-Push messages received (RFC 8291 encryption, RFC 8292 VAPID)
   | 'PUSH_DECRYPT_FAILED'
   | 'PUSH_VAPID_INVALID'
@@ -65,6 +67,7 @@ const RETRYABLE_BY_DEFAULT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'PROVIDER_CIRCUIT_OPEN',
   'PROVIDER_PRECONDITION_FAILED',
   'SYNC_BUSY',
+  'SYNC_LEASE_LOST',
   'QUEUE_FAILURE',
 ]);
 
@@ -150,6 +153,7 @@ export function httpStatusFor(err: unknown): number {
     case 'STORE_CONFLICT':
     case 'PROVIDER_CONFLICT':
     case 'SYNC_BUSY':
+    case 'SYNC_LEASE_LOST':
       return 409;
     case 'PAYLOAD_TOO_LARGE':
     case 'ICAL_TOO_LARGE':

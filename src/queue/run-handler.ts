@@ -9,13 +9,17 @@ import type { Job, JobContext, JobHandler } from './types.js';
 export type HandlerOutcome = { kind: 'done' } | { kind: 'failed'; error: unknown } | { kind: 'released' };
 
 export class InFlight {
+  /** Aborted at a graceful stop (and when the job is let go): the handler may finish. */
   readonly controller = new AbortController();
+  /** Aborted only when the job is let go (lease or mutex lost, shutdown timeout): the handler must stop writing. */
+  private readonly lost = new AbortController();
   private releaseNow: (() => void) | undefined;
   private released = false;
 
   /** Abandons the job: the worker gives it back without waiting for the handler. */
   release(): void {
     this.released = true;
+    this.lost.abort();
     this.controller.abort();
     this.releaseNow?.();
   }
@@ -29,7 +33,7 @@ export class InFlight {
     if (handler === undefined) {
       return { kind: 'failed', error: new CalsyncError('JOB_UNRECOVERABLE', `no handler registered for job type ${job.type}`) };
     }
-    const ctx: JobContext = { jobId: job.id, attempt, signal: this.controller.signal };
+    const ctx: JobContext = { jobId: job.id, attempt, signal: this.controller.signal, lost: this.lost.signal };
     const released = new Promise<'released'>((resolve) => {
       this.releaseNow = () => resolve('released');
     });

@@ -53,8 +53,14 @@ export interface JobContext {
   /** Correlation id for logs. */
   jobId: string;
   attempt: number;
-  /** Aborted when the worker shuts down; long handlers should check it. */
+  /** Aborted when the worker shuts down (a graceful stop still lets the handler finish) or lets go of the job; long handlers should check it. */
   signal: AbortSignal;
+  /**
+   * Aborted when the worker no longer holds the job: its lease or mutex was lost (another worker may run
+   * it now) or it was given back at a shutdown timeout. A handler must stop writing at once (a calendar
+   * sync fails with SYNC_LEASE_LOST). Always set by the queues; optional for handlers called directly.
+   */
+  lost?: AbortSignal;
 }
 
 export type JobHandler<P = unknown> = (payload: P, job: Job<P>, ctx: JobContext) => Promise<void>;

@@ -63,7 +63,7 @@ export type SyncStatus =
   | { type: 'failed'; tenantId: string; calendarId: string; error: string; code?: string };
 
 /** Runs one calendar sync with the integration's provider, reporting status as it goes. */
-export async function runCalendarSync(deps: SyncServiceDeps, tenantId: string, payload: SyncJobPayload, opts: { dryRun?: boolean; allowMassDelete?: boolean } = {}): Promise<SyncReport> {
+export async function runCalendarSync(deps: SyncServiceDeps, tenantId: string, payload: SyncJobPayload, opts: { dryRun?: boolean; allowMassDelete?: boolean; signal?: AbortSignal } = {}): Promise<SyncReport> {
   const { store, providers, clock } = deps;
   const calendar = await store.calendars.get(tenantId, payload.calendarId);
   const integration = calendar ? await store.integrations.get(tenantId, calendar.integrationId) : undefined;
@@ -78,6 +78,8 @@ export async function runCalendarSync(deps: SyncServiceDeps, tenantId: string, p
         provider,
         clock,
         ...(deps.logger ? { logger: deps.logger } : {}),
+        // Aborted when the queue lost the job's lease or mutex: the sync stops writing (SYNC_LEASE_LOST).
+        ...(opts.signal ? { signal: opts.signal } : {}),
         onProgress: (p) => deps.onStatus?.({ type: 'in_progress', tenantId, calendarId: calendar.id, phase: p.phase, done: p.done, total: p.total, ...(p.operation ? { operation: p.operation } : {}) }),
       },
       { tenantId, calendarId: calendar.id },
@@ -116,7 +118,7 @@ export async function propagationTargets(store: Store, tenantId: string, fromCal
 
 /** The queue handler for `sync.calendar` jobs (the outbox drainer fans the hub changes out). */
 export function syncJobHandler(deps: SyncServiceDeps): JobHandler<SyncJobPayload> {
-  return async (payload, job) => {
+  return async (payload, job, ctx) => {
     // Disconnected while its sync waited in the queue: nothing left to sync, and not a dead letter.
     if (!(await deps.store.calendars.get(job.tenantId, payload.calendarId))) {
       deps.logger?.info({ calendarId: payload.calendarId, jobId: job.id }, 'calendar no longer connected; sync skipped');
@@ -124,7 +126,8 @@ export function syncJobHandler(deps: SyncServiceDeps): JobHandler<SyncJobPayload
     }
     let report: SyncReport;
     try {
-      report = await runCalendarSync(deps, job.tenantId, payload);
+      // `ctx.lost`, not `ctx.signal`: a graceful stop lets the running sync finish; a lost lease stops it.
+      report = await runCalendarSync(deps, job.tenantId, payload, ctx.lost ? { signal: ctx.lost } : {});
     } catch (err) {
       // Marked needs_reauth above; retrying cannot help and would only fill the dead letters.
       if ((err as { code?: string }).code === 'PROVIDER_AUTH') {

@@ -10,6 +10,7 @@ import { isoNow, type Clock } from '../util/clock.js';
 import { describe, type SyncAction } from './actions.js';
 import type { ApplyContext } from './apply.js';
 import { execute, ownWritesEnd, type ItemError } from './execute.js';
+import { SyncFence } from './fence.js';
 import { DeletionBudget, type GuardOptions } from './guards.js';
 import { observe, type HeldItem, type Observation } from './observe.js';
 import { planSync, type ItemPlan, type PlanContext } from './plan.js';
@@ -41,6 +42,12 @@ export interface SyncDeps {
   onProgress?: (progress: SyncProgress) => void;
   /** Mass-delete guard thresholds (defaults in `guards.ts`). */
   guards?: GuardOptions;
+  /**
+   * Aborted when this sync must stop (the queue lost its lease or mutex on the calendar): the sync
+   * writes nothing more and fails with SYNC_LEASE_LOST. Without it, the sync is still fenced against
+   * another sync of the calendar saving its state meanwhile (see fence.ts).
+   */
+  signal?: AbortSignal;
 }
 
 export interface SyncTarget {
@@ -145,11 +152,13 @@ export async function syncCalendar(deps: SyncDeps, target: SyncTarget, opts: Syn
   if (!integration) throw new NotFoundError('integration', calendar.integrationId);
   const ctx: PlanContext = { calendarId: calendar.id, direction: calendar.direction, rules: effectiveRules(integration.conflictRules, calendar.conflictRules) };
 
+  const fence = new SyncFence(store, target.tenantId, calendar.id, deps.signal);
   deps.onProgress?.({ calendarId: calendar.id, phase: 'observe', done: 0, total: 0 });
   let plan: ItemPlan[];
   let observation: Observation;
   let budget: DeletionBudget;
   try {
+    if (!opts.dryRun) await fence.take();
     observation = await observe(store, provider, target.tenantId, calendar, { full: opts.full === true, allowEmpty: opts.allowMassDelete === true });
     report.phases.observeMs = clock.now() - started;
     deps.onProgress?.({ calendarId: calendar.id, phase: 'plan', done: 0, total: observation.items.length });
@@ -158,7 +167,8 @@ export async function syncCalendar(deps: SyncDeps, target: SyncTarget, opts: Syn
     budget.admitPlan(plan);
     report.phases.planMs = clock.now() - started - report.phases.observeMs;
   } catch (err) {
-    if (!opts.dryRun) {
+    // A sync that lost its lease writes nothing, not even its failure: the calendar is someone else's now.
+    if (!opts.dryRun && !fence.aborted && !(err instanceof CalsyncError && err.code === 'SYNC_LEASE_LOST')) {
       try {
         await flagIfGuard(store, calendar, err);
         await recordFailure(store, calendar, clock, err);
@@ -188,14 +198,18 @@ export async function syncCalendar(deps: SyncDeps, target: SyncTarget, opts: Syn
   // next time (see written.ts).
   const intents = intentsOf(plan);
   const touched = touchedBy(plan.flatMap((i) => i.actions));
+  // The last check before the first write: a sync of this calendar that saved its state since this
+  // sync began (its listing may be newer than ours) or a lost lease stops this one here.
+  await fence.check();
   if (touched.length > 0) {
     const written = mergeWritten(state.written, touched);
-    await store.syncState.set(target.tenantId, { ...state, ...(written ? { written } : {}) }, { expectedCursor: state.cursor ?? null });
+    await fence.save({ ...state, ...(written ? { written } : {}) }, state.cursor ?? null);
   }
   const apply: ApplyContext = { store, provider, tenantId: target.tenantId, calendarId: calendar.id, remoteCalendarId: calendar.remoteId, source: `calendar:${calendar.id}` };
   const result = await execute(apply, plan, ctx, {
     onAction: (done, total, action) => deps.onProgress?.({ calendarId: calendar.id, phase: 'execute', done, total, operation: describe(action) }),
     budget,
+    fence: () => fence.check(),
   });
   report.phases.executeMs = clock.now() - started - report.phases.observeMs - report.phases.planMs;
   Object.assign(report, countActions(result.applied));
@@ -218,7 +232,7 @@ export async function syncCalendar(deps: SyncDeps, target: SyncTarget, opts: Syn
   else delete next.written;
   if (report.errors.length > 0) next.lastError = `${report.errors.length} item(s) failed; first: ${report.errors[0]?.message ?? ''}`;
   else delete next.lastError;
-  await store.syncState.set(target.tenantId, next, { expectedCursor: state.cursor ?? null });
+  await fence.save(next, state.cursor ?? null);
   deps.logger?.info({ calendarId: calendar.id, ...countActions(result.applied), errors: result.errors.length }, 'sync done');
   return finish();
 }

@@ -69,6 +69,12 @@ export interface ExecuteOptions {
    * Without a budget (a single item a user resolves) re-planned deletions are applied.
    */
   budget?: DeletionBudget;
+  /**
+   * Called before every write (each item, each re-plan, each batch): throws when the run must stop (its
+   * lease lost, another sync of the calendar moved on — SYNC_LEASE_LOST, see fence.ts). The error ends
+   * the run; what was applied stays applied, nothing more is written.
+   */
+  fence?: () => Promise<void>;
 }
 
 /** The item as it is now: hub event, link, calendar copy and open conflict read again. */
@@ -130,16 +136,23 @@ export async function execute(c: ApplyContext, plan: readonly ItemPlan[], ctx: P
   const rest = plan.filter((i) => !isLoneAction(i, 'createHub') && !isLoneAction(i, 'createRemote'));
   const imports = plan.filter((i) => isLoneAction(i, 'createHub'));
   const exports = plan.filter((i) => isLoneAction(i, 'createRemote'));
-  for (let i = 0; i < imports.length; i += BATCH) rest.push(...(await importBatch(c, imports.slice(i, i + BATCH), done)));
+  const fence = opts.fence ?? (async () => undefined);
+  for (let i = 0; i < imports.length; i += BATCH) {
+    await fence();
+    rest.push(...(await importBatch(c, imports.slice(i, i + BATCH), done)));
+  }
   const fail = (action: SyncAction, err: unknown): void => void result.errors.push(toItemError(action, err));
-  for (let i = 0; i < exports.length; i += BATCH) rest.push(...(await exportBatch(c, exports.slice(i, i + BATCH), done, fail)));
+  for (let i = 0; i < exports.length; i += BATCH) {
+    await fence();
+    rest.push(...(await exportBatch(c, exports.slice(i, i + BATCH), done, fail)));
+  }
 
   for (const item of rest) {
     let current: ItemPlan = item;
     // Whether this item's deletion was counted by the guards (the plan's were, before execution).
     let counted = item.actions.some(isDeletion);
     for (let attempt = 0; ; attempt += 1) {
-      const outcome = await runItem(c, current, done);
+      const outcome = await runItem(c, current, done, fence);
       if (outcome.kind === 'ok') break;
       if (outcome.kind === 'replan' && attempt < MAX_REPLANS) {
         try {
@@ -170,8 +183,10 @@ export async function execute(c: ApplyContext, plan: readonly ItemPlan[], ctx: P
 
 type ItemOutcome = { kind: 'ok' } | { kind: 'replan'; action: SyncAction; replan: Replan } | { kind: 'failed'; action: SyncAction; error: unknown };
 
-async function runItem(c: ApplyContext, item: ItemPlan, done: (a: SyncAction, hub: HubEvent | undefined) => void): Promise<ItemOutcome> {
+async function runItem(c: ApplyContext, item: ItemPlan, done: (a: SyncAction, hub: HubEvent | undefined) => void, fence: () => Promise<void>): Promise<ItemOutcome> {
   for (const action of item.actions) {
+    // Outside the try: a lost lease ends the run, it is not this item's failure.
+    await fence();
     try {
       done(action, await applyAction(c, action));
     } catch (err) {

@@ -53,9 +53,10 @@ describe('SQL queue', () => {
   it('aborts a handler whose lease another worker took, and never lets it finish the job', async () => {
     let aborted = false;
     queue.work({
-      slow: (async (_p: unknown, _j: unknown, ctx: { signal: AbortSignal }) => {
+      slow: (async (_p: unknown, _j: unknown, ctx: { signal: AbortSignal; lost?: AbortSignal }) => {
         await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()));
-        aborted = true;
+        // Lost, not merely asked to stop: the handler must not write any more.
+        aborted = ctx.lost?.aborted === true;
       }) as JobHandler<never>,
     });
     const { id } = await queue.enqueue({ type: 'slow', tenantId: 't', payload: null, priority: 'high' });

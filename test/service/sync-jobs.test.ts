@@ -165,6 +165,21 @@ describe('syncJobHandler', () => {
     expect(await propagationTargets(h.store, h.tenantId, [])).toEqual([]);
   });
 
+  it('passes the job lost-lease signal to the sync: a lost lease stops it with SYNC_LEASE_LOST and nothing written', async () => {
+    const { calendars: [outlook] } = await h.addIntegration('outlook');
+    h.server.otherClient(outlook!.remoteId).create(makeWeddingEvent('reception'));
+    const statuses: SyncStatus[] = [];
+    const handler = syncJobHandler({ store: h.store, providers: h.providers, clock: h.clock, onStatus: (s) => statuses.push(s) });
+    const lease = new AbortController();
+    // The queue has taken the lease away (another worker has the calendar) by the time the sync would write.
+    lease.abort();
+    const ctx: JobContext = { jobId: 'j5', attempt: 1, signal: lease.signal, lost: lease.signal };
+    await expect(handler({ calendarId: outlook!.id, reason: 'poll' }, { id: 'j5', tenantId: h.tenantId } as Job<SyncJobPayload>, ctx)).rejects.toMatchObject({ code: 'SYNC_LEASE_LOST', retryable: true });
+    expect(statuses.at(-1)).toMatchObject({ type: 'failed', code: 'SYNC_LEASE_LOST' });
+    expect(await h.store.events.list(h.tenantId)).toEqual([]);
+    expect((await h.store.syncState.get(h.tenantId, outlook!.id)).cursor).toBeUndefined();
+  });
+
   it('still fails other errors so the queue retries them', async () => {
     const { calendars: [outlook] } = await h.addIntegration('outlook');
     h.server.faults.failNext('listChanges', 'PROVIDER_UNAVAILABLE', { count: 3 });
