@@ -229,11 +229,22 @@ const m004SyncStateWritten: Migration = {
   },
 };
 
+/**
+ * The claim of the sync running on a calendar (`SyncState.claim`, see `sync/fence.ts`): a sync claims the
+ * calendar before it lists, and every hub write of a pull or merge checks the claim in its transaction.
+ */
+const m005SyncStateClaim: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('sync_state').addColumn('claim', 'text').execute();
+  },
+};
+
 export const STORE_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001_initial': m001Initial,
   '002_link_write_intent': m002LinkWriteIntent,
   '003_outbox': m003Outbox,
   '004_sync_state_written': m004SyncStateWritten,
+  '005_sync_state_claim': m005SyncStateClaim,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

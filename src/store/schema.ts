@@ -105,6 +105,8 @@ export interface SyncStateTable {
   push: string | null;
   /** JSON `WrittenSinceCursor` (migration 004). */
   written: string | null;
+  /** The running sync's claim (migration 005). */
+  claim: string | null;
 }
 
 export interface ConflictsTable {

@@ -100,6 +100,11 @@ export interface SyncState {
    * undoes our write, and would hide that). Absent: none.
    */
   written?: WrittenSinceCursor;
+  /**
+   * The claim of the sync that last started on this calendar (see `sync/fence.ts`): a sync holds the
+   * calendar only while the stored claim is its own.
+   */
+  claim?: string;
 }
 
 /** One calendar item written since the cursor: by remote id, or by hub event for a create whose link is not known yet. */
@@ -330,6 +335,12 @@ export interface SyncStateRepo {
    * (as read by `get`); a mismatch is STORE_CONFLICT. Without it the write is unconditional.
    */
   setPush(tenantId: string, calendarId: string, push: Record<string, unknown> | undefined, opts?: { expected?: Record<string, unknown> | null }): Promise<void>;
+  /**
+   * Whether `claim` is still the calendar's stored claim. Inside a transaction it also locks the row
+   * until the transaction ends (PostgreSQL), so a new claim cannot slip in between this check and the
+   * transaction's writes.
+   */
+  holdClaim(tenantId: string, calendarId: string, claim: string): Promise<boolean>;
 }
 
 export interface ConflictRepo {

@@ -57,6 +57,8 @@ export interface ApplyContext {
   /** The calendar's provider id. */
   remoteCalendarId: string;
   source: ChangeSource;
+  /** Run first inside the transaction of every hub write with its link save (the sync's fence, `fence.ts`). */
+  hold?: (tx: Store) => Promise<void>;
 }
 
 /** Provider failures that no other item would escape either: the run stops. */
@@ -134,6 +136,7 @@ async function recordIntent(c: ApplyContext, link: Link | undefined, remote: Rem
 async function hubAndLink(c: ApplyContext, write: (tx: ApplyContext) => Promise<HubEvent>, save: (tx: ApplyContext, written: HubEvent) => Promise<void>): Promise<HubEvent> {
   return viaStore(() =>
     c.store.transaction(async (store) => {
+      await c.hold?.(store);
       const tx = { ...c, store };
       const written = await write(tx);
       await save(tx, written);

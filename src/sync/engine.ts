@@ -205,7 +205,7 @@ export async function syncCalendar(deps: SyncDeps, target: SyncTarget, opts: Syn
     const written = mergeWritten(state.written, touched);
     await fence.save({ ...state, ...(written ? { written } : {}) }, state.cursor ?? null);
   }
-  const apply: ApplyContext = { store, provider, tenantId: target.tenantId, calendarId: calendar.id, remoteCalendarId: calendar.remoteId, source: `calendar:${calendar.id}` };
+  const apply: ApplyContext = { store, provider, tenantId: target.tenantId, calendarId: calendar.id, remoteCalendarId: calendar.remoteId, source: `calendar:${calendar.id}`, hold: (tx) => fence.hold(tx) };
   const result = await execute(apply, plan, ctx, {
     onAction: (done, total, action) => deps.onProgress?.({ calendarId: calendar.id, phase: 'execute', done, total, operation: describe(action) }),
     budget,

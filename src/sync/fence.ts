@@ -8,17 +8,23 @@
  *   the bases that sync stored, and pulling it would move the calendar backwards.
  * Either way the sync throws SYNC_LEASE_LOST (retryable) before its next write and writes nothing more;
  * the next sync starts from the state as it is.
+ *
+ * A sync claims the calendar before it lists (`take` stores a fresh `SyncState.claim`), so a sync that
+ * started earlier fails its next check; and every hub write of a pull or merge holds the claim inside
+ * its own transaction (`hold`), so no newer sync can have listed between that check and that write.
  */
+import { randomUUID } from 'node:crypto';
 import { CalsyncError, isCalsyncError } from '../errors.js';
 import type { Store, SyncState } from '../store/types.js';
 
 /** The fields every sync's state save writes (`push` has its own writer and is left out). */
 function fenced(state: SyncState): string {
-  return JSON.stringify([state.cursor ?? null, state.hubSeq, state.lastSyncAt ?? null, state.lastSuccessAt ?? null, state.lastError ?? null, state.written ?? null]);
+  return JSON.stringify([state.cursor ?? null, state.hubSeq, state.lastSyncAt ?? null, state.lastSuccessAt ?? null, state.lastError ?? null, state.written ?? null, state.claim ?? null]);
 }
 
 export class SyncFence {
   private expected: string | undefined;
+  private claim: string | undefined;
 
   constructor(
     private readonly store: Store,
@@ -37,10 +43,27 @@ export class SyncFence {
     if (this.aborted) throw this.lost('its lease on the calendar was lost');
   }
 
-  /** Reads the sync state this sync starts from: every later `check` compares against it. */
+  /**
+   * Claims the calendar: stores a fresh claim in its sync state (compare-and-set on the cursor), which
+   * every later `check` and `hold` compares against. A sync of the calendar still running elsewhere
+   * fails its next check.
+   */
   async take(): Promise<void> {
     this.checkSignal();
-    this.expected = fenced(await this.store.syncState.get(this.tenantId, this.calendarId));
+    const state = await this.store.syncState.get(this.tenantId, this.calendarId);
+    this.claim = randomUUID();
+    await this.save({ ...state, claim: this.claim }, state.cursor ?? null, false);
+  }
+
+  /**
+   * Inside the transaction of a hub write: throws SYNC_LEASE_LOST unless the calendar's claim is still
+   * this sync's (and, on PostgreSQL, keeps it so until the transaction ends).
+   */
+  async hold(tx: Store): Promise<void> {
+    this.checkSignal();
+    if (this.claim !== undefined && !(await tx.syncState.holdClaim(this.tenantId, this.calendarId, this.claim))) {
+      throw this.lost('another sync of the calendar started meanwhile');
+    }
   }
 
   /** Throws SYNC_LEASE_LOST when the signal was aborted or another sync saved the calendar's state since `take`/`saved`. */
@@ -55,8 +78,8 @@ export class SyncFence {
    * Saves the sync state (compare-and-set on the cursor, as the store does) after a last check; a lost
    * compare-and-set is SYNC_LEASE_LOST too. The saved state is what later checks expect.
    */
-  async save(state: SyncState, expectedCursor: string | null): Promise<void> {
-    await this.check();
+  async save(state: SyncState, expectedCursor: string | null, checkFirst = true): Promise<void> {
+    if (checkFirst) await this.check();
     try {
       await this.store.syncState.set(this.tenantId, state, { expectedCursor });
     } catch (err) {

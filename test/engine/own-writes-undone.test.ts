@@ -159,10 +159,10 @@ describe('a change that brings a content-hash cursor back to the stored value', 
     await hub.store.events.put(hub.tenantId, { id: ours.id, event: { ...ours.event, title: 'Ours, edited' }, expectedVersion: ours.version, source: 'wedsync' });
     const theirs = hub.phone(a).create(makeEvent({ title: 'Theirs' }));
     const crash = crashingStore(hub.store);
-    // Writes: the sync state's record of what the run is about to reconcile (1), the import's hub event
-    // and link in one transaction (2, 3), the push's link update (4) — and the process dies before the
-    // cursor is stored.
-    crash.arm(4);
+    // Writes: the sync's claim (1), the sync state's record of what the run is about to reconcile (2),
+    // the import's hub event and link in one transaction (3, 4), the push's link update (5) — and the
+    // process dies before the cursor is stored.
+    crash.arm(5);
     await expect(hub.sync(a, {}, { store: crash.store })).rejects.toMatchObject({ code: 'STORE_FAILURE' });
     const imported = (await hub.store.links.getByRemote(hub.tenantId, a.id, theirs.remoteId))!;
     expect(imported).toBeDefined();

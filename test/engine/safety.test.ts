@@ -98,9 +98,9 @@ describe('failures', () => {
     expect(await codeOf(hub.sync())).toBe('PROVIDER_AUTH');
     expect(hub.remote()).toHaveLength(0);
     const crash = crashingStore(hub.store);
-    // The first write is the sync state's record of the calendar writes about to be made; the second,
-    // the first link after the creates.
-    crash.arm(2);
+    // The first write is the sync's claim on the calendar, the second the sync state's record of the
+    // calendar writes about to be made; the third, the first link after the creates.
+    crash.arm(3);
     expect(await codeOf(hub.sync(undefined, {}, { store: crash.store }))).toBe('STORE_FAILURE');
     expect(crash.crashed).toBe(true);
     // the calendar items were created, their links written, then the process "died": the next run

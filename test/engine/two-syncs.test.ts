@@ -81,6 +81,29 @@ describe('two syncs of one calendar (finding 7)', () => {
     expect(hub.remote()[0]?.event.location).toBe('Venue 2');
   });
 
+  it('a sync that starts later takes the calendar over at once: the earlier one stops before its first write', async () => {
+    const remoteId = await linkedEvent();
+    hub.phone().update(remoteId, (e) => ({ ...e, location: 'Venue 1' }));
+    const g1 = gate();
+    const g0 = gate();
+    // w1 claims the calendar and lists; then w0 claims it (a lost lease elsewhere) and lists too.
+    const first = hub.sync(undefined, {}, { provider: pausedAfterListing(hub.provider, g1) });
+    const outcome = first.then(
+      () => 'completed',
+      (err: unknown) => (err instanceof CalsyncError ? err.code : String(err)),
+    );
+    await g1.reached;
+    const second = hub.sync(undefined, {}, { provider: pausedAfterListing(hub.provider, g0) });
+    await g0.reached;
+    // Nothing has been written by w0 yet, but its claim is the calendar's now: w1 stops.
+    g1.open();
+    expect(await outcome).toBe('SYNC_LEASE_LOST');
+    expect((await hub.hubEvents())[0]?.location).toBe('Venue 0');
+    g0.open();
+    await second;
+    expect((await hub.hubEvents())[0]?.location).toBe('Venue 1');
+  });
+
   it('a sync whose signal is aborted (lease lost) writes nothing more and fails with SYNC_LEASE_LOST, retryable', async () => {
     const remoteId = await linkedEvent();
     hub.phone().update(remoteId, (e) => ({ ...e, location: 'Venue 1' }));
@@ -100,7 +123,8 @@ describe('two syncs of one calendar (finding 7)', () => {
     expect((err as CalsyncError).code).toBe('SYNC_LEASE_LOST');
     expect((err as CalsyncError).retryable).toBe(true);
     expect((await hub.hubEvents())[0]?.location).toBe('Venue 0');
-    expect(await hub.store.syncState.get(hub.tenantId, hub.calendars[0]?.id ?? '')).toEqual(stateBefore);
+    // Only its claim (taken before the listing) was written; nothing it listed.
+    expect(await hub.store.syncState.get(hub.tenantId, hub.calendars[0]?.id ?? '')).toEqual({ ...stateBefore, claim: expect.any(String) });
     // The next sync (a new lease) brings the edit in.
     await hub.sync();
     expect((await hub.hubEvents())[0]?.location).toBe('Venue 1');

@@ -18,7 +18,7 @@ export class SqlSyncStateRepo implements SyncStateRepo {
       .db()
       .selectFrom('calendars')
       .leftJoin('sync_state', 'sync_state.calendar_id', 'calendars.id')
-      .select(['sync_state.cursor', 'sync_state.hub_seq', 'sync_state.last_sync_at', 'sync_state.last_success_at', 'sync_state.last_error', 'sync_state.push', 'sync_state.written'])
+      .select(['sync_state.cursor', 'sync_state.hub_seq', 'sync_state.last_sync_at', 'sync_state.last_success_at', 'sync_state.last_error', 'sync_state.push', 'sync_state.written', 'sync_state.claim'])
       .where('calendars.tenant_id', '=', tenantId)
       .where('calendars.id', '=', calendarId)
       .executeTakeFirst();
@@ -32,6 +32,7 @@ export class SqlSyncStateRepo implements SyncStateRepo {
       ...opt('lastError', row.last_error),
       ...opt('push', fromJsonOpt<Record<string, unknown>>(row.push, 'sync_state.push')),
       ...opt('written', fromJsonOpt<WrittenSinceCursor>(row.written, 'sync_state.written')),
+      ...opt('claim', row.claim),
     };
   }
 
@@ -43,6 +44,7 @@ export class SqlSyncStateRepo implements SyncStateRepo {
       last_success_at: state.lastSuccessAt ?? null,
       last_error: state.lastError ?? null,
       written: state.written === undefined ? null : toJson(state.written),
+      claim: state.claim ?? null,
     };
     const row = { calendar_id: state.calendarId, tenant_id: tenantId, ...values };
     const db = this.ctx.db();
@@ -94,7 +96,7 @@ export class SqlSyncStateRepo implements SyncStateRepo {
       // No row yet (never synced): create it. The foreign key rejects another tenant's calendar (STORE_NOT_FOUND).
       const inserted = await db
         .insertInto('sync_state')
-        .values({ calendar_id: calendarId, tenant_id: tenantId, cursor: null, hub_seq: 0, last_sync_at: null, last_success_at: null, last_error: null, push: text, written: null })
+        .values({ calendar_id: calendarId, tenant_id: tenantId, cursor: null, hub_seq: 0, last_sync_at: null, last_success_at: null, last_error: null, push: text, written: null, claim: null })
         .onConflict((oc) => oc.column('calendar_id').doNothing())
         .executeTakeFirst();
       if ((inserted.numInsertedOrUpdatedRows ?? 0n) > 0n) return;
@@ -103,5 +105,18 @@ export class SqlSyncStateRepo implements SyncStateRepo {
     }
     const current = await this.get(tenantId, calendarId);
     throw new StoreConflictError(`push registration of calendar ${calendarId} changed`, { calendarId, expected: expected ?? null, actual: current.push ?? null });
+  }
+
+  async holdClaim(tenantId: string, calendarId: string, claim: string): Promise<boolean> {
+    // A no-op update: it matches only while the claim is ours, and takes the row's write lock.
+    const result = await this.ctx
+      .db()
+      .updateTable('sync_state')
+      .set((eb) => ({ claim: eb.ref('claim') }))
+      .where('tenant_id', '=', tenantId)
+      .where('calendar_id', '=', calendarId)
+      .where('claim', '=', claim)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
   }
 }

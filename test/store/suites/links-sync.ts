@@ -200,6 +200,24 @@ export function linkAndSyncStateTests(backend: StoreBackend): void {
       expect(await s.store.syncState.get(w.tenant.id, cal)).toEqual({ calendarId: cal, hubSeq: 2, cursor: 'c2' });
     });
 
+    it('stores the running sync\'s claim; holdClaim answers whether it is still the stored one, inside a transaction too', async () => {
+      const w = await world(s);
+      const cal = w.calendar.id;
+      expect(await s.store.syncState.holdClaim(w.tenant.id, cal, 'c-1')).toBe(false);
+      await s.store.syncState.set(w.tenant.id, { calendarId: cal, hubSeq: 0, claim: 'c-1' }, { expectedCursor: null });
+      expect(await s.store.syncState.get(w.tenant.id, cal)).toEqual({ calendarId: cal, hubSeq: 0, claim: 'c-1' });
+      expect(await s.store.syncState.holdClaim(w.tenant.id, cal, 'c-1')).toBe(true);
+      expect(await s.store.transaction((tx) => tx.syncState.holdClaim(w.tenant.id, cal, 'c-1'))).toBe(true);
+      // A newer sync claims the calendar: the older claim no longer holds; nothing else changed.
+      await s.store.syncState.set(w.tenant.id, { calendarId: cal, hubSeq: 0, claim: 'c-2' }, { expectedCursor: null });
+      expect(await s.store.syncState.holdClaim(w.tenant.id, cal, 'c-1')).toBe(false);
+      expect(await s.store.transaction((tx) => tx.syncState.holdClaim(w.tenant.id, cal, 'c-1'))).toBe(false);
+      expect(await s.store.syncState.get(w.tenant.id, cal)).toEqual({ calendarId: cal, hubSeq: 0, claim: 'c-2' });
+      // Another tenant's calendar is never held.
+      const other = await s.store.tenants.create(`other-${cal}`);
+      expect(await s.store.syncState.holdClaim(other.id, cal, 'c-2')).toBe(false);
+    });
+
     it('setPush writes only the push registration; set (even compare-and-set with a stale read) leaves it alone', async () => {
       const w = await world(s);
       const cal = w.calendar.id;
