@@ -7,8 +7,18 @@
  */
 import { CalsyncError } from '../errors.js';
 
-/** Default largest body accepted when the caller names none. */
-export const DEFAULT_MAX_BODY_BYTES = 256 * 1024 * 1024;
+/**
+ * Default largest body READ WHOLE when the caller names none (Graph pages and `$batch` answers, CalDAV
+ * PROPFIND Depth 0, GET of one resource, error bodies): it is held as one string and parsed whole, so a
+ * few side by side must stay far from the process's memory (a Graph page of 100 events is well under it).
+ */
+export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Default largest STREAMED body (a CalDAV listing read response by response, whose text is never all
+ * held): 10,000 events are ~14 MB; the XML reader caps what one element may hold (xml.ts).
+ */
+export const DEFAULT_MAX_STREAMED_BYTES = 256 * 1024 * 1024;
 
 export function tooLarge(maxBytes: number, declared?: number): CalsyncError {
   const what = declared === undefined ? 'response' : `response of ${declared} bytes`;

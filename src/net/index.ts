@@ -11,7 +11,7 @@
  *   `token-bucket.ts` (per-host rate limit on the injected clock).
  */
 export { addressRange, isLoopbackHost, isPrivateAddress, isPublicAddress } from './address-guard.js';
-export { DEFAULT_MAX_BODY_BYTES, cappedTextChunks, discardBody, readCappedText, tooLarge, type CappedReadOptions } from './capped-body.js';
+export { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_STREAMED_BYTES, cappedTextChunks, discardBody, readCappedText, tooLarge, type CappedReadOptions } from './capped-body.js';
 export { assertPublicAddress, guardedFetch, guardedLookup, httpFetch, unguardedFetch, type HttpFetchOptions, type Resolver } from './http-fetch.js';
 export { redactUrl } from './redact.js';
 export { ServerPolicies, isOutage, retryDelayMs, shouldRetry, type CircuitStateName, type ResilienceOptions } from './resilience.js';

@@ -8,6 +8,7 @@
 import { gzipSync } from 'node:zlib';
 import { isCalsyncError } from '../../../src/errors.js';
 import { CalDavProvider } from '../../../src/providers/caldav/caldav-provider.js';
+import { encodeCursor } from '../../../src/providers/caldav/cursor.js';
 import { GraphClient } from '../../../src/providers/graph/client.js';
 import { GraphProvider } from '../../../src/providers/graph/graph-provider.js';
 import { createTransport } from '../../../src/providers/graph/http/transport.js';
@@ -90,7 +91,7 @@ interface HostileCase {
 }
 
 function davCase(rng: Rng): HostileCase {
-  const kind = rng.int(10);
+  const kind = rng.int(11);
   const ok = (req: HostileRequest): HostileAnswer => ({ status: 207, headers: XML, body: davAnswer(req, () => ics('Ceremony')) });
   switch (kind) {
     case 0: {
@@ -161,6 +162,18 @@ function davCase(rng: Rng): HostileCase {
           ] as HostileAnswer[])[variant]!,
       };
     }
+    case 9:
+      return {
+        name: 'sync-collection truncated forever',
+        handler: (req) => {
+          if (req.method !== 'REPORT' || !req.body.includes('sync-collection')) return ok(req);
+          const prefix = new URL(req.root).pathname;
+          // Every page the same 1,000 etag-only entries, "more follows" (507), a new token.
+          const many = Array.from({ length: 1_000 }, (_, i) => propResponse(`${prefix}/cal/${i}.ics`, `<d:getetag>"${i}"</d:getetag>`)).join('');
+          const truncated = `<d:response><d:href>${prefix}/cal/</d:href><d:status>HTTP/1.1 507 Insufficient Storage</d:status></d:response>`;
+          return { status: 207, headers: XML, body: multistatus(many + truncated).replace('http://fuzz/sync/2', `http://fuzz/sync/${Date.now()}`) };
+        },
+      };
     default:
       return { name: 'plausible server', handler: ok };
   }
@@ -189,8 +202,13 @@ function graphCase(rng: Rng): HostileCase {
       return { name: 'graph: huge value array', handler: () => ({ headers: JSON_TYPE, body: JSON.stringify({ value: Array.from({ length: 100_000 }, (_, i) => ({ id: `x${i}` })) }) }) };
     case 3:
       return { name: 'graph: hostile events', handler: (req) => (req.path.includes('/calendars') && !req.path.includes('cal1') ? { headers: JSON_TYPE, body: calendars } : { headers: JSON_TYPE, body: JSON.stringify({ value: Array.from({ length: 5 }, (_, i) => graphEvent(rng, i)), '@odata.deltaLink': `${req.root}/v1.0/delta?token=1` }) }) };
-    case 4:
-      return { name: 'graph: nextLink loop', handler: (req) => ({ headers: JSON_TYPE, body: JSON.stringify({ value: [], '@odata.nextLink': `${req.root}${req.path}` }) }) };
+    case 4: {
+      // A link to itself, a two-page cycle, or a link to another origin (port 1 on loopback: never contacted).
+      const variant = rng.int(3);
+      const link = (req: HostileRequest): string =>
+        [`${req.root}${req.path}`, `${req.root}/v1.0/page?n=${req.path.includes('n=1') ? 2 : 1}`, 'http://127.0.0.1:1/v1.0/me/calendars?$skip=10'][variant]!;
+      return { name: `graph: nextLink loop #${variant}`, handler: (req) => ({ headers: JSON_TYPE, body: JSON.stringify({ value: [], '@odata.nextLink': link(req) }) }) };
+    }
     case 5:
       return { name: 'graph: gzip bomb', handler: () => ({ headers: { ...JSON_TYPE, 'content-encoding': 'gzip' }, body: gzipBomb() }) };
     case 6:
@@ -240,7 +258,9 @@ export async function fuzzProviders(opts: { responses: number; minCases: number;
       if (dav) {
         provider = new CalDavProvider({ url: `${root}/`, username: 'fuzz', password: 'fuzz', allowPrivate: true, timeoutMs: 2_000, resilience: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5, breakerThreshold: 1_000 } });
         const calendar = `${root}/cal/`;
-        op = rng.pick<(p: CalendarProvider) => Promise<unknown>>([(p) => p.listCalendars(), (p) => p.listChanges(calendar, null), (p) => p.fetch(calendar, [`${new URL(root).pathname}/cal/1.ics`])]);
+        // A cursor with a sync-token takes the sync-collection path (507 pages, multiget of items without data).
+        const cursor = encodeCursor({ ctag: 'ctag-old', syncToken: 'http://fuzz/sync/1' });
+        op = rng.pick<(p: CalendarProvider) => Promise<unknown>>([(p) => p.listCalendars(), (p) => p.listChanges(calendar, null), (p) => p.listChanges(calendar, cursor), (p) => p.fetch(calendar, [`${new URL(root).pathname}/cal/1.ics`])]);
       } else {
         const client = new GraphClient({ baseUrl: `${root}/v1.0`, getToken: async () => 'fuzz-token', fetch: transport.fetch, maxAttempts: 2, maxWaitS: 1, timeoutMs: 2_000, sleep: async () => undefined });
         provider = new GraphProvider({ client });

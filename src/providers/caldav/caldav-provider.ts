@@ -9,13 +9,14 @@ import { CalsyncError, isCalsyncError } from '../../errors.js';
 import { serializeIcal } from '../../ical/index.js';
 import type { CalendarEvent } from '../../model/event.js';
 import { systemClock, type Clock } from '../../util/clock.js';
-import type { CalendarProvider, ChangeSet, ProviderCapabilities, RemoteCalendar, RemoteItem, RequestStats, WriteOptions, WriteResult } from '../types.js';
+import type { CalendarProvider, ChangeSet, ItemProblem, ProviderCapabilities, RemoteCalendar, RemoteItem, RequestStats, WriteOptions, WriteResult } from '../types.js';
 import { sameContent } from '../../sync/fields.js';
 import { CalendarCollection } from './calendar-collection.js';
 import { ChangeDetector } from './change-detector.js';
 import { CollectionPush } from './collection-push.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { DavClient, type FetchLike } from './dav-client.js';
+import { DEFAULT_LISTING_LIMITS, ListingBudget, type ListingLimits } from './listing-budget.js';
 import { findCalendarHomes, listCalendarsIn, type DiscoveredCalendar } from './discovery.js';
 import type { CircuitStateName, ResilienceOptions } from '../../net/resilience.js';
 import { collectReads, fetchedItems, readResource } from './resource-items.js';
@@ -48,6 +49,23 @@ export interface CalDavProviderOptions {
   sleep?: Sleep;
   /** DNS lookup for the private-address check (tests). */
   lookup?: Lookup;
+  /** Bounds on one listing's work: deadline, responses per collection member (see listing-budget.ts). */
+  listingLimits?: Partial<ListingLimits>;
+}
+
+/**
+ * One problem for the multiget entries a server added unasked (ignored, see listing-budget.ts). It names
+ * the collection, not an item: no item of the listing is affected.
+ */
+function unrequestedProblems(calendarId: string, budget: ListingBudget): ItemProblem[] {
+  if (budget.unrequested === 0) return [];
+  return [
+    {
+      remoteId: calendarId,
+      code: 'CALDAV_UNREQUESTED_RESPONSES',
+      message: `the server answered ${budget.unrequested} multiget entries that were not requested (ignored), e.g. ${budget.unrequestedSamples.join(', ')}`,
+    },
+  ];
 }
 
 /** ETags compared as RFC 9110 weak comparison does (a `W/` prefix is not a difference). */
@@ -113,31 +131,34 @@ export class CalDavProvider implements CalendarProvider {
   async listChanges(calendarId: string, cursor: string | null, opts: { full?: boolean } = {}): Promise<ChangeSet> {
     const previous = cursor === null ? null : decodeCursor(cursor);
     // Each resource is read into the model as its response arrives: the listing's text is never all held.
-    const changes = await this.listing(calendarId, () => this.detector.detect(this.collection(calendarId), previous, opts.full ?? false, readResource));
+    const budget = this.budget(calendarId);
+    const changes = await this.listing(calendarId, () => this.detector.detect(this.collection(calendarId, budget), previous, opts.full ?? false, readResource));
+    const extra = unrequestedProblems(calendarId, budget);
     switch (changes.kind) {
       case 'unchanged':
+        // Decided before any multiget: no unrequested entries can have been read.
         return { kind: 'unchanged', cursor: encodeCursor(changes.cursor) };
       case 'delta': {
         const read = collectReads(changes.changed);
-        return { kind: 'delta', changed: read.items, removed: changes.removed, cursor: encodeCursor(changes.cursor), problems: read.problems };
+        return { kind: 'delta', changed: read.items, removed: changes.removed, cursor: encodeCursor(changes.cursor), problems: [...read.problems, ...extra] };
       }
       case 'full': {
         const read = collectReads(changes.items);
-        return { kind: 'full', items: read.items, cursor: encodeCursor(changes.cursor), problems: read.problems };
+        return { kind: 'full', items: read.items, cursor: encodeCursor(changes.cursor), problems: [...read.problems, ...extra] };
       }
     }
   }
 
   async fetch(calendarId: string, remoteIds: readonly string[]): Promise<RemoteItem[]> {
     if (remoteIds.length === 0) return [];
-    const reads = await this.listing(calendarId, () => this.collection(calendarId).multiget(remoteIds, readResource));
+    const reads = await this.listing(calendarId, () => this.collection(calendarId, this.budget(calendarId)).multiget(remoteIds, readResource));
     // An id the server returned exists: one that cannot be read is an error, never "absent".
     return fetchedItems(reads);
   }
 
   async findByUid(calendarId: string, uid: string): Promise<RemoteItem | undefined> {
     // text-match is a substring match (RFC 4791 §9.7.5), so the parsed UID is compared exactly.
-    const reads = await this.listing(calendarId, () => this.collection(calendarId).query(true, { uid }, readResource));
+    const reads = await this.listing(calendarId, () => this.collection(calendarId, this.budget(calendarId)).query(true, { uid }, readResource));
     return collectReads(reads).items.find((item) => item.event.uid === uid);
   }
 
@@ -201,8 +222,13 @@ export class CalDavProvider implements CalendarProvider {
     return new CollectionPush(this.client, calendarId, this.clock);
   }
 
-  private collection(calendarId: string): CalendarCollection {
-    return new CalendarCollection(this.client, calendarId);
+  private collection(calendarId: string, budget?: ListingBudget): CalendarCollection {
+    return new CalendarCollection(this.client, calendarId, budget);
+  }
+
+  /** A fresh budget for one listing of `calendarId`. */
+  private budget(calendarId: string): ListingBudget {
+    return new ListingBudget(this.clock, calendarId, { ...DEFAULT_LISTING_LIMITS, ...this.options.listingLimits });
   }
 
   private serialize(event: CalendarEvent, opts: WriteOptions): string {

@@ -9,6 +9,7 @@ import { detach } from '../../util/detach.js';
 import { calendarQueryBody, multigetBody, propfindBody, syncCollectionBody, type QueryFilter } from './dav-bodies.js';
 import type { DavClient, DavRequest, StreamedAnswer } from './dav-client.js';
 import { errorForStatus } from './dav-errors.js';
+import type { ListingBudget } from './listing-budget.js';
 import { foundProp, normalizeHref, parseMultistatus, readMultistatus, type DavResponse } from './multistatus.js';
 import { CALDAV, CALENDARSERVER, DAV, ICAL_CONTENT_TYPE, XML_CONTENT_TYPE, type XmlName } from './names.js';
 import { reportNames } from './properties.js';
@@ -80,9 +81,14 @@ export class CalendarCollection {
   /** Normalized path of the collection, to tell its own response apart from its members. */
   readonly path: string;
 
+  /**
+   * `budget` bounds the work of one listing (see listing-budget.ts): the provider creates a collection
+   * with a fresh budget per listing. Without one, nothing is counted (writes, tests).
+   */
   constructor(
     private readonly client: DavClient,
     readonly url: string,
+    private readonly budget?: ListingBudget,
   ) {
     this.path = normalizeHref(url, url);
   }
@@ -102,14 +108,27 @@ export class CalendarCollection {
    * `pick` turns each into what is kept, or undefined to skip it. A server that says it cut the answer
    * short (a 507 response, RFC 4918 §9.1 / RFC 4791 §7.8) fails it as PROVIDER_REJECTED: such a listing
    * is never read as the whole collection.
+   *
+   * `requested`: the hrefs a multiget asked for; a response for any other href is ignored (counted in
+   * the budget as unrequested). Without it the responses are the collection's members.
    */
-  private async members<T>(req: DavRequest, pick: (response: DavResponse) => T | undefined): Promise<T[]> {
+  private async members<T>(req: DavRequest, pick: (response: DavResponse) => T | undefined, requested?: ReadonlySet<string>): Promise<T[]> {
+    this.budget?.checkTime();
     const answer = await this.client.requestStream(req, async (chunks) => {
       const items: T[] = [];
       let truncated = false;
       await readMultistatus(chunks, this.url, (response) => {
         if (response.status === 507) truncated = true;
-        if (this.isSelf(response.href)) return;
+        if (this.isSelf(response.href)) {
+          this.budget?.response();
+          return;
+        }
+        if (requested && !requested.has(response.href)) {
+          this.budget?.notRequested(response.href);
+          return;
+        }
+        if (requested) this.budget?.response();
+        else this.budget?.member(response.href);
         const value = pick(response);
         if (value !== undefined) items.push(value);
       });
@@ -179,6 +198,7 @@ export class CalendarCollection {
     const items = new Map<string, ItemData | null>();
     let current = token;
     for (let page = 0; page < MAX_SYNC_PAGES; page++) {
+      this.budget?.checkTime();
       // 403/409 carry the DAV:valid-sync-token precondition. Xandikos 0.2.8 answers 500 to a token it
       // does not know; with a non-empty token that is read as "invalid token" (a real outage then
       // fails the full resync that follows).
@@ -190,6 +210,8 @@ export class CalendarCollection {
           const removed: string[] = [];
           let truncated = false;
           const { syncToken } = await readMultistatus(chunks, this.url, (response) => {
+            if (this.isSelf(response.href)) this.budget?.response();
+            else this.budget?.member(response.href);
             if (this.isSelf(response.href)) truncated ||= response.status === 507;
             else if (response.status === 404) removed.push(response.href);
             else {
@@ -240,15 +262,24 @@ export class CalendarCollection {
     return this.members(request, itemFrom);
   }
 
-  /** calendar-multiget in batches; hrefs that no longer exist are simply absent. `read` as for `query`. */
+  /**
+   * calendar-multiget in batches; hrefs that no longer exist are simply absent. `read` as for `query`.
+   * Only the hrefs asked for are read: anything else the server adds is ignored, never re-requested.
+   */
   async multiget<T = ItemData>(hrefs: readonly string[], read: ItemReader<T> = asData as ItemReader<T>): Promise<T[]> {
     const out: T[] = [];
     for (let i = 0; i < hrefs.length; i += MULTIGET_BATCH) {
-      const request = this.reportRequest(multigetBody(ETAG_AND_DATA, hrefs.slice(i, i + MULTIGET_BATCH)), undefined);
-      const batch = await this.members(request, (response) => {
-        const item = itemFrom(response);
-        return item && read(item);
-      });
+      const slice = hrefs.slice(i, i + MULTIGET_BATCH);
+      const requested = new Set(slice.map((href) => normalizeHref(href, this.url)));
+      const request = this.reportRequest(multigetBody(ETAG_AND_DATA, slice), undefined);
+      const batch = await this.members(
+        request,
+        (response) => {
+          const item = itemFrom(response);
+          return item && read(item);
+        },
+        requested,
+      );
       for (const value of batch) out.push(value);
     }
     return out;

@@ -6,7 +6,7 @@
 import type { Clock } from '../../util/clock.js';
 import { systemClock } from '../../util/clock.js';
 import { CalsyncError } from '../../errors.js';
-import { DEFAULT_MAX_BODY_BYTES, cappedTextChunks, readCappedText } from '../../net/capped-body.js';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_STREAMED_BYTES, cappedTextChunks, readCappedText } from '../../net/capped-body.js';
 import { guardedFetch, unguardedFetch } from '../../net/http-fetch.js';
 import { ServerPolicies, type CircuitStateName, type ResilienceOptions } from '../../net/resilience.js';
 import { TokenBuckets, realSleep, type Sleep, type TokenBucketOptions } from '../../net/token-bucket.js';
@@ -177,7 +177,9 @@ export class DavClient {
     const headers: Record<string, string> = { ...req.headers };
     if (this.authorization && isSameSite(this.trusted, target)) headers['Authorization'] = this.authorization;
     const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 30_000);
+    // A body read whole is held whole: the small cap. A streamed listing is read response by response.
     const maxBytes = this.options.maxResponseBytes ?? DEFAULT_MAX_BODY_BYTES;
+    const maxStreamedBytes = this.options.maxResponseBytes ?? DEFAULT_MAX_STREAMED_BYTES;
     const networkError = (err: unknown): CalsyncError => (err instanceof CalsyncError ? err : errorForNetwork(err, req.method, req.url, timeout.aborted));
     const attempt = AbortSignal.any([signal, timeout]);
     this.stats.requests += 1;
@@ -199,7 +201,7 @@ export class DavClient {
     }
     // The consumer's own errors (a malformed body: PROVIDER_REJECTED) pass as they are; failures of the
     // body stream itself become network errors inside `textChunks`.
-    const result = await consume(cappedTextChunks(response, { maxBytes, signal: attempt, onStreamError: networkError }));
+    const result = await consume(cappedTextChunks(response, { maxBytes: maxStreamedBytes, signal: attempt, onStreamError: networkError }));
     return { status: response.status, headers: response.headers, body: '', url: target.toString(), result };
   }
 

@@ -14,7 +14,8 @@
  * it is complete. `work` counts the characters scanned (tests bound it by a multiple of the input).
  * Caps, each refused with PROVIDER_REJECTED and `details.reason`: a markup token (tag, comment, PI)
  * over `MAX_MARKUP_CHARS`, a CDATA section over `MAX_CDATA_CHARS`, more than `MAX_ATTRIBUTES`
- * attributes on one element, nesting deeper than `MAX_DEPTH`.
+ * attributes on one element, nesting deeper than `MAX_DEPTH`, more than `MAX_TEXT_CHARS` of text in one
+ * element.
  *
  * Why not a general-purpose parser: a 10,000-event listing is ~14 MB, nearly all of it the text of
  * `calendar-data`. Character-by-character SAX parsers (saxes: ~70–100 ms for that body) spend their
@@ -43,6 +44,12 @@ export const MAX_DEPTH = 64;
 export const MAX_MARKUP_CHARS = 256 * 1024;
 /** Longest CDATA section (some servers wrap `calendar-data` in one; the iCalendar text has its own cap). */
 export const MAX_CDATA_CHARS = 32 * 1024 * 1024;
+/**
+ * Most text (character data and CDATA, after decoding) one element may hold: the largest
+ * `calendar-data` of one resource is far below it; 64 MiB of whitespace inside the root (a gzip bomb)
+ * is refused as it streams in rather than held.
+ */
+export const MAX_TEXT_CHARS = 16 * 1024 * 1024;
 /** Most attributes on one element (namespace declarations included). */
 export const MAX_ATTRIBUTES = 128;
 /** An incomplete token shorter than this is simply prepended to the next chunk (bounded cost). */
@@ -77,7 +84,7 @@ function rejected(message: string, cause?: unknown): CalsyncError {
   return new CalsyncError('PROVIDER_REJECTED', message, cause === undefined ? {} : { cause });
 }
 
-type CapReason = 'xml-token-too-large' | 'xml-too-many-attributes' | 'xml-too-deep';
+type CapReason = 'xml-token-too-large' | 'xml-too-many-attributes' | 'xml-too-deep' | 'xml-text-too-large';
 
 function overCap(reason: CapReason, message: string, limit: number): CalsyncError {
   return new CalsyncError('PROVIDER_REJECTED', message, { details: { reason, limit } });
@@ -85,6 +92,12 @@ function overCap(reason: CapReason, message: string, limit: number): CalsyncErro
 
 function tokenTooLarge(limit: number): CalsyncError {
   return overCap('xml-token-too-large', `XML token longer than ${limit} characters refused`, limit);
+}
+
+/** Appends character data to an element, within `MAX_TEXT_CHARS`. */
+function addText(element: XmlElement, text: string): void {
+  if (element.text.length + text.length > MAX_TEXT_CHARS) throw overCap('xml-text-too-large', `XML element text longer than ${MAX_TEXT_CHARS} characters refused`, MAX_TEXT_CHARS);
+  element.text += text;
 }
 
 function tooManyAttributes(): CalsyncError {
@@ -370,7 +383,7 @@ export class XmlReader {
         const top = this.stack[this.stack.length - 1];
         if (!top) throw rejected('invalid XML: CDATA outside the root element');
         const raw = s.slice(i + 9, close);
-        top.element.text += raw.indexOf('\r') < 0 ? raw : raw.replace(/\r\n?/g, '\n');
+        addText(top.element, raw.indexOf('\r') < 0 ? raw : raw.replace(/\r\n?/g, '\n'));
         return close + 3;
       }
       const head = s.slice(i, i + 9).toUpperCase();
@@ -387,7 +400,7 @@ export class XmlReader {
 
   private text(raw: string): void {
     const top = this.stack[this.stack.length - 1];
-    if (top) top.element.text += textOf(raw);
+    if (top) addText(top.element, textOf(raw));
     else if (NOT_SPACE.test(raw)) throw rejected('invalid XML: text outside the root element');
   }
 
