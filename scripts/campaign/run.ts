@@ -2,6 +2,8 @@
  * `npm run campaign -- NAME [options]`: long-running end-to-end campaigns against real peers on
  * loopback (see each campaign's file). Adding one is one line in `campaigns`.
  */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { USAGE } from './options.js';
 
 // Before any calsync module loads undici 7: one built-in fetch makes Node install its own global
@@ -10,9 +12,19 @@ await fetch('data:,campaign').then((r) => r.text());
 
 type Campaign = { run(argv: string[]): Promise<number> };
 
+/** A campaign that is its own script (the fuzz campaign bounds its heap): run as a child, same flags. */
+const script = (file: string): Campaign => ({
+  run: (argv) =>
+    new Promise((resolve) => {
+      const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(new URL(file, import.meta.url)), ...argv], { stdio: 'inherit' });
+      child.on('exit', (code, signal) => resolve(code ?? (signal ? 2 : 0)));
+    }),
+});
+
 const campaigns: Record<string, () => Promise<Campaign>> = {
   crash: () => import('./crash.js'),
   faults: () => import('./faults.js'),
+  fuzz: () => Promise.resolve(script('./fuzz.ts')),
 };
 
 const [name, ...argv] = process.argv.slice(2);
