@@ -1,32 +1,8 @@
-/** A seeded generator (mulberry32) and the hostile values the fuzzers draw from. Reproducible by seed. */
-export class Rng {
-  private state: number;
+/** The hostile values the fuzzers draw from, on the campaigns' seeded generator. Reproducible by seed. */
+import { Rng as CampaignRng } from '../rng.js';
 
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  int(maxExclusive: number): number {
-    return Math.floor(this.next() * maxExclusive);
-  }
-
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)]!;
-  }
-
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-
+/** The campaigns' seeded generator, with the fuzzers' hostile draws on top. */
+export class Rng extends CampaignRng {
   bytes(n: number): Buffer {
     const out = Buffer.alloc(n);
     for (let i = 0; i < n; i += 1) out[i] = this.int(256);
