@@ -25,9 +25,8 @@ export class Rng {
   }
 
   pick<T>(items: readonly T[]): T {
-    const item = items[this.int(items.length)];
-    if (item === undefined) throw new Error('pick from an empty list');
-    return item;
+    if (items.length === 0) throw new Error('pick from an empty list');
+    return items[this.int(items.length)] as T;
   }
 
   chance(p: number): boolean {
