@@ -146,6 +146,24 @@ describe('simulation findings beyond the eight', () => {
     expect(report).toBe('');
   });
 
+  it('a deletion between our create and its read-back is a deletion, not a lost create to repeat (CalDAV)', async () => {
+    // Found at seed 1 (run 275): the iPhone user deletes the event our PUT just created before the GET
+    // of the stored copy; the create failed with no link, and the next sync created it again.
+    const report = await check({
+      steps: [{ before: [{ who: 'hub', op: 'create', recurring: false }], a: 'caldav' }],
+      triggers: [{ point: 'caldav PUT create/reply', what: { kind: 'user', action: { who: 'caldav', op: 'delete', n: 4 } } }],
+    });
+    expect(report).toBe('');
+  });
+
+  it('a deletion between our create and its read-back is a deletion, not a lost create to repeat (Graph)', async () => {
+    const report = await check({
+      steps: [{ before: [{ who: 'hub', op: 'create', recurring: false }], a: 'graph' }],
+      triggers: [{ point: 'graph POST/reply', what: { kind: 'user', action: { who: 'graph', op: 'delete', n: 4 } } }],
+    });
+    expect(report).toBe('');
+  });
+
   it('finding 2 by another road: an event restored from CalDAV over an Outlook cancellation settles', async () => {
     const report = await check({
       steps: [
