@@ -100,6 +100,31 @@ export function baseAfterWrite(result: WriteResult, sent: CalendarEvent): Remote
   return { remoteId, etag: result.writtenEtag === '' ? UNPROVEN_ETAG : result.writtenEtag, event: sent, ...(hubId === undefined ? {} : { hubId }) };
 }
 
+/**
+ * The remote id of a write the server applied whose item was gone by the time it was read back
+ * (`PROVIDER_NOT_FOUND` with `details.written`: someone deleted it in between); else undefined.
+ */
+export function goneAfterWrite(err: unknown): string | undefined {
+  const remoteId = isCalsyncError(err) && err.code === 'PROVIDER_NOT_FOUND' && err.details?.['written'] === true ? err.details['remoteId'] : undefined;
+  return typeof remoteId === 'string' ? remoteId : undefined;
+}
+
+/** What the link of a create keeps when its item was deleted before the read-back: what we wrote. */
+export function createdThenGone(remoteId: string, sent: CalendarEvent): RemoteItem {
+  return { remoteId, etag: UNPROVEN_ETAG, event: sent };
+}
+
+/** A create, or the remote id of what it created when the item was gone by its read-back. */
+async function createOrGone(c: ApplyContext, hub: HubEvent): Promise<WriteResult | { gone: string }> {
+  try {
+    return await c.provider.create(c.remoteCalendarId, hub.event, { hubId: hub.id });
+  } catch (err) {
+    const gone = goneAfterWrite(err);
+    if (gone !== undefined) return { gone };
+    throw err;
+  }
+}
+
 interface LinkSave {
   lastPush?: LastPush;
 }
@@ -169,7 +194,13 @@ export async function applyAction(c: ApplyContext, action: SyncAction): Promise<
   switch (action.type) {
     case 'createRemote': {
       const { hub } = action;
-      const result = await viaProvider(() => c.provider.create(c.remoteCalendarId, hub.event, { hubId: hub.id }), undefined, hub.event.uid);
+      const result = await viaProvider(() => createOrGone(c, hub), undefined, hub.event.uid);
+      if ('gone' in result) {
+        // Created, then deleted by someone else before our read-back: the link keeps what we wrote, so the
+        // next sync sees the deletion (and deletes the hub event, or raises edit-vs-delete).
+        await saveLink(c, undefined, hub.id, createdThenGone(result.gone, hub.event));
+        return undefined;
+      }
       const event = settled(hub.event, result, hub.event, action.mirror);
       const written = event === hub.event ? undefined : await writeHub(c, hub, event);
       await saveLink(c, undefined, hub.id, baseAfterWrite(result, hub.event));

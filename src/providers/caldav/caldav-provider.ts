@@ -220,7 +220,9 @@ export class CalDavProvider implements CalendarProvider {
     // A GET without ETag header (allowed, if unhelpful): calendar-multiget always carries getetag.
     if (stored?.etag === '') [stored] = await collection.multiget([href]);
     if (!stored) {
-      throw new CalsyncError('PROVIDER_UNAVAILABLE', `${href} could not be read back after the write`, { details: { remoteId: href } });
+      // Applied, then deleted by someone else before our GET: the engine keeps the link (details.written)
+      // so the next sync sees the deletion instead of writing the event again.
+      throw new CalsyncError('PROVIDER_NOT_FOUND', `${href} was written but is gone when read back`, { details: { remoteId: href, written: true } });
     }
     const { item } = readResource(stored);
     if (!item) throw new CalsyncError('PROVIDER_REJECTED', `the server stored ${href} in a form calsync cannot read`, { details: { remoteId: href } });

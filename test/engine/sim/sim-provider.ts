@@ -95,7 +95,7 @@ export class SimProvider implements CalendarProvider {
   private async readBack(written: Written): Promise<WriteAnswer> {
     if (this.atomicWrites) return answer(written.item, written.writtenEtag);
     const [item] = await this.request(this.model.name === 'graph' ? 'GET read-back' : 'GET stored copy', () => this.model.read([written.item.remoteId]));
-    if (!item) throw new CalsyncError('PROVIDER_NOT_FOUND', `${written.item.remoteId} is gone after our write`, { details: { remoteId: written.item.remoteId } });
+    if (!item) throw new CalsyncError('PROVIDER_NOT_FOUND', `${written.item.remoteId} is gone after our write`, { details: { remoteId: written.item.remoteId, written: true } });
     return answer(item, written.writtenEtag);
   }
 
