@@ -164,6 +164,20 @@ describe('simulation findings beyond the eight', () => {
     expect(report).toBe('');
   });
 
+  it('finding 6 under a third-party edit: a calendar edit on top of our landed write does not turn that write into a conflict', async () => {
+    // Found at seed 1 (run 141): our PUT lands but the worker crashes before the link save; the iPhone
+    // user then edits another field, so the calendar's copy equals neither the base nor the write intent.
+    // The fields where it equals the intent are our write, not the calendar's edit.
+    const report = await check({
+      steps: [
+        { before: [{ who: 'hub', op: 'describe', n: 1, value: 5 }], a: 'caldav' },
+        { before: [{ who: 'caldav', op: 'locate', n: 1, value: 7 }, { who: 'hub', op: 'describe', n: 1, value: 6 }], a: 'caldav' },
+      ],
+      triggers: [{ point: 'caldav PUT/reply', what: { kind: 'crash' } }],
+    });
+    expect(report).toBe('');
+  });
+
   it('finding 2 by another road: an event restored from CalDAV over an Outlook cancellation settles', async () => {
     const report = await check({
       steps: [
