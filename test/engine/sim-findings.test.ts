@@ -164,6 +164,19 @@ describe('simulation findings beyond the eight', () => {
     expect(report).toBe('');
   });
 
+  it('a create whose read-back failed (429) is linked to what we wrote, so a deletion right after it is seen', async () => {
+    // Found at seed 3 (run 171): the POST landed, its read-back was throttled, the create failed with no
+    // link; Outlook's user deleted the new event and the next sync created it again.
+    const report = await check({
+      steps: [
+        { before: [{ who: 'hub', op: 'create', recurring: false }], a: 'graph' },
+        { before: [{ who: 'graph', op: 'delete', n: 4 }], a: 'graph' },
+      ],
+      triggers: [{ point: 'graph GET read-back/send', what: { kind: 'fault', fault: 'throttled' } }],
+    });
+    expect(report).toBe('');
+  });
+
   it('finding 6 under a third-party edit: a calendar edit on top of our landed write does not turn that write into a conflict', async () => {
     // Found at seed 1 (run 141): our PUT lands but the worker crashes before the link save; the iPhone
     // user then edits another field, so the calendar's copy equals neither the base nor the write intent.
