@@ -101,11 +101,11 @@ export function baseAfterWrite(result: WriteResult, sent: CalendarEvent): Remote
 }
 
 /**
- * The remote id of a write the server applied whose item was gone by the time it was read back
- * (`PROVIDER_NOT_FOUND` with `details.written`: someone deleted it in between); else undefined.
+ * The remote id of a write the server applied whose read-back failed (`details.written`): the item was
+ * gone by then (someone deleted it) or could not be read (a fault). Else undefined.
  */
 export function goneAfterWrite(err: unknown): string | undefined {
-  const remoteId = isCalsyncError(err) && err.code === 'PROVIDER_NOT_FOUND' && err.details?.['written'] === true ? err.details['remoteId'] : undefined;
+  const remoteId = isCalsyncError(err) && err.details?.['written'] === true ? err.details['remoteId'] : undefined;
   return typeof remoteId === 'string' ? remoteId : undefined;
 }
 
@@ -196,8 +196,8 @@ export async function applyAction(c: ApplyContext, action: SyncAction): Promise<
       const { hub } = action;
       const result = await viaProvider(() => createOrGone(c, hub), undefined, hub.event.uid);
       if ('gone' in result) {
-        // Created, then deleted by someone else before our read-back: the link keeps what we wrote, so the
-        // next sync sees the deletion (and deletes the hub event, or raises edit-vs-delete).
+        // Created, but its read-back failed (gone: deleted by someone else; or a fault): the link keeps
+        // what we wrote, so the next sync re-reads it and sees a deletion or an edit as the calendar's.
         await saveLink(c, undefined, hub.id, createdThenGone(result.gone, hub.event));
         return undefined;
       }
