@@ -216,9 +216,16 @@ export class CalDavProvider implements CalendarProvider {
    * PUT carried none, when what it holds is what we wrote (compared as the sync engine compares events).
    */
   private async storedCopy(collection: CalendarCollection, href: string, sent: CalendarEvent, putEtag: string | undefined): Promise<WriteResult> {
-    let stored = await collection.get(href);
-    // A GET without ETag header (allowed, if unhelpful): calendar-multiget always carries getetag.
-    if (stored?.etag === '') [stored] = await collection.multiget([href]);
+    let stored: Awaited<ReturnType<CalendarCollection['get']>>;
+    try {
+      stored = await collection.get(href);
+      // A GET without ETag header (allowed, if unhelpful): calendar-multiget always carries getetag.
+      if (stored?.etag === '') [stored] = await collection.multiget([href]);
+    } catch (err) {
+      // The PUT applied: the engine links what it wrote (details.written) and re-reads it next sync.
+      if (err instanceof CalsyncError) throw new CalsyncError(err.code, err.message, { cause: err, ...(err.retryAfterS === undefined ? {} : { retryAfterS: err.retryAfterS }), details: { ...err.details, remoteId: href, written: true } });
+      throw err;
+    }
     if (!stored) {
       // Applied, then deleted by someone else before our GET: the engine keeps the link (details.written)
       // so the next sync sees the deletion instead of writing the event again.
