@@ -102,6 +102,31 @@ export function baseAfterWrite(result: WriteResult, sent: CalendarEvent): Remote
   return { remoteId, etag: result.writtenEtag === '' ? UNPROVEN_ETAG : result.writtenEtag, event: sent, ...(hubId === undefined ? {} : { hubId }) };
 }
 
+/**
+ * The remote id of a write the server applied whose read-back failed (`details.written`): the item was
+ * gone by then (someone deleted it) or could not be read (a fault). Else undefined.
+ */
+export function goneAfterWrite(err: unknown): string | undefined {
+  const remoteId = isCalsyncError(err) && err.details?.['written'] === true ? err.details['remoteId'] : undefined;
+  return typeof remoteId === 'string' ? remoteId : undefined;
+}
+
+/** What the link of a create keeps when its item was deleted before the read-back: what we wrote. */
+export function createdThenGone(remoteId: string, sent: CalendarEvent): RemoteItem {
+  return { remoteId, etag: UNPROVEN_ETAG, event: sent };
+}
+
+/** A create, or the remote id of what it created when the item was gone by its read-back. */
+async function createOrGone(c: ApplyContext, hub: HubEvent): Promise<WriteResult | { gone: string }> {
+  try {
+    return await c.provider.create(c.remoteCalendarId, hub.event, { hubId: hub.id });
+  } catch (err) {
+    const gone = goneAfterWrite(err);
+    if (gone !== undefined) return { gone };
+    throw err;
+  }
+}
+
 interface LinkSave {
   lastPush?: LastPush;
 }
@@ -172,7 +197,13 @@ export async function applyAction(c: ApplyContext, action: SyncAction): Promise<
   switch (action.type) {
     case 'createRemote': {
       const { hub } = action;
-      const result = await viaProvider(() => c.provider.create(c.remoteCalendarId, hub.event, { hubId: hub.id }), undefined, hub.event.uid);
+      const result = await viaProvider(() => createOrGone(c, hub), undefined, hub.event.uid);
+      if ('gone' in result) {
+        // Created, but its read-back failed (gone: deleted by someone else; or a fault): the link keeps
+        // what we wrote, so the next sync re-reads it and sees a deletion or an edit as the calendar's.
+        await saveLink(c, undefined, hub.id, createdThenGone(result.gone, hub.event));
+        return undefined;
+      }
       const event = settled(hub.event, result, hub.event, action.mirror);
       const written = event === hub.event ? undefined : await writeHub(c, hub, event);
       await saveLink(c, undefined, hub.id, baseAfterWrite(result, hub.event));

@@ -12,7 +12,7 @@ import type { CalendarEvent, HubEvent } from '../model/event.js';
 import { canonicalWithHash } from '../model/hash.js';
 import type { RemoteItem } from '../providers/types.js';
 import type { SyncAction } from './actions.js';
-import { abortsRun, baseAfterWrite, StoreAbort, viaStore, type ApplyContext } from './apply.js';
+import { abortsRun, baseAfterWrite, createdThenGone, goneAfterWrite, StoreAbort, viaStore, type ApplyContext } from './apply.js';
 import type { ItemPlan } from './plan.js';
 
 type Done = (action: SyncAction, hub: HubEvent | undefined) => void;
@@ -93,7 +93,11 @@ export async function exportBatch(c: ApplyContext, batch: readonly ItemPlan[], d
     const results = await Promise.allSettled(wave.map(({ action }) => c.provider.create(c.remoteCalendarId, action.hub.event, { hubId: action.hub.id })));
     results.forEach((r, n) => {
       const { item, action } = wave[n] as (typeof wave)[number];
+      const gone = r.status === 'rejected' ? goneAfterWrite(r.reason) : undefined;
       if (r.status === 'fulfilled') created.push({ item, action, remote: baseAfterWrite(r.value, action.hub.event) });
+      // Created, then deleted by someone else before the read-back: linked to what we wrote, so the next
+      // sync sees the deletion instead of creating the event again.
+      else if (gone !== undefined) created.push({ item, action, remote: createdThenGone(gone, action.hub.event) });
       // A 409 (the item exists: a retried create) is matched on the one-by-one path; anything else is
       // reported now, not retried in the same run (a throttled server must not be hammered).
       else if (isCalsyncError(r.reason) && r.reason.code === 'PROVIDER_CONFLICT') singles.push(item);

@@ -4,11 +4,11 @@
  * everything it needs was gathered by `observe.ts`; everything it decides is carried out by
  * `execute.ts`. The whole decision is the truth table in `planLinked` / `planUnlinked`.
  */
-import type { HubEvent } from '../model/event.js';
+import type { CalendarEvent, HubEvent } from '../model/event.js';
 import type { RemoteItem } from '../providers/types.js';
 import type { ConflictRecord, ConflictRules, Link, SyncDirection } from '../store/types.js';
 import type { ConflictDraft, Resolution, SyncAction } from './actions.js';
-import { changedFields, sameContent, withField } from './fields.js';
+import { changedFields, sameContent, sameField, withField } from './fields.js';
 import { fromRemote, merge3 } from './merge.js';
 import { settleDeletion, settleFields } from './settle.js';
 
@@ -86,12 +86,18 @@ function converge(hub: HubEvent, remote: RemoteItem, link: Link | undefined, eve
  */
 export function effectiveLink(link: Link, remote: RemoteItem | undefined): Link {
   const intent = link.writeIntent;
-  if (!intent || !remote || sameContent(remote.event, link.base) || !sameContent(remote.event, intent.event)) return link;
+  if (!intent || !remote || sameContent(remote.event, link.base)) return link;
   // A merge's calendar-side fields had not reached the hub when the write was made: they stay changes
   // for the hub (the base keeps the hub's value there), everything else is agreed.
   const hub = intent.hub;
-  const base = hub === undefined ? remote.event : changedFields(intent.event, hub).reduce((b, f) => withField(b, f, hub), remote.event);
-  return { ...link, base };
+  const hubSide = (b: CalendarEvent): CalendarEvent => (hub === undefined ? b : changedFields(intent.event, hub).reduce((x, f) => withField(x, f, hub), b));
+  if (sameContent(remote.event, intent.event)) return { ...link, base: hubSide(remote.event) };
+  // Someone edited the calendar's copy after our write landed: the fields where it is what we wrote
+  // (and not the base) are our write; the others keep the base, so their edit stays the calendar's.
+  const ours = changedFields(link.base, intent.event).filter((f) => sameField(f, remote.event, intent.event));
+  if (ours.length === 0) return link;
+  const written = ours.reduce((b, f) => withField(b, f, intent.event), link.base);
+  return { ...link, base: hubSide(written) };
 }
 
 /** Re-creating the calendar's copy from the hub (export-only drift, an edit that beat a deletion). */

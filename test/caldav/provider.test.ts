@@ -117,9 +117,22 @@ describe('CalDavProvider on a scripted server', () => {
     expect(calls.map((c) => c.method)).toEqual(['PUT', 'GET', 'REPORT']);
   });
 
-  it('fails a write whose stored copy cannot be read back or understood', async () => {
+  it('fails a write whose stored copy is gone (marked as written, for the engine to link) or cannot be understood', async () => {
     const vanished = providerOn((req) => (req.method === 'PUT' ? new Response(null, { status: 204 }) : req.method === 'GET' ? new Response('', { status: 404 }) : xmlResponse(207, multistatus([]))));
-    expect(await codeOf(vanished.provider.create(CAL, makeEvent(), { hubId: 'h' }).then((w) => w.item))).toBe('PROVIDER_UNAVAILABLE');
+    const gone = await vanished.provider.create(CAL, makeEvent(), { hubId: 'h' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(gone).toBeInstanceOf(CalsyncError);
+    expect((gone as CalsyncError).code).toBe('PROVIDER_NOT_FOUND');
+    expect((gone as CalsyncError).details).toMatchObject({ written: true, remoteId: expect.stringContaining('.ics') });
+    const unreadable = providerOn((req) => (req.method === 'PUT' ? new Response(null, { status: 204 }) : new Response('', { status: 503 })));
+    const failed = await unreadable.provider.create(CAL, makeEvent(), { hubId: 'h' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((failed as CalsyncError).code).toBe('PROVIDER_UNAVAILABLE');
+    expect((failed as CalsyncError).details).toMatchObject({ written: true });
     const garbled = providerOn((req) => (req.method === 'PUT' ? new Response(null, { status: 204 }) : new Response('garbage', { headers: { etag: '"1"' } })));
     expect(await codeOf(garbled.provider.create(CAL, makeEvent(), { hubId: 'h' }).then((w) => w.item))).toBe('PROVIDER_REJECTED');
   });

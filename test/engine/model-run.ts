@@ -4,6 +4,7 @@
  * kind of violation is shrunk on its own and printed with its seed, its path and the injections as
  * they played out; then the table of how many schedules hit each injection at each scheduling point.
  * `--mask 1,2,3,6,7` steps around those known findings (see `sim/schedule.ts`), to look for others;
+ * `--every` shrinks every failing schedule (not only the first of each kind), to classify them all;
  * `--seed S --path P` replays (and shrinks again) one failure a report named;
  * `--legacy` runs the earlier model test (`model/`) instead. The last line is
  * `model: N runs, F failures` (F: schedules with any violation); the exit code is non-zero when F > 0.
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     legacy: { type: 'boolean', default: false },
     mask: { type: 'string', default: '' },
     path: { type: 'string' },
+    every: { type: 'boolean', default: false },
   },
 });
 const runs = Number(values.runs);
@@ -48,7 +50,7 @@ if (values.legacy) {
   process.stdout.write(`simulation: ${runs} schedules, seed ${chosen}\n`);
   const masks = new Set(values.mask.split(',').filter(Boolean).map(Number) as Mask[]);
   if (masks.size > 0) process.stdout.write(`stepping around known findings ${[...masks].join(', ')}\n`);
-  const result = await exploreSim(runs, { seed: chosen, schedule: { maxSteps: Number(values.steps) }, masks });
+  const result = await exploreSim(runs, { seed: chosen, schedule: { maxSteps: Number(values.steps) }, masks, every: values.every });
   for (const report of result.reports) process.stdout.write(`\n${report}\n`);
   process.stdout.write(`\nschedules that hit each injection point (of ${runs}):\n${coverageTable(result.coverage)}\n`);
   if (result.kinds.size > 0) process.stdout.write(`\nviolations by kind (schedules): ${[...result.kinds].map(([k, n]) => `${k} ${n}`).join(', ')}\n`);

@@ -146,6 +146,51 @@ describe('simulation findings beyond the eight', () => {
     expect(report).toBe('');
   });
 
+  it('a deletion between our create and its read-back is a deletion, not a lost create to repeat (CalDAV)', async () => {
+    // Found at seed 1 (run 275): the iPhone user deletes the event our PUT just created before the GET
+    // of the stored copy; the create failed with no link, and the next sync created it again.
+    const report = await check({
+      steps: [{ before: [{ who: 'hub', op: 'create', recurring: false }], a: 'caldav' }],
+      triggers: [{ point: 'caldav PUT create/reply', what: { kind: 'user', action: { who: 'caldav', op: 'delete', n: 4 } } }],
+    });
+    expect(report).toBe('');
+  });
+
+  it('a deletion between our create and its read-back is a deletion, not a lost create to repeat (Graph)', async () => {
+    const report = await check({
+      steps: [{ before: [{ who: 'hub', op: 'create', recurring: false }], a: 'graph' }],
+      triggers: [{ point: 'graph POST/reply', what: { kind: 'user', action: { who: 'graph', op: 'delete', n: 4 } } }],
+    });
+    expect(report).toBe('');
+  });
+
+  it('a create whose read-back failed (429) is linked to what we wrote, so a deletion right after it is seen', async () => {
+    // Found at seed 3 (run 171): the POST landed, its read-back was throttled, the create failed with no
+    // link; Outlook's user deleted the new event and the next sync created it again.
+    const report = await check({
+      steps: [
+        { before: [{ who: 'hub', op: 'create', recurring: false }], a: 'graph' },
+        { before: [{ who: 'graph', op: 'delete', n: 4 }], a: 'graph' },
+      ],
+      triggers: [{ point: 'graph GET read-back/send', what: { kind: 'fault', fault: 'throttled' } }],
+    });
+    expect(report).toBe('');
+  });
+
+  it('finding 6 under a third-party edit: a calendar edit on top of our landed write does not turn that write into a conflict', async () => {
+    // Found at seed 1 (run 141): our PUT lands but the worker crashes before the link save; the iPhone
+    // user then edits another field, so the calendar's copy equals neither the base nor the write intent.
+    // The fields where it equals the intent are our write, not the calendar's edit.
+    const report = await check({
+      steps: [
+        { before: [{ who: 'hub', op: 'describe', n: 1, value: 5 }], a: 'caldav' },
+        { before: [{ who: 'caldav', op: 'locate', n: 1, value: 7 }, { who: 'hub', op: 'describe', n: 1, value: 6 }], a: 'caldav' },
+      ],
+      triggers: [{ point: 'caldav PUT/reply', what: { kind: 'crash' } }],
+    });
+    expect(report).toBe('');
+  });
+
   it('finding 2 by another road: an event restored from CalDAV over an Outlook cancellation settles', async () => {
     const report = await check({
       steps: [

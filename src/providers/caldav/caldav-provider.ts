@@ -242,11 +242,20 @@ export class CalDavProvider implements CalendarProvider {
    * PUT carried none, when what it holds is what we wrote (compared as the sync engine compares events).
    */
   private async storedCopy(collection: CalendarCollection, href: string, sent: CalendarEvent, putEtag: string | undefined): Promise<WriteResult> {
-    let stored = await collection.get(href);
-    // A GET without ETag header (allowed, if unhelpful): calendar-multiget always carries getetag.
-    if (stored?.etag === '') [stored] = await collection.multiget([href]);
+    let stored: Awaited<ReturnType<CalendarCollection['get']>>;
+    try {
+      stored = await collection.get(href);
+      // A GET without ETag header (allowed, if unhelpful): calendar-multiget always carries getetag.
+      if (stored?.etag === '') [stored] = await collection.multiget([href]);
+    } catch (err) {
+      // The PUT applied: the engine links what it wrote (details.written) and re-reads it next sync.
+      if (err instanceof CalsyncError) throw new CalsyncError(err.code, err.message, { cause: err, ...(err.retryAfterS === undefined ? {} : { retryAfterS: err.retryAfterS }), details: { ...err.details, remoteId: href, written: true } });
+      throw err;
+    }
     if (!stored) {
-      throw new CalsyncError('PROVIDER_UNAVAILABLE', `${href} could not be read back after the write`, { details: { remoteId: href } });
+      // Applied, then deleted by someone else before our GET: the engine keeps the link (details.written)
+      // so the next sync sees the deletion instead of writing the event again.
+      throw new CalsyncError('PROVIDER_NOT_FOUND', `${href} was written but is gone when read back`, { details: { remoteId: href, written: true } });
     }
     const { item } = readResource(stored);
     if (!item) throw new CalsyncError('PROVIDER_REJECTED', `the server stored ${href} in a form calsync cannot read`, { details: { remoteId: href } });

@@ -196,9 +196,16 @@ export class GraphProvider implements CalendarProvider {
       if (etagBefore === undefined || seriesDigest(itemEtag(master, before.parts)) === seriesDigest(etagBefore)) return;
       throw new CalsyncError('PROVIDER_PRECONDITION_FAILED', `occurrences of ${master.id} changed since etag ${etagBefore}`, { details: { remoteId: master.id, etag: etagBefore } });
     });
-    const read = (await getEvents(this.ctx, calendarId, [master.id])).get(master.id);
-    if (!read) throw readBackFailed(master.id);
-    const series = read.recurrence ? await readSeries(this.ctx, read) : undefined;
+    const readBack = async (): Promise<{ read: GraphEvent; series: Awaited<ReturnType<typeof readSeries>> | undefined }> => {
+      const read = (await getEvents(this.ctx, calendarId, [master.id])).get(master.id);
+      if (!read) throw readBackFailed(master.id);
+      return { read, series: read.recurrence ? await readSeries(this.ctx, read) : undefined };
+    };
+    const { read, series } = await readBack().catch((err: unknown) => {
+      // The write applied: the engine links what it wrote (details.written) and re-reads it next sync.
+      if (err instanceof CalsyncError) throw new CalsyncError(err.code, err.message, { cause: err, ...(err.retryAfterS === undefined ? {} : { retryAfterS: err.retryAfterS }), details: { ...err.details, remoteId: master.id, written: true } });
+      throw err;
+    });
     const item = itemOf(this.ctx, read, series);
     return { item, ours: series !== undefined && seriesIsOurs(master, read, series, writes), writtenEtag };
   }

@@ -154,7 +154,10 @@ export function seriesIsOurs(written: GraphEvent, readMaster: GraphEvent, read: 
   return read.cancelledKeys.size === cancelled.size && [...read.cancelledKeys].every((k) => cancelled.has(k));
 }
 
-/** The write finished on the server but its result could not be read back. */
+/**
+ * The write finished on the server but its result is gone when read back: someone deleted it after our
+ * write (`details.written`: the engine keeps the link, so the next sync sees the deletion).
+ */
 export function readBackFailed(remoteId: string): CalsyncError {
-  return new CalsyncError('PROVIDER_NOT_FOUND', `event ${remoteId} was written but is gone when read back`, { details: { remoteId } });
+  return new CalsyncError('PROVIDER_NOT_FOUND', `event ${remoteId} was written but is gone when read back`, { details: { remoteId, written: true } });
 }

@@ -61,6 +61,8 @@ export interface SimRunOptions {
   open?: () => Promise<SharedStore>;
   /** Known findings to step around (exploration only, see `Mask`). */
   masks?: ReadonlySet<Mask>;
+  /** Explore: shrink every failing schedule, not only the first of each kind. */
+  every?: boolean;
 }
 
 /** fast-check over `runs` schedules; stops at the first failure and shrinks it. */
@@ -103,6 +105,7 @@ export async function exploreSim(runs: number, opts: SimRunOptions = {}): Promis
   const coverage: SimRunResult['coverage'] = new Map();
   const kinds = new Map<string, number>();
   const firstSeed = new Map<string, { seed: number; path: string }>();
+  const failing: { kinds: string[]; path: string }[] = [];
   let failures = 0;
   const seed = opts.seed ?? Date.now() % 2_147_483_647;
   try {
@@ -113,7 +116,10 @@ export async function exploreSim(runs: number, opts: SimRunOptions = {}): Promis
       count(coverage, outcome.hits);
       if (process.env['SIM_DEBUG']) process.stderr.write(`points ${outcome.points}\n`);
       const seen = new Set(outcome.violations.map(kindOf));
-      if (seen.size > 0) failures += 1;
+      if (seen.size > 0) {
+        failures += 1;
+        failing.push({ kinds: [...seen], path: String(index) });
+      }
       for (const k of seen) {
         kinds.set(k, (kinds.get(k) ?? 0) + 1);
         if (!firstSeed.has(k)) firstSeed.set(k, { seed, path: String(index) });
@@ -125,6 +131,14 @@ export async function exploreSim(runs: number, opts: SimRunOptions = {}): Promis
     await shared.close();
   }
   const reports: string[] = [];
+  if (opts.every) {
+    // Every failing schedule shrunk on its own (to classify them all, not only the first of a kind).
+    for (const f of failing) {
+      const shrunk = await runSim(1, { ...opts, seed, path: f.path, only: new Set(f.kinds) });
+      reports.push(`== run ${f.path}: ${f.kinds.join(', ')}\n${shrunk.report ?? '(did not reproduce on its own)'}`);
+    }
+    return { runs, failures, coverage, kinds, reports };
+  }
   for (const [kind, at] of firstSeed) {
     const shrunk = await runSim(1, { ...opts, seed: at.seed, path: at.path, only: new Set([kind]) });
     reports.push(`== ${kind} (${kinds.get(kind) ?? 0} of ${runs} runs)\n${shrunk.report ?? '(did not reproduce on its own)'}`);

@@ -132,6 +132,8 @@ export function describeInjection(i: Injection): string {
  * - 30: CalDAV tokens are never reused, but a delta is still a diff of two states (no tombstones):
  *   steps around finding 3's reused token only, to show its second shape;
  * - 6: no crash or lost response after a write was applied;
+ * - 61: no crash or lost response after a create was applied, and no crash before a link is created
+ *   (steps around a create whose link save is lost only: the next sync meets the pair with no base);
  * - 7: never two workers on one calendar (the lease holds).
  */
-export type Mask = 1 | 2 | 3 | 30 | 6 | 7;
+export type Mask = 1 | 2 | 3 | 30 | 6 | 61 | 7;

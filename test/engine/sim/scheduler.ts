@@ -63,6 +63,8 @@ export class Scheduler {
     private readonly actor: UserActor,
     /** Drop crashes and faults at the `reply` of writes (mask 6). */
     private readonly noLostWrites = false,
+    /** Drop crashes and faults at the `reply` of creates, and crashes before a link is created (mask 61). */
+    private readonly noLostCreates = false,
   ) {
     for (const { at, what } of schedule.injections) this.byIndex.set(at, [...(this.byIndex.get(at) ?? []), what]);
   }
@@ -121,8 +123,10 @@ export class Scheduler {
     this.seen.set(point, nth);
     const triggered = (this.schedule.triggers ?? []).filter((t) => t.point === point && (t.nth ?? 1) === nth).map((t) => t.what);
     const lostWrite = w.info.phase === 'reply' && /PUT|PATCH|POST|DELETE/.test(w.info.label);
+    const lostCreate = (w.info.phase === 'reply' && /POST|PUT create/.test(w.info.label)) || point === 'store links.create/store';
     for (const injection of [...(this.byIndex.get(index) ?? []), ...triggered]) {
       if (this.noLostWrites && lostWrite && injection.kind !== 'user') continue;
+      if (this.noLostCreates && lostCreate && injection.kind !== 'user') continue;
       if (injection.kind === 'user') {
         const applied = await this.actor(injection.action);
         if (applied) {

@@ -94,8 +94,13 @@ export class SimProvider implements CalendarProvider {
 
   private async readBack(written: Written): Promise<WriteAnswer> {
     if (this.atomicWrites) return answer(written.item, written.writtenEtag);
-    const [item] = await this.request(this.model.name === 'graph' ? 'GET read-back' : 'GET stored copy', () => this.model.read([written.item.remoteId]));
-    if (!item) throw new CalsyncError('PROVIDER_NOT_FOUND', `${written.item.remoteId} is gone after our write`, { details: { remoteId: written.item.remoteId } });
+    const remoteId = written.item.remoteId;
+    // As the real providers: a read-back that fails after the write applied says so (details.written).
+    const [item] = await this.request(this.model.name === 'graph' ? 'GET read-back' : 'GET stored copy', () => this.model.read([remoteId])).catch((err: unknown) => {
+      if (err instanceof CalsyncError) throw new CalsyncError(err.code, err.message, { cause: err, ...(err.retryAfterS === undefined ? {} : { retryAfterS: err.retryAfterS }), details: { ...err.details, remoteId, written: true } });
+      throw err;
+    });
+    if (!item) throw new CalsyncError('PROVIDER_NOT_FOUND', `${written.item.remoteId} is gone after our write`, { details: { remoteId: written.item.remoteId, written: true } });
     return answer(item, written.writtenEtag);
   }
 

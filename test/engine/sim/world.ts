@@ -47,7 +47,7 @@ export class SimWorld {
     readonly masks: ReadonlySet<Mask>,
   ) {
     this.models = { caldav: new CalDavModel(masks.has(3) || masks.has(30), masks.has(3)), graph: new GraphModel() };
-    this.scheduler = new Scheduler(schedule, clock, (action) => this.act(action), masks.has(6));
+    this.scheduler = new Scheduler(schedule, clock, (action) => this.act(action), masks.has(6), masks.has(61));
   }
 
   static async create(shared: { store: Store; clock: ManualClock }, schedule: Schedule, masks: ReadonlySet<Mask> = new Set()): Promise<SimWorld> {
