@@ -324,11 +324,13 @@ export interface SyncStateRepo {
   get(tenantId: string, calendarId: string): Promise<SyncState>;
   /**
    * Replace the state's sync fields; when `expectedCursor` is given it must match the stored one
-   * (compare-and-set). `push` is never written here (it is ignored): the engine writes back the state
-   * it read, and a push registration saved meanwhile outside the calendar's lock must survive — only
-   * `setPush` changes it.
+   * (compare-and-set), and so must the stored `written` when `expectedWritten` is given too (`null`:
+   * none stored) — a writer that keeps the cursor but writes back a `written` read before another
+   * sync's save would drop that sync's writes. `push` is never written here (it is ignored): the engine
+   * writes back the state it read, and a push registration saved meanwhile outside the calendar's lock
+   * must survive — only `setPush` changes it.
    */
-  set(tenantId: string, state: SyncState, opts?: { expectedCursor?: string | null }): Promise<void>;
+  set(tenantId: string, state: SyncState, opts?: { expectedCursor?: string | null; expectedWritten?: WrittenSinceCursor | null }): Promise<void>;
   /**
    * Replace (or with `undefined` clear) only the push registration. With `expected` it is
    * compare-and-set on the push value: `null` means "none stored", an object must equal the stored one

@@ -15,7 +15,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CalsyncError, isCalsyncError } from '../errors.js';
-import type { Store, SyncState } from '../store/types.js';
+import type { Store, SyncState, WrittenSinceCursor } from '../store/types.js';
+
+/** How many times `take` reads the state again when another sync saved it between its read and its claim. */
+const TAKE_ATTEMPTS = 3;
 
 /** The fields every sync's state save writes (`push` has its own writer and is left out). */
 function fenced(state: SyncState): string {
@@ -44,15 +47,27 @@ export class SyncFence {
   }
 
   /**
-   * Claims the calendar: stores a fresh claim in its sync state (compare-and-set on the cursor), which
-   * every later `check` and `hold` compares against. A sync of the calendar still running elsewhere
-   * fails its next check.
+   * Claims the calendar: stores a fresh claim in its sync state, which every later `check` and `hold`
+   * compares against. A sync of the calendar still running elsewhere fails its next check.
+   *
+   * The claim writes back the state just read, so it is compare-and-set on the cursor and on `written`:
+   * a sync that saved meanwhile with its cursor unchanged (an unchanged listing, a blocked run) has
+   * added the items it wrote, and writing back the older `written` would drop them — a deletion of one
+   * of them would then hide behind a content-hash cursor. Nothing is done yet, so a claim that lost the
+   * race reads the state again.
    */
   async take(): Promise<void> {
-    this.checkSignal();
-    const state = await this.store.syncState.get(this.tenantId, this.calendarId);
-    this.claim = randomUUID();
-    await this.save({ ...state, claim: this.claim }, state.cursor ?? null, false);
+    for (let attempt = 1; ; attempt += 1) {
+      this.checkSignal();
+      const state = await this.store.syncState.get(this.tenantId, this.calendarId);
+      this.claim = randomUUID();
+      try {
+        await this.save({ ...state, claim: this.claim }, state.cursor ?? null, false, state.written ?? null);
+        return;
+      } catch (err) {
+        if (attempt >= TAKE_ATTEMPTS || !isCalsyncError(err) || err.code !== 'SYNC_LEASE_LOST') throw err;
+      }
+    }
   }
 
   /**
@@ -78,10 +93,10 @@ export class SyncFence {
    * Saves the sync state (compare-and-set on the cursor, as the store does) after a last check; a lost
    * compare-and-set is SYNC_LEASE_LOST too. The saved state is what later checks expect.
    */
-  async save(state: SyncState, expectedCursor: string | null, checkFirst = true): Promise<void> {
+  async save(state: SyncState, expectedCursor: string | null, checkFirst = true, expectedWritten?: WrittenSinceCursor | null): Promise<void> {
     if (checkFirst) await this.check();
     try {
-      await this.store.syncState.set(this.tenantId, state, { expectedCursor });
+      await this.store.syncState.set(this.tenantId, state, { expectedCursor, ...(expectedWritten === undefined ? {} : { expectedWritten }) });
     } catch (err) {
       if (isCalsyncError(err) && err.code === 'STORE_CONFLICT') throw this.lost('another sync of the calendar moved its cursor meanwhile', err);
       throw err;

@@ -143,7 +143,7 @@ export async function writtenAfter(store: Store, tenantId: string, calendarId: s
 
 /**
  * Adds calendar writes made outside a sync (a conflict resolution) to the calendar's sync state,
- * compare-and-set on its cursor (retried when a sync moved it meanwhile).
+ * compare-and-set on its cursor and written items (retried when a sync saved meanwhile).
  */
 export async function rememberWrites(store: Store, tenantId: string, calendarId: string, intents: readonly WrittenItem[], applied: readonly SyncAction[]): Promise<void> {
   const items = await writtenAfter(store, tenantId, calendarId, intents, applied);
@@ -152,7 +152,8 @@ export async function rememberWrites(store: Store, tenantId: string, calendarId:
     const state = await store.syncState.get(tenantId, calendarId);
     const written = mergeWritten(state.written, items);
     try {
-      await store.syncState.set(tenantId, { ...state, ...(written ? { written } : {}) }, { expectedCursor: state.cursor ?? null });
+      // Compare-and-set on `written` too: a sync that saved meanwhile with the same cursor added its own.
+      await store.syncState.set(tenantId, { ...state, ...(written ? { written } : {}) }, { expectedCursor: state.cursor ?? null, expectedWritten: state.written ?? null });
       return;
     } catch (err) {
       if (attempt >= 2 || !isCalsyncError(err) || err.code !== 'STORE_CONFLICT') throw err;

@@ -200,6 +200,20 @@ describe('simulation findings beyond the eight', () => {
     });
     expect(report).toBe('');
   });
+  it('a claim taken from a state read before a concurrent save keeps that save\'s written items (a deletion after our create is seen)', async () => {
+    // Two syncs of the caldav calendar: the second reads the state, then waits while the first creates
+    // the new hub event (deleted there before its read-back) and saves, with an unchanged listing, the
+    // same cursor and the created item in `written`. The second's claim must not write back the state
+    // it read before that save (the cursor compare-and-set alone let it, dropping `written`).
+    const report = await check({
+      steps: [
+        { before: [], a: 'caldav' },
+        { before: [{ who: 'hub', op: 'create', recurring: false }], a: 'caldav', b: 'caldav' },
+      ],
+      triggers: [{ point: 'caldav PUT create/reply', what: { kind: 'user', action: { who: 'caldav', op: 'delete', n: 4 } } }],
+    });
+    expect(report).toBe('');
+  });
 });
 
 describe('simulation controls (what the code already gets right)', () => {

@@ -36,7 +36,7 @@ export class SqlSyncStateRepo implements SyncStateRepo {
     };
   }
 
-  async set(tenantId: string, state: SyncState, opts?: { expectedCursor?: string | null }): Promise<void> {
+  async set(tenantId: string, state: SyncState, opts?: { expectedCursor?: string | null; expectedWritten?: WrittenSinceCursor | null }): Promise<void> {
     const values = {
       cursor: state.cursor ?? null,
       hub_seq: state.hubSeq,
@@ -62,6 +62,9 @@ export class SqlSyncStateRepo implements SyncStateRepo {
     const expected = opts.expectedCursor;
     let update = db.updateTable('sync_state').set(values).where('tenant_id', '=', tenantId).where('calendar_id', '=', state.calendarId);
     update = expected === null ? update.where('cursor', 'is', null) : update.where('cursor', '=', expected);
+    // Stored JSON is the JSON.stringify of a value parsed from it (key order kept): text equality is value equality.
+    const written = opts.expectedWritten;
+    if (written !== undefined) update = written === null ? update.where('written', 'is', null) : update.where('written', '=', toJson(written));
     const result = await update.executeTakeFirst();
     if (result.numUpdatedRows > 0n) return;
     if (expected === null) {
@@ -74,7 +77,7 @@ export class SqlSyncStateRepo implements SyncStateRepo {
       if ((inserted.numInsertedOrUpdatedRows ?? 0n) > 0n) return;
     }
     const current = await this.get(tenantId, state.calendarId);
-    throw new StoreConflictError(`sync state of calendar ${state.calendarId} moved (cursor changed)`, {
+    throw new StoreConflictError(`sync state of calendar ${state.calendarId} moved (cursor or written items changed)`, {
       calendarId: state.calendarId,
       expected,
       actual: current.cursor ?? null,
