@@ -268,6 +268,20 @@ export function linkAndSyncStateTests(backend: StoreBackend): void {
       expect((await s.store.syncState.get(w.tenant.id, w.calendar.id)).push).toEqual({ subscriptionId: 'mine' });
     });
 
+    it('compare-and-set on the written items too when asked, with null meaning "none stored" (a claim cannot drop a same-cursor save)', async () => {
+      const w = await world(s);
+      const cal = w.calendar.id;
+      await s.store.syncState.set(w.tenant.id, { calendarId: cal, hubSeq: 1, cursor: 'c1' }, { expectedCursor: null });
+      // Another sync saves with the same cursor and adds what it wrote.
+      const written = { items: [{ remoteId: '/cal/a.ics', etag: 'calsync:unproven-write' }] };
+      await s.store.syncState.set(w.tenant.id, { calendarId: cal, hubSeq: 2, cursor: 'c1', written }, { expectedCursor: 'c1', expectedWritten: null });
+      // A claim from the state read before that save is refused; from the state as it is now, accepted.
+      await expect(s.store.syncState.set(w.tenant.id, { calendarId: cal, hubSeq: 1, cursor: 'c1', claim: 'k1' }, { expectedCursor: 'c1', expectedWritten: null })).rejects.toBeInstanceOf(StoreConflictError);
+      expect((await s.store.syncState.get(w.tenant.id, cal)).written).toEqual(written);
+      await s.store.syncState.set(w.tenant.id, { calendarId: cal, hubSeq: 2, cursor: 'c1', written, claim: 'k2' }, { expectedCursor: 'c1', expectedWritten: written });
+      expect(await s.store.syncState.get(w.tenant.id, cal)).toEqual({ calendarId: cal, hubSeq: 2, cursor: 'c1', written, claim: 'k2' });
+    });
+
     it('compare-and-set on the cursor, with null meaning "no cursor yet"', async () => {
       const w = await world(s);
       const cal = w.calendar.id;
