@@ -117,7 +117,9 @@ async function flagIfGuard(store: Store, calendar: CalendarRecord, err: unknown)
 async function recordFailure(store: Store, calendar: CalendarRecord, clock: Clock, err: unknown): Promise<void> {
   const state = await store.syncState.get(calendar.tenantId, calendar.id);
   const next: SyncState = { ...state, lastSyncAt: isoNow(clock), lastError: err instanceof Error ? err.message : String(err) };
-  await store.syncState.set(calendar.tenantId, next, { expectedCursor: state.cursor ?? null });
+  // Compare-and-set on `written` too: a failure record must not drop the items a sync that saved
+  // meanwhile with the same cursor wrote (losing the race only loses this record).
+  await store.syncState.set(calendar.tenantId, next, { expectedCursor: state.cursor ?? null, expectedWritten: state.written ?? null });
 }
 
 export async function syncCalendar(deps: SyncDeps, target: SyncTarget, opts: SyncOptions = {}): Promise<SyncReport> {
