@@ -44,15 +44,20 @@ export class SyncFence {
   }
 
   /**
-   * Claims the calendar: stores a fresh claim in its sync state (compare-and-set on the cursor), which
+   * Claims the calendar: stores a fresh claim in its sync state (that field alone), which
    * every later `check` and `hold` compares against. A sync of the calendar still running elsewhere
    * fails its next check.
    */
   async take(): Promise<void> {
     this.checkSignal();
-    const state = await this.store.syncState.get(this.tenantId, this.calendarId);
     this.claim = randomUUID();
-    await this.save({ ...state, claim: this.claim }, state.cursor ?? null, false);
+    // Only the claim is written: a state read before it and written back whole would undo what another
+    // sync saved in between with the cursor unchanged (its create intents, `WrittenItem.sent`), and its
+    // own create whose reply was lost would then meet us as a stranger's item.
+    await this.store.syncState.setClaim(this.tenantId, this.calendarId, this.claim);
+    const state = await this.store.syncState.get(this.tenantId, this.calendarId);
+    if (state.claim !== this.claim) throw this.lost('another sync of the calendar started meanwhile');
+    this.expected = fenced(state);
   }
 
   /**
