@@ -219,6 +219,23 @@ describe('simulation findings beyond the eight', () => {
     });
     expect(report).toBe('');
   });
+  it('a second sync recording its failure does not undo the create intent another sync saved meanwhile', async () => {
+    // The same loss by another road: w1 claims first, w0 claims after it; w1's listing is throttled and
+    // it reads the sync state to record the failure; w0 saves its create's intent, the PUT lands with
+    // its reply lost, w0 saves; then w1 wrote back the state it had read.
+    const report = await check({
+      steps: [
+        { before: [{ who: 'hub', op: 'create', recurring: false }], a: 'caldav', b: 'caldav' },
+        { before: [{ who: 'hub', op: 'describe', n: 4, value: 0 }], a: 'caldav' },
+      ],
+      picks: [1, 0, 1],
+      triggers: [
+        { point: 'caldav sync-collection/send', nth: 1, what: { kind: 'fault', fault: 'throttled' } },
+        { point: 'caldav PUT create/reply', what: { kind: 'fault', fault: 'reset' } },
+      ],
+    });
+    expect(report).toBe('');
+  });
 });
 
 describe('simulation controls (what the code already gets right)', () => {
