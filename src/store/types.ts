@@ -338,6 +338,12 @@ export interface SyncStateRepo {
    */
   setPush(tenantId: string, calendarId: string, push: Record<string, unknown> | undefined, opts?: { expected?: Record<string, unknown> | null }): Promise<void>;
   /**
+   * Stores `claim` as the calendar's claim and changes nothing else (the row is created when the
+   * calendar never synced). Taking a claim must not write back a state read earlier: another sync may
+   * have saved its `written` (create intents) meanwhile with the cursor unchanged.
+   */
+  setClaim(tenantId: string, calendarId: string, claim: string): Promise<void>;
+  /**
    * Whether `claim` is still the calendar's stored claim. Inside a transaction it also locks the row
    * until the transaction ends (PostgreSQL), so a new claim cannot slip in between this check and the
    * transaction's writes.

@@ -114,12 +114,17 @@ async function flagIfGuard(store: Store, calendar: CalendarRecord, err: unknown)
   }
 }
 
-async function recordFailure(store: Store, calendar: CalendarRecord, clock: Clock, err: unknown): Promise<void> {
+/**
+ * Records a refused sync's error, through the fence: when another sync of the calendar saved its state
+ * since this one claimed it, nothing is written (SYNC_LEASE_LOST) — writing back the state read here
+ * would undo what that sync saved with the cursor unchanged (its create intents, `WrittenItem.sent`).
+ */
+async function recordFailure(store: Store, fence: SyncFence, calendar: CalendarRecord, clock: Clock, err: unknown): Promise<void> {
   const state = await store.syncState.get(calendar.tenantId, calendar.id);
   const next: SyncState = { ...state, lastSyncAt: isoNow(clock), lastError: err instanceof Error ? err.message : String(err) };
-  // Compare-and-set on `written` too: a failure record must not drop the items a sync that saved
-  // meanwhile with the same cursor wrote (losing the race only loses this record).
-  await store.syncState.set(calendar.tenantId, next, { expectedCursor: state.cursor ?? null, expectedWritten: state.written ?? null });
+  // Through the fence, and compare-and-set on `written` too: a failure record must not drop the items a
+  // sync that saved meanwhile with the same cursor wrote (losing the race only loses this record).
+  await fence.save(next, state.cursor ?? null, true, state.written ?? null);
 }
 
 export async function syncCalendar(deps: SyncDeps, target: SyncTarget, opts: SyncOptions = {}): Promise<SyncReport> {
@@ -173,7 +178,7 @@ export async function syncCalendar(deps: SyncDeps, target: SyncTarget, opts: Syn
     if (!opts.dryRun && !fence.aborted && !(err instanceof CalsyncError && err.code === 'SYNC_LEASE_LOST')) {
       try {
         await flagIfGuard(store, calendar, err);
-        await recordFailure(store, calendar, clock, err);
+        await recordFailure(store, fence, calendar, clock, err);
       } catch (recordErr) {
         // The original error is what the caller must see; the store failing too is only logged.
         deps.logger?.warn({ calendarId: calendar.id, err: recordErr }, 'could not record the sync failure');

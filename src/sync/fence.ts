@@ -17,9 +17,6 @@ import { randomUUID } from 'node:crypto';
 import { CalsyncError, isCalsyncError } from '../errors.js';
 import type { Store, SyncState, WrittenSinceCursor } from '../store/types.js';
 
-/** How many times `take` reads the state again when another sync saved it between its read and its claim. */
-const TAKE_ATTEMPTS = 3;
-
 /** The fields every sync's state save writes (`push` has its own writer and is left out). */
 function fenced(state: SyncState): string {
   return JSON.stringify([state.cursor ?? null, state.hubSeq, state.lastSyncAt ?? null, state.lastSuccessAt ?? null, state.lastError ?? null, state.written ?? null, state.claim ?? null]);
@@ -47,27 +44,20 @@ export class SyncFence {
   }
 
   /**
-   * Claims the calendar: stores a fresh claim in its sync state, which every later `check` and `hold`
-   * compares against. A sync of the calendar still running elsewhere fails its next check.
-   *
-   * The claim writes back the state just read, so it is compare-and-set on the cursor and on `written`:
-   * a sync that saved meanwhile with its cursor unchanged (an unchanged listing, a blocked run) has
-   * added the items it wrote, and writing back the older `written` would drop them — a deletion of one
-   * of them would then hide behind a content-hash cursor. Nothing is done yet, so a claim that lost the
-   * race reads the state again.
+   * Claims the calendar: stores a fresh claim in its sync state (that field alone), which
+   * every later `check` and `hold` compares against. A sync of the calendar still running elsewhere
+   * fails its next check.
    */
   async take(): Promise<void> {
-    for (let attempt = 1; ; attempt += 1) {
-      this.checkSignal();
-      const state = await this.store.syncState.get(this.tenantId, this.calendarId);
-      this.claim = randomUUID();
-      try {
-        await this.save({ ...state, claim: this.claim }, state.cursor ?? null, false, state.written ?? null);
-        return;
-      } catch (err) {
-        if (attempt >= TAKE_ATTEMPTS || !isCalsyncError(err) || err.code !== 'SYNC_LEASE_LOST') throw err;
-      }
-    }
+    this.checkSignal();
+    this.claim = randomUUID();
+    // Only the claim is written: a state read before it and written back whole would undo what another
+    // sync saved in between with the cursor unchanged (its create intents, `WrittenItem.sent`), and its
+    // own create whose reply was lost would then meet us as a stranger's item.
+    await this.store.syncState.setClaim(this.tenantId, this.calendarId, this.claim);
+    const state = await this.store.syncState.get(this.tenantId, this.calendarId);
+    if (state.claim !== this.claim) throw this.lost('another sync of the calendar started meanwhile');
+    this.expected = fenced(state);
   }
 
   /**

@@ -214,6 +214,43 @@ describe('simulation findings beyond the eight', () => {
     });
     expect(report).toBe('');
   });
+
+  it('a second sync taking the calendar does not undo the create intent of a create whose reply was lost (no conflict with the hub edit after it)', async () => {
+    // Found at seed 20261207 (run 1171 of 10,000): two syncs of the CalDAV calendar at once; w0's PUT
+    // of the new hub event lands but its reply is lost; w1's listing is throttled. The hub user then
+    // edits the description; the next sync met our own create with no link and called it a conflict.
+    // Cause: w1 read the sync state before w0 saved the create's intent (`WrittenItem.sent`) and its
+    // claim wrote that older state back whole (compare-and-set on the unchanged cursor only).
+    const report = await check({
+      steps: [
+        { before: [{ who: 'hub', op: 'create', recurring: false }], a: 'caldav', b: 'caldav' },
+        { before: [{ who: 'hub', op: 'describe', n: 4, value: 0 }], a: 'caldav' },
+        { before: [], a: 'caldav', b: 'graph' },
+      ],
+      triggers: [
+        { point: 'caldav PUT create/reply', what: { kind: 'fault', fault: 'reset' } },
+        { point: 'caldav sync-collection/send', nth: 2, what: { kind: 'fault', fault: 'throttled' } },
+      ],
+    });
+    expect(report).toBe('');
+  });
+  it('a second sync recording its failure does not undo the create intent another sync saved meanwhile', async () => {
+    // The same loss by another road: w1 claims first, w0 claims after it; w1's listing is throttled and
+    // it reads the sync state to record the failure; w0 saves its create's intent, the PUT lands with
+    // its reply lost, w0 saves; then w1 wrote back the state it had read.
+    const report = await check({
+      steps: [
+        { before: [{ who: 'hub', op: 'create', recurring: false }], a: 'caldav', b: 'caldav' },
+        { before: [{ who: 'hub', op: 'describe', n: 4, value: 0 }], a: 'caldav' },
+      ],
+      picks: [1, 0, 1],
+      triggers: [
+        { point: 'caldav sync-collection/send', nth: 1, what: { kind: 'fault', fault: 'throttled' } },
+        { point: 'caldav PUT create/reply', what: { kind: 'fault', fault: 'reset' } },
+      ],
+    });
+    expect(report).toBe('');
+  });
 });
 
 describe('simulation controls (what the code already gets right)', () => {

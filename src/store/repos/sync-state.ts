@@ -2,7 +2,8 @@
  * Per-calendar sync state. A calendar that never synced has the empty state (hubSeq 0, no cursor).
  * `set` with `expectedCursor` is compare-and-set, so two syncs of one calendar cannot both advance it.
  * The push registration (`push`) has its own writer, `setPush`: `set` leaves it as it is, so a sync
- * writing back the state it read cannot undo a subscription saved meanwhile.
+ * writing back the state it read cannot undo a subscription saved meanwhile. Likewise `setClaim` writes
+ * only the claim: a sync taking the calendar cannot undo another sync's state saved meanwhile.
  */
 import { NotFoundError, StoreConflictError } from '../../errors.js';
 import type { RepoContext } from '../context.js';
@@ -108,6 +109,17 @@ export class SqlSyncStateRepo implements SyncStateRepo {
     }
     const current = await this.get(tenantId, calendarId);
     throw new StoreConflictError(`push registration of calendar ${calendarId} changed`, { calendarId, expected: expected ?? null, actual: current.push ?? null });
+  }
+
+  async setClaim(tenantId: string, calendarId: string, claim: string): Promise<void> {
+    // Only the claim column: the foreign key (tenant_id, calendar_id) rejects another tenant's calendar.
+    const result = await this.ctx
+      .db()
+      .insertInto('sync_state')
+      .values({ calendar_id: calendarId, tenant_id: tenantId, cursor: null, hub_seq: 0, last_sync_at: null, last_success_at: null, last_error: null, push: null, written: null, claim })
+      .onConflict((oc) => oc.column('calendar_id').doUpdateSet({ claim }).where('sync_state.tenant_id', '=', tenantId))
+      .executeTakeFirst();
+    if ((result.numInsertedOrUpdatedRows ?? 0n) === 0n) throw new NotFoundError('calendar', calendarId);
   }
 
   async holdClaim(tenantId: string, calendarId: string, claim: string): Promise<boolean> {

@@ -11,7 +11,7 @@ const WRITES: Record<string, ReadonlySet<string>> = {
   events: new Set(['put', 'delete', 'restore']),
   links: new Set(['create', 'update', 'delete']),
   conflicts: new Set(['record', 'resolve']),
-  syncState: new Set(['set']),
+  syncState: new Set(['set', 'setClaim']),
   integrations: new Set(['update']),
 };
 

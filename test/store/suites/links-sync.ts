@@ -218,6 +218,23 @@ export function linkAndSyncStateTests(backend: StoreBackend): void {
       expect(await s.store.syncState.holdClaim(other.id, cal, 'c-2')).toBe(false);
     });
 
+    it('setClaim writes only the claim: another sync\'s saved state (its create intents) stays', async () => {
+      const w = await world(s);
+      const cal = w.calendar.id;
+      // No row yet: setClaim creates the empty state with the claim.
+      await s.store.syncState.setClaim(w.tenant.id, cal, 'c-1');
+      expect(await s.store.syncState.get(w.tenant.id, cal)).toEqual({ calendarId: cal, hubSeq: 0, claim: 'c-1' });
+      const saved = { calendarId: cal, hubSeq: 3, cursor: 'k1', lastError: 'e', written: { items: [{ hubEventId: 'h1', sent: ['abc'] }] }, claim: 'c-1' };
+      await s.store.syncState.set(w.tenant.id, saved, { expectedCursor: null });
+      await s.store.syncState.setClaim(w.tenant.id, cal, 'c-2');
+      expect(await s.store.syncState.get(w.tenant.id, cal)).toEqual({ ...saved, claim: 'c-2' });
+      expect(await s.store.syncState.holdClaim(w.tenant.id, cal, 'c-1')).toBe(false);
+      // Another tenant's calendar is refused.
+      const other = await s.store.tenants.create(`other-claim-${cal}`);
+      await expect(s.store.syncState.setClaim(other.id, cal, 'c-3')).rejects.toMatchObject({ code: 'STORE_NOT_FOUND' });
+      expect((await s.store.syncState.get(w.tenant.id, cal)).claim).toBe('c-2');
+    });
+
     it('setPush writes only the push registration; set (even compare-and-set with a stale read) leaves it alone', async () => {
       const w = await world(s);
       const cal = w.calendar.id;
