@@ -77,11 +77,23 @@ function draftOf(input: ItemInput, ctx: PlanContext, type: ConflictType, fields:
 }
 
 /**
+ * A user's choice answers the conflict they were shown. When the item, read again, raises another kind
+ * (one side deleted the event after a field conflict was recorded), the choice does not carry over: a
+ * "merge" of two edits is no answer to a deletion. The item is settled as a sync would (rules, else the
+ * open conflict is recorded again as the new kind, same id, for the user to answer).
+ */
+function forcedFor(input: ItemInput, ctx: PlanContext, type: ConflictType): Resolution | undefined {
+  return ctx.forced && (!input.conflict || input.conflict.type === type) ? ctx.forced : undefined;
+}
+
+/**
  * A settled conflict: recorded first (unless already open), then the writes, then closed. Recording
  * before writing means a crash in between leaves an open conflict behind — never a silent overwrite.
  */
 function settled(input: ItemInput, draft: ConflictDraft, resolution: Resolution, writes: SyncAction[]): SyncAction[] {
-  const record: SyncAction[] = input.conflict ? [] : [{ type: 'recordConflict', conflict: draft, reason: `settled: ${resolution.take} by ${resolution.by}` }];
+  // An open conflict of another kind (a field conflict the item has outgrown) is recorded again as this
+  // one, in place (same id): what is closed is what was decided.
+  const record: SyncAction[] = input.conflict?.type === draft.type ? [] : [{ type: 'recordConflict', conflict: draft, reason: `settled: ${resolution.take} by ${resolution.by}` }];
   const close: SyncAction = { type: 'closeConflict', conflict: draft, ...(input.conflict ? { existingId: input.conflict.id } : {}), resolution };
   return [...record, ...writes, close];
 }
@@ -119,6 +131,7 @@ export interface DeletionOutcomes {
  * conflict arises and the deletion simply propagates.
  */
 export function settleDeletion(input: ItemInput, ctx: PlanContext, type: ConflictType, outcomes: DeletionOutcomes): SyncAction[] | undefined {
+  const forced = forcedFor(input, ctx, type);
   const critical = isCritical(input);
   if (type === 'wedding_critical' && !critical) return undefined;
   const hubDeleted = type === 'delete_edit';
@@ -128,9 +141,9 @@ export function settleDeletion(input: ItemInput, ctx: PlanContext, type: Conflic
   const providerDeleted = !hubDeleted;
   let keepDeletion: boolean;
   let resolution: Resolution;
-  if (ctx.forced) {
-    keepDeletion = ctx.forced.take === 'provider' ? providerDeleted : ctx.forced.take === 'wedsync' ? !providerDeleted : false;
-    resolution = ctx.forced;
+  if (forced) {
+    keepDeletion = forced.take === 'provider' ? providerDeleted : forced.take === 'wedsync' ? !providerDeleted : false;
+    resolution = forced;
   } else {
     const decision = decideRule(ctx.rules, type, [DELETED_FIELD], critical);
     if (decision.kind === 'manual') return [{ type: 'recordConflict', conflict: draft, reason: decision.reason }];

@@ -253,6 +253,28 @@ describe('simulation findings beyond the eight', () => {
   });
 });
 
+describe('simulation findings of the 10,000-run campaign', () => {
+  it('a field conflict resolved after the event was deleted elsewhere does not bring it back without a deletion conflict', async () => {
+    // Found at seed 20261207 (run 399): Outlook cancels occurrences of sim-3 while the iPhone user
+    // deletes it; the hub restores the occurrences, so Outlook's sync records a recurrence conflict.
+    // CalDAV's sync then deletes sim-3 in the hub. Resolving the (stale) recurrence conflict with
+    // "merge" re-planned the item as delete vs edit and applied "merge" to it: the event came back
+    // everywhere, the deletion silently undone, the conflict closed as a field conflict.
+    const report = await check({
+      steps: [
+        { before: [{ who: 'graph', op: 'cancel', n: 1, k: 0 }], a: 'graph', b: 'graph' },
+        { before: [{ who: 'hub', op: 'uncancel', n: 0 }], a: 'graph' },
+        { before: [], a: 'caldav', b: 'caldav' },
+      ],
+      injections: [
+        { at: 2, what: { kind: 'user', action: { who: 'graph', op: 'cancel', n: 7, k: 1 } } },
+        { at: 0, what: { kind: 'user', action: { who: 'caldav', op: 'delete', n: 3 } } },
+      ],
+    });
+    expect(report).toBe('');
+  });
+});
+
 describe('simulation controls (what the code already gets right)', () => {
   it('a location edit that lands before our PUT makes it fail (412), is re-planned and stands', async () => {
     const report = await check({
