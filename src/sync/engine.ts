@@ -124,7 +124,7 @@ async function recordFailure(store: Store, fence: SyncFence, calendar: CalendarR
   const next: SyncState = { ...state, lastSyncAt: isoNow(clock), lastError: err instanceof Error ? err.message : String(err) };
   // Through the fence, and compare-and-set on `written` too: a failure record must not drop the items a
   // sync that saved meanwhile with the same cursor wrote (losing the race only loses this record).
-  await fence.save(next, state.cursor ?? null, true, state.written ?? null);
+  await fence.save(next, state.cursor ?? null, state.written ?? null);
 }
 
 export async function syncCalendar(deps: SyncDeps, target: SyncTarget, opts: SyncOptions = {}): Promise<SyncReport> {

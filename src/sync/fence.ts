@@ -83,8 +83,8 @@ export class SyncFence {
    * Saves the sync state (compare-and-set on the cursor, as the store does) after a last check; a lost
    * compare-and-set is SYNC_LEASE_LOST too. The saved state is what later checks expect.
    */
-  async save(state: SyncState, expectedCursor: string | null, checkFirst = true, expectedWritten?: WrittenSinceCursor | null): Promise<void> {
-    if (checkFirst) await this.check();
+  async save(state: SyncState, expectedCursor: string | null, expectedWritten?: WrittenSinceCursor | null): Promise<void> {
+    await this.check();
     try {
       await this.store.syncState.set(this.tenantId, state, { expectedCursor, ...(expectedWritten === undefined ? {} : { expectedWritten }) });
     } catch (err) {
