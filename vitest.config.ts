@@ -10,6 +10,7 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default', './test/support/summary-reporter.ts'],
+    setupFiles: ['./test/support/fast-check-seed.ts'],
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts'],

@@ -10,7 +10,7 @@ import type { ConflictRecord, ConflictRules, Link, SyncDirection } from '../stor
 import type { ConflictDraft, Resolution, SyncAction } from './actions.js';
 import { changedFields, sameContent, sameField, withField } from './fields.js';
 import { fromRemote, merge3 } from './merge.js';
-import { settleDeletion, settleFields } from './settle.js';
+import { settleDeletion, settleFields, unchangedConflict } from './settle.js';
 
 export interface ItemInput {
   /** The hub event; `deletedAt` set: a tombstone. Absent: the hub never had it. */
@@ -267,11 +267,6 @@ export function planItem(input: ItemInput, ctx: PlanContext): SyncAction[] {
 /** Writes to an export-only calendar: what it stores is never taken back into the hub. */
 function asMirror(action: SyncAction): SyncAction {
   return action.type === 'createRemote' || action.type === 'pushToRemote' ? { ...action, mirror: true } : action;
-}
-
-function unchangedConflict(open: ConflictRecord, next: ConflictDraft): boolean {
-  const same = (a?: HubEvent['event'], b?: HubEvent['event']): boolean => (a && b ? changedFields(a, b).length === 0 : a === b);
-  return open.type === next.type && open.remoteEtag === next.remoteEtag && same(open.hub, next.hub) && same(open.remote, next.remote);
 }
 
 /** Plans every item; guards are applied to the whole plan by `guards.ts`. */

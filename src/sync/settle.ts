@@ -6,9 +6,9 @@
  */
 import type { CalendarEvent } from '../model/event.js';
 import { isWeddingCritical } from '../model/priority.js';
-import type { ConflictRule, ConflictType } from '../store/types.js';
+import type { ConflictRecord, ConflictRule, ConflictType } from '../store/types.js';
 import type { ConflictDraft, Resolution, SyncAction } from './actions.js';
-import type { MergeField } from './fields.js';
+import { changedFields, type MergeField } from './fields.js';
 import { applyChoices, isUnionField, type MergeResult, type Side } from './merge.js';
 import type { ItemInput, PlanContext } from './plan.js';
 import { DELETED_FIELD, decideRule } from './rules.js';
@@ -91,11 +91,18 @@ function forcedFor(input: ItemInput, ctx: PlanContext, type: ConflictType): Reso
  * before writing means a crash in between leaves an open conflict behind — never a silent overwrite.
  */
 function settled(input: ItemInput, draft: ConflictDraft, resolution: Resolution, writes: SyncAction[]): SyncAction[] {
-  // An open conflict of another kind (a field conflict the item has outgrown) is recorded again as this
-  // one, in place (same id): what is closed is what was decided.
-  const record: SyncAction[] = input.conflict?.type === draft.type ? [] : [{ type: 'recordConflict', conflict: draft, reason: `settled: ${resolution.take} by ${resolution.by}` }];
+  // An open conflict of another kind (a field conflict the item has outgrown), or one whose versions
+  // moved since it was recorded (the planner edited the event while it waited), is recorded again as
+  // this one, in place (same id): what is closed is what was decided, not a version nobody settled.
+  const record: SyncAction[] = input.conflict && unchangedConflict(input.conflict, draft) ? [] : [{ type: 'recordConflict', conflict: draft, reason: `settled: ${resolution.take} by ${resolution.by}` }];
   const close: SyncAction = { type: 'closeConflict', conflict: draft, ...(input.conflict ? { existingId: input.conflict.id } : {}), resolution };
   return [...record, ...writes, close];
+}
+
+/** Whether an open conflict still shows the versions a new draft of it would record. */
+export function unchangedConflict(open: ConflictRecord, next: ConflictDraft): boolean {
+  const same = (a?: CalendarEvent, b?: CalendarEvent): boolean => (a && b ? changedFields(a, b).length === 0 : a === b);
+  return open.type === next.type && open.remoteEtag === next.remoteEtag && same(open.hub, next.hub) && same(open.remote, next.remote);
 }
 
 /** A field conflict (hub and calendar both live). `write` turns the settled event into actions. */
@@ -105,10 +112,11 @@ export function settleFields(input: ItemInput, ctx: PlanContext, result: MergeRe
   if (!hub || !remote) throw new Error('settleFields needs both sides');
   const draft = draftOf(input, ctx, 'field', [...result.conflicts], hub, remote);
   const choices = new Map<MergeField, Choice>();
+  const forced = forcedFor(input, ctx, 'field');
   let by: string;
-  if (ctx.forced) {
-    for (const f of result.conflicts) choices.set(f, choiceForced(ctx.forced, f));
-    by = ctx.forced.by;
+  if (forced) {
+    for (const f of result.conflicts) choices.set(f, choiceForced(forced, f));
+    by = forced.by;
   } else {
     const decision = decideRule(ctx.rules, 'field', result.conflicts, isCritical(input));
     if (decision.kind === 'manual') return [{ type: 'recordConflict', conflict: draft, reason: decision.reason }];
@@ -116,7 +124,7 @@ export function settleFields(input: ItemInput, ctx: PlanContext, result: MergeRe
     by = `rule:${[...new Set(decision.byField.values())].join('+')}`;
   }
   const event = applyChoices(result, hub, remote, Object.fromEntries(choices));
-  const resolution = ctx.forced ?? resolutionOf(choices, by);
+  const resolution = forced ?? resolutionOf(choices, by);
   return settled(input, draft, resolution, write(event));
 }
 

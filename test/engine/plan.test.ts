@@ -208,11 +208,31 @@ describe('open conflicts and user resolutions', () => {
     if (pull?.type === 'pullToHub') expect(pull.event.title).toBe('B');
   });
   it('applies wedsync / provider / merge choices to edit-vs-delete', () => {
-    const open = conflictOf({ type: 'edit_delete', fields: ['*'] });
+    const open = conflictOf({ type: 'edit_delete', fields: ['*'], hub: { ...base, title: 'A' } });
     const gone = (): ItemInput => ({ hub: hubOf({ ...base, title: 'A' }), link: linkOf(base), conflict: open });
     expect(plan(gone(), { ...twoWay, forced: { take: 'provider', by: 'user' } })).toEqual(['deleteHub', 'closeConflict']);
     expect(plan(gone(), { ...twoWay, forced: { take: 'wedsync', by: 'user' } })).toEqual(['unlink', 'createRemote', 'closeConflict']);
     expect(plan(gone(), { ...twoWay, forced: { take: 'merge', by: 'user' } })).toEqual(['unlink', 'createRemote', 'closeConflict']);
+  });
+});
+
+describe('an open conflict settled after its versions moved', () => {
+  // Found by the model test (seed 1646314255): an edit-vs-delete held on a ceremony; the planner then
+  // renamed the event (no longer wedding-critical) and the ordinary rule settled it — closing a record
+  // that still showed the ceremony. The record is brought up to the versions decided on first.
+  it('records the conflict again with the versions the rule decided on, then closes it', () => {
+    const ceremony = makeWeddingEvent('ceremony');
+    const open = conflictOf({ type: 'edit_delete', fields: ['*'], hub: ceremony });
+    const renamed = { ...ceremony, title: 'Consultation with the couple', wedding: { ...ceremony.wedding, kind: 'other' as const } };
+    const actions = planItem({ hub: hubOf(renamed), link: linkOf(base), conflict: open }, { ...twoWay, rules: { default: 'provider_wins' } });
+    expect(types(actions)).toEqual(['recordConflict', 'deleteHub', 'closeConflict']);
+    const [record] = actions;
+    if (record?.type === 'recordConflict') expect(record.conflict.hub?.title).toBe('Consultation with the couple');
+  });
+  it('does not record an unchanged open conflict again when a rule settles it', () => {
+    const open = conflictOf({ type: 'edit_delete', fields: ['*'], hub: { ...base, title: 'A' } });
+    const actions = planItem({ hub: hubOf({ ...base, title: 'A' }), link: linkOf(base), conflict: open }, { ...twoWay, rules: { default: 'provider_wins' } });
+    expect(types(actions)).toEqual(['deleteHub', 'closeConflict']);
   });
 });
 

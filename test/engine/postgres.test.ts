@@ -63,7 +63,7 @@ describe('engine on PostgreSQL', () => {
   });
 
   it('passes a short model run', async () => {
-    const result = await runModel(Number(process.env['MODEL_RUNS_PG'] ?? 8), undefined, 30, async () => ({ ...shared, close: async () => undefined }));
+    const result = await runModel(Number(process.env['MODEL_RUNS_PG'] ?? 8), Number(process.env['MODEL_SEED'] ?? 20261207), 30, async () => ({ ...shared, close: async () => undefined }));
     expect(result.report ?? '').toBe('');
     expect(result.failures).toBe(0);
   }, 600_000);
