@@ -125,7 +125,7 @@ export async function runCampaign(disturbance: Disturbance, opts: CampaignOption
     if (c.altered > 0) say(`altered events: ${c.altered}, of which ${silent.size} silently (no conflict recorded on them)`);
     const unexpected = w.all.flatMap((p) => p.unexpectedExits);
     if (unexpected.length > 0) say(`calsync processes that died on their own: ${unexpected.slice(0, 5).join('; ')}${unexpected.length > 5 ? ` (+${unexpected.length - 5})` : ''}`);
-    const closing = `${disturbance.name} campaign: ${disturbance.headline(w)}, ${verdict.events} events, ${c.lost} lost, ${c.duplicated} duplicated, ${c.altered} altered, ${c.spurious} spurious conflicts`;
+    const closing = `${disturbance.name} campaign: ${disturbance.headline(w)}, ${verdict.events} events, ${c.lost} lost, ${c.duplicated} duplicated, ${c.altered} altered, ${c.spurious} spurious conflicts${verdict.recreated > 0 ? ` (${verdict.recreated} create(s) repeated after a lost answer, on record)` : ''}`;
     const ok = c.lost + c.duplicated + c.altered + c.spurious === 0;
     if (opts.json) {
       const summary = {

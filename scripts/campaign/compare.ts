@@ -5,7 +5,9 @@
  * - duplicated: more than one item of an event on a side, or an item that is no campaign event at all;
  * - altered: an item whose title, location, description or times differ from the last write of the
  *   field's owner (or that cannot be read);
- * - spurious conflicts: every conflict calsync recorded (no two sides ever edit the same field).
+ * - spurious conflicts: every conflict calsync recorded (no two sides ever edit the same field) —
+ *   except the settled records of a create calsync repeated after its answer was lost
+ *   (`sync:create-unsure`: the event was kept, and why is on record), counted apart as `recreated`.
  * Pure: the snapshot is taken by the caller.
  */
 import type { ConflictJson } from './hub-client.js';
@@ -69,6 +71,8 @@ export interface Verdict {
   duplicated: Duplicated[];
   altered: Altered[];
   spurious: Spurious[];
+  /** Settled records of creates repeated after a lost answer (not conflicts anyone must answer). */
+  recreated: number;
   /** Distinct events with at least one altered value. */
   alteredEvents: number;
   clean: boolean;
@@ -119,10 +123,12 @@ export function compare(expected: ReadonlyMap<string, Expected>, snap: Snapshot)
   const hubKey = new Map<string, string | undefined>();
   for (const v of snap.views.hub) hubKey.set(v.ref, keyFromView(v));
   const pick = (e: ConflictJson['hub']): Record<string, string | undefined> => ({ title: e?.title, location: e?.location, description: e?.description });
-  const spurious = snap.conflicts.map((c) => ({ id: c.id, calendarId: c.calendarId, key: hubKey.get(c.hubEventId), type: c.type, fields: c.fields, status: c.status, hub: pick(c.hub), remote: pick(c.remote), base: pick(c.base) }));
+  const doubt = (c: ConflictJson): boolean => c.status === 'resolved' && c.resolution?.by === 'sync:create-unsure';
+  const recreated = snap.conflicts.filter(doubt).length;
+  const spurious = snap.conflicts.filter((c) => !doubt(c)).map((c) => ({ id: c.id, calendarId: c.calendarId, key: hubKey.get(c.hubEventId), type: c.type, fields: c.fields, status: c.status, hub: pick(c.hub), remote: pick(c.remote), base: pick(c.base) }));
 
   const alteredEvents = new Set(altered.map((a) => `${a.key}`)).size;
-  return { events: expected.size, lost, duplicated, altered, spurious, alteredEvents, clean: lost.length + duplicated.length + altered.length + spurious.length === 0 };
+  return { events: expected.size, lost, duplicated, altered, spurious, recreated, alteredEvents, clean: lost.length + duplicated.length + altered.length + spurious.length === 0 };
 }
 
 /** The counts printed in the closing line: events lost, events/items duplicated, events altered, conflicts. */

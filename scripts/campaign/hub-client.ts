@@ -28,6 +28,7 @@ export interface ConflictJson {
   hub?: { title?: string; location?: string; description?: string };
   remote?: { title?: string; location?: string; description?: string };
   base?: { title?: string; location?: string; description?: string };
+  resolution?: { take: string; by: string };
   createdAt: string;
 }
 

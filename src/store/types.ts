@@ -118,6 +118,12 @@ export interface WrittenItem {
    * src/sync/sent.ts), so a create whose link was never saved is merged against what it sent.
    */
   sent?: string[];
+  /**
+   * A create's: its request may have reached the server but no answer came (the connection dropped, a
+   * timeout, a 5xx). If the item is not in the calendar now, either it never landed or someone deleted it
+   * there before calsync saw it — no listing can tell the two apart (`plan.ts`, `createAgain`).
+   */
+  unsure?: true;
 }
 
 export interface WrittenSinceCursor {

@@ -170,8 +170,20 @@ async function hubAndLink(c: ApplyContext, write: (tx: ApplyContext) => Promise<
   );
 }
 
+/**
+ * An update of the calendar's item. When the server applied it but its read-back failed (the item was
+ * deleted right after, or the reply was lost: `details.written`), the write is ours yet unproven: the
+ * link keeps what we sent with an etag that matches nothing, so the next sync re-reads the item and
+ * sees a deletion or an edit as the calendar's — as for a create (`createdThenGone`). Left unsaved, the
+ * link would meet the calendar's normalised copy of our own write as an edit of every field it touched.
+ */
 async function writeRemote(c: ApplyContext, hub: HubEvent, remote: RemoteItem, body: CalendarEvent): Promise<WriteResult> {
-  return viaProvider(() => c.provider.update(c.remoteCalendarId, remote.remoteId, body, remote.etag, { hubId: hub.id }), remote.remoteId, remote.event.uid);
+  try {
+    return await viaProvider(() => c.provider.update(c.remoteCalendarId, remote.remoteId, body, remote.etag, { hubId: hub.id }), remote.remoteId, remote.event.uid);
+  } catch (err) {
+    if (goneAfterWrite(err) !== remote.remoteId) throw err;
+    return { item: { remoteId: remote.remoteId, etag: UNPROVEN_ETAG, event: body, ...(remote.hubId === undefined ? {} : { hubId: remote.hubId }) }, ours: false, writtenEtag: '' };
+  }
 }
 
 async function writeHub(c: ApplyContext, hub: HubEvent, event: CalendarEvent): Promise<HubEvent> {

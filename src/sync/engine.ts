@@ -16,7 +16,7 @@ import { observe, type HeldItem, type Observation } from './observe.js';
 import { planSync, type ItemPlan, type PlanContext } from './plan.js';
 import { countActions, emptyCounts, type SyncCounts } from './report.js';
 import { effectiveRules } from './rules.js';
-import { intentsOf, mergeWritten, touchedBy, unsettled, writtenAfter } from './written.js';
+import { intentsOf, mergeWritten, touchedBy, unsettled, unsureCreates, writtenAfter } from './written.js';
 
 /** The slice of a pino logger the engine uses. */
 export interface SyncLogger {
@@ -233,7 +233,7 @@ export async function syncCalendar(deps: SyncDeps, target: SyncTarget, opts: Syn
     : { ...state, cursor: observation.cursor, hubSeq: ownWritesEnd(observation.hubSeq, result.ownSeqs), lastSyncAt: now, lastSuccessAt: now };
   // The writes since the cursor now stored: this run's, plus the earlier ones while the cursor stays —
   // and, when it stays because the run was blocked, every item the run set out to reconcile (`touchedBy`).
-  const ours = [...(blocked ? touched : []), ...(await writtenAfter(store, target.tenantId, calendar.id, intents, result.applied))];
+  const ours = [...(blocked ? touched : []), ...(await writtenAfter(store, target.tenantId, calendar.id, intents, result.applied, unsureCreates(result.errors)))];
   const written = mergeWritten(next.cursor === state.cursor ? unsettled(state.written, blocked ? [] : observation.settled) : undefined, ours);
   if (written) next.written = written;
   else delete next.written;

@@ -12,6 +12,7 @@ import { exportBatch, importBatch, isLoneAction } from './batch.js';
 import type { DeletionBudget } from './guards.js';
 import { planItem, type ItemInput, type ItemPlan, type PlanContext } from './plan.js';
 import { sentByCreate, sentHash } from './sent.js';
+import { mayHaveApplied } from './written.js';
 
 /** Re-plans after a 412/404/409 per item: the calendar moved under us this many times at most. */
 const MAX_REPLANS = 3;
@@ -27,6 +28,10 @@ const PERMANENT_ITEM_CODES: ReadonlySet<string> = new Set(['PROVIDER_REJECTED', 
 
 export interface ItemError {
   action: string;
+  /** The failed action's type (absent for an item held before planning). */
+  actionType?: SyncAction['type'];
+  /** The failed request may have been applied all the same (a lost answer: `mayHaveApplied`). */
+  mayHaveApplied?: true;
   /** `INTERNAL`: not a CalsyncError (a bug); reported, never swallowed silently. */
   code: ErrorCode | 'INTERNAL';
   message: string;
@@ -106,9 +111,11 @@ function toItemError(action: SyncAction, err: unknown): ItemError {
   const code = isCalsyncError(err) ? err.code : err instanceof Replan ? err.code : 'INTERNAL';
   return {
     action: describe(action),
+    actionType: action.type,
     code,
     message: err instanceof Error ? err.message : String(err),
     blocking: !PERMANENT_ITEM_CODES.has(code),
+    ...(mayHaveApplied(err) ? { mayHaveApplied: true as const } : {}),
     ...(hubEventId ? { hubEventId } : {}),
     ...(remoteId ? { remoteId } : {}),
   };

@@ -296,7 +296,10 @@ export async function observe(store: Store, provider: CalendarProvider, tenantId
     const hubId = item.hub?.id ?? item.link?.hubEventId;
     if ((hubId !== undefined && heldHub.has(hubId)) || (item.link !== undefined && unreadable.has(item.link.remoteId))) table.byKey.delete(key);
   }
+  const unsure = new Set((state.written?.items ?? []).flatMap((w) => (w.unsure && w.hubEventId !== undefined ? [w.hubEventId] : [])));
   for (const item of table.byKey.values()) {
+    // Our create whose answer was lost, and the calendar does not have its item now (see plan.ts).
+    if (!item.link && !item.remote && item.hub && unsure.has(item.hub.id)) item.createUnsure = true;
     const conflict = item.hub ? conflicts.get(item.hub.id) : undefined;
     if (conflict) item.conflict = conflict;
     // Our own create whose link save was lost: what it sent is the base (sent.ts). Equal sides just link.

@@ -10,6 +10,7 @@ import type { ConflictRecord, ConflictRules, Link, SyncDirection } from '../stor
 import type { ConflictDraft, Resolution, SyncAction } from './actions.js';
 import { changedFields, sameContent, sameField, withField } from './fields.js';
 import { fromRemote, merge3 } from './merge.js';
+import { DELETED_FIELD } from './rules.js';
 import { settleDeletion, settleFields, unchangedConflict } from './settle.js';
 
 export interface ItemInput {
@@ -25,6 +26,12 @@ export interface ItemInput {
    * happened: what that create sent (sent.ts). The base the two sides are merged against.
    */
   sent?: HubEvent['event'];
+  /**
+   * No link and no calendar item, and an earlier create of ours may have landed (its answer was lost:
+   * `WrittenItem.unsure`). Either it never landed, or someone deleted it in the calendar before calsync
+   * saw it; nothing the calendar shows tells the two apart.
+   */
+  createUnsure?: boolean;
 }
 
 export interface PlanContext {
@@ -214,7 +221,7 @@ function planUnlinked(input: ItemInput, ctx: PlanContext): SyncAction[] {
   // New in the calendar: import it (a mirror ignores foreign items).
   if (!hub && remote) return exportOnly ? [] : [{ type: 'createHub', remote, event: fromRemote(remote.event) }];
   // New in WedSync: export it (a source calendar is never written).
-  if (live && !remote) return importOnly ? [] : [{ type: 'createRemote', hub: live }];
+  if (live && !remote) return importOnly ? [] : input.createUnsure ? createAgain(input, live, ctx) : [{ type: 'createRemote', hub: live }];
   // Matched pair: the same content just links; otherwise the base is what our create sent when the
   // item is ours (its link save was lost), else there is none to tell who changed what.
   const sent = remote && hub && remote.hubId === hub.id ? input.sent : undefined;
@@ -242,6 +249,34 @@ function planUnlinked(input: ItemInput, ctx: PlanContext): SyncAction[] {
 }
 
 /**
+ * A create whose earlier attempt may have landed and been deleted by the calendar's user before calsync
+ * saw it (its answer was lost; the item is not there now). The event is created again — keeping a
+ * wedding in the calendar is the safe side of a question nobody can answer — and the doubt is recorded
+ * as a settled edit-vs-delete conflict (`by: sync:create-unsure`), so a planner who did delete it sees
+ * why it is back instead of finding it silently resurrected.
+ */
+/** How the record of a create repeated after a lost answer is closed: the event was kept. */
+const CREATE_DOUBT: Resolution = { take: 'wedsync', by: 'sync:create-unsure' };
+
+/** `createAgain`'s record (no link, no base, no calendar copy), left open by a run that stopped. */
+function isCreateDoubt(open: ConflictRecord): boolean {
+  return open.type === 'edit_delete' && open.linkId === undefined && open.base === undefined && open.remote === undefined;
+}
+
+function createAgain(input: ItemInput, live: HubEvent, ctx: PlanContext): SyncAction[] {
+  const draft: ConflictDraft = { calendarId: ctx.calendarId, hubEventId: live.id, type: 'edit_delete', fields: [DELETED_FIELD], hub: live.event };
+  const resolution = CREATE_DOUBT;
+  // Our own record of the doubt left open by a run that stopped before closing it is closed after the
+  // create (planItem); any other open conflict is the user's to answer, and the create goes on.
+  if (input.conflict) return [{ type: 'createRemote', hub: live }];
+  return [
+    { type: 'recordConflict', conflict: draft, reason: 'an earlier create may have landed and been deleted in the calendar before calsync saw it' },
+    { type: 'createRemote', hub: live },
+    { type: 'closeConflict', conflict: draft, resolution },
+  ];
+}
+
+/**
  * The actions for one item. An open conflict whose two versions have not moved stays as it is; one
  * that no longer arises (the sides were made equal, or a user resolved it) is closed.
  */
@@ -259,7 +294,7 @@ export function planItem(input: ItemInput, ctx: PlanContext): SyncAction[] {
       type: 'closeConflict',
       conflict: { calendarId: open.calendarId, hubEventId: open.hubEventId, type: open.type, fields: open.fields },
       existingId: open.id,
-      resolution: ctx.forced ?? { take: 'merge', by: 'sync' },
+      resolution: ctx.forced ?? (isCreateDoubt(open) ? CREATE_DOUBT : { take: 'merge', by: 'sync' }),
     },
   ];
 }

@@ -56,9 +56,11 @@ export function mergeWritten(a: WrittenSinceCursor | undefined, b: readonly Writ
   for (const item of [...(a?.items ?? []), ...b]) {
     const key = keyOf(item);
     // What earlier creates of the item sent stays known (any of them may be the one that landed).
-    const sent = mergeSent(byKey.get(key)?.sent, item.sent);
+    const earlier = byKey.get(key);
+    const sent = mergeSent(earlier?.sent, item.sent);
     byKey.delete(key);
-    byKey.set(key, sent ? { ...item, sent } : item);
+    // A create that may have landed stays so until the item is linked (then its entry is by remote id).
+    byKey.set(key, { ...item, ...(sent ? { sent } : {}), ...(earlier?.unsure || item.unsure ? { unsure: true as const } : {}) });
   }
   if (byKey.size > MAX_WRITTEN) return { items: [], full: true };
   return byKey.size === 0 ? undefined : { items: [...byKey.values()] };
@@ -114,7 +116,30 @@ export function unsettled(written: WrittenSinceCursor | undefined, settled: read
  * (a deletion, or a write whose link is gone, without one: it is simply re-read), and the intents of
  * writes that did not complete (they may have landed anyway).
  */
-export async function writtenAfter(store: Store, tenantId: string, calendarId: string, intents: readonly WrittenItem[], applied: readonly SyncAction[]): Promise<WrittenItem[]> {
+/**
+ * Whether a failed request may still have been applied: the connection dropped (before or after the
+ * server acted: the client cannot tell), the answer timed out, the server failed mid-way (500, 502,
+ * 504). A refusal — a 4xx, throttling, a 503 (the server did not take the request on), an open circuit
+ * that sent nothing — leaves nothing behind.
+ */
+export function mayHaveApplied(err: unknown): boolean {
+  if (!isCalsyncError(err) || (err.code !== 'PROVIDER_UNAVAILABLE' && err.code !== 'PROVIDER_TIMEOUT')) return false;
+  return err.details?.['status'] !== 503;
+}
+
+/** The hub events whose create failed so that it may have landed anyway (see `WrittenItem.unsure`). */
+export function unsureCreates(errors: readonly { actionType?: SyncAction['type']; mayHaveApplied?: boolean; hubEventId?: string }[]): Set<string> {
+  return new Set(errors.flatMap((e) => (e.actionType === 'createRemote' && e.mayHaveApplied === true && e.hubEventId !== undefined ? [e.hubEventId] : [])));
+}
+
+export async function writtenAfter(
+  store: Store,
+  tenantId: string,
+  calendarId: string,
+  intents: readonly WrittenItem[],
+  applied: readonly SyncAction[],
+  unsure: ReadonlySet<string> = new Set(),
+): Promise<WrittenItem[]> {
   const deleted = new Set<string>();
   const hubIds = new Set<string>();
   for (const action of applied) {
@@ -137,7 +162,9 @@ export async function writtenAfter(store: Store, tenantId: string, calendarId: s
   for (const remoteId of deleted) written.push({ remoteId });
   // A create's intent is now known by its remote id; the other intents come first, so what the run
   // saved on the links wins over them.
-  const pending = intents.filter((w) => w.hubEventId === undefined || !linkedHubIds.has(w.hubEventId));
+  const pending = intents
+    .filter((w) => w.hubEventId === undefined || !linkedHubIds.has(w.hubEventId))
+    .map((w): WrittenItem => (w.hubEventId !== undefined && w.remoteId === undefined && unsure.has(w.hubEventId) ? { ...w, unsure: true } : w));
   return [...pending, ...written];
 }
 

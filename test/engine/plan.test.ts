@@ -236,6 +236,24 @@ describe('an open conflict settled after its versions moved', () => {
   });
 });
 
+describe('a create whose earlier answer was lost', () => {
+  it('creates the event again and records the doubt as a settled edit-vs-delete conflict', () => {
+    const actions = planItem({ hub: hubOf(base), createUnsure: true }, twoWay);
+    expect(types(actions)).toEqual(['recordConflict', 'createRemote', 'closeConflict']);
+    const close = actions[2];
+    if (close?.type === 'closeConflict') expect(close.resolution).toEqual({ take: 'wedsync', by: 'sync:create-unsure' });
+    expect(actions[0]).toMatchObject({ conflict: { type: 'edit_delete', fields: ['*'] } });
+  });
+  it('leaves an open conflict to the user and only creates; a source calendar is not written', () => {
+    expect(plan({ hub: hubOf(base), createUnsure: true, conflict: conflictOf({ type: 'field', fields: ['title'], hub: base, linkId: 'l1' }) })).toEqual(['createRemote', 'closeConflict']);
+    // Our own record of the doubt, left open by a crash: closed as the doubt it is.
+    const actions = planItem({ hub: hubOf(base), createUnsure: true, conflict: conflictOf({ type: 'edit_delete', fields: ['*'], hub: base }) }, twoWay);
+    expect(types(actions)).toEqual(['createRemote', 'closeConflict']);
+    expect(actions[1]).toMatchObject({ existingId: 'k1', resolution: { by: 'sync:create-unsure' } });
+    expect(plan({ hub: hubOf(base), createUnsure: true }, { ...twoWay, direction: 'import_only' })).toEqual([]);
+  });
+});
+
 describe('planSync', () => {
   it('plans every item independently', () => {
     const items: ItemInput[] = [{ remote: remoteOf(base) }, { hub: hubOf(makeEvent({ title: 'Other' }), { id: 'h2' }) }];

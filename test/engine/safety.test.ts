@@ -215,7 +215,9 @@ describe('conflicts', () => {
     // a failing create holds the hub seq back, so the next sync revisits the tombstone from the hub
     // side only, with the calendar copy known from the open conflict
     await hub.store.events.put(hub.tenantId, { event: makeEvent({ title: 'Unrelated' }), source: 'wedsync' });
-    hub.server.faults.failNext('create', 'PROVIDER_UNAVAILABLE');
+    // A 503: the server refused the create (an answer lost on the way would make the next create a
+    // repeat on record, see plan.ts createAgain).
+    hub.server.faults.failNext('create', new CalsyncError('PROVIDER_UNAVAILABLE', '503 Service Unavailable', { details: { status: 503 } }));
     const blocked = await hub.sync();
     expect(blocked.errors).toHaveLength(1);
     expect(blocked.conflicts.recorded).toBe(1);

@@ -275,6 +275,44 @@ describe('simulation findings of the 10,000-run campaign', () => {
   });
 });
 
+describe('simulation findings of the second 10,000-run campaign (seed 20261207)', () => {
+  it('an event re-created after a lost create answer and a deletion nobody could see carries a deletion conflict', async () => {
+    // Run 1000: the PUT of sim-4 lands but its answer is lost; the iPhone user deletes it before any
+    // sync lists it. The next listing cannot tell "never landed" from "landed, then deleted": calsync
+    // creates it again (the safe side) and records why, as a settled edit-vs-delete conflict.
+    const report = await check({
+      steps: [
+        { before: [{ who: 'hub', op: 'create', recurring: false }, { who: 'hub', op: 'create', recurring: false }], a: 'caldav', b: 'graph' },
+        { before: [{ who: 'caldav', op: 'delete', n: 4 }], a: 'caldav' },
+        { before: [], a: 'caldav', b: 'caldav' },
+      ],
+      triggers: [{ point: 'caldav PUT create/reply', what: { kind: 'fault', fault: 'reset' } }],
+    });
+    expect(report).toBe('');
+  });
+
+  it('an Outlook PATCH whose read-back answer is lost links what it wrote instead of raising a conflict on it', async () => {
+    // Run 9243: our PATCH of sim-1 lands, the GET that reads it back loses its answer; the link kept the
+    // old base, and the next sync met Outlook's copy of our own write as an edit of the description the
+    // hub had edited again meanwhile — a conflict nobody made. Now the link keeps what was written
+    // (unproven etag) and the next sync re-reads it.
+    const report = await check({
+      steps: [
+        { before: [], a: 'caldav', b: 'caldav' },
+        { before: [{ who: 'hub', op: 'describe', n: 0, value: 0 }, { who: 'hub', op: 'move', n: 6, value: 0 }], a: 'caldav', b: 'graph' },
+        { before: [{ who: 'hub', op: 'describe', n: 1, value: 0 }], a: 'graph' },
+      ],
+      picks: [3],
+      injections: [
+        { at: 10, what: { kind: 'user', action: { who: 'hub', op: 'describe', n: 1, value: 1 } } },
+        { at: 41, what: { kind: 'fault', fault: 'reset' } },
+        { at: 47, what: { kind: 'fault', fault: 'throttled' } },
+      ],
+    });
+    expect(report).toBe('');
+  });
+});
+
 describe('simulation controls (what the code already gets right)', () => {
   it('a location edit that lands before our PUT makes it fail (412), is re-planned and stands', async () => {
     const report = await check({

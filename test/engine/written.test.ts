@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_WRITTEN, mergeWritten, unsettled } from '../../src/sync/written.js';
+import { CalsyncError, type ErrorCode } from '../../src/errors.js';
+import { MAX_WRITTEN, mayHaveApplied, mergeWritten, unsettled, unsureCreates } from '../../src/sync/written.js';
 
 describe('writes remembered since the cursor', () => {
   it('merges by item, later entries winning, and forgets nothing but what was settled', () => {
@@ -13,5 +14,19 @@ describe('writes remembered since the cursor', () => {
     const full = mergeWritten(undefined, many);
     expect(full).toEqual({ items: [], full: true });
     expect(mergeWritten(full, [{ remoteId: 'x' }])).toEqual({ items: [], full: true });
+  });
+  it('marks a create whose answer was lost as unsure, and keeps it so across merges of the same item', () => {
+    const err = (code: ErrorCode, status?: number): CalsyncError => new CalsyncError(code, 'x', status === undefined ? {} : { details: { status } });
+    expect([err('PROVIDER_UNAVAILABLE'), err('PROVIDER_TIMEOUT'), err('PROVIDER_UNAVAILABLE', 502)].map(mayHaveApplied)).toEqual([true, true, true]);
+    expect([err('PROVIDER_UNAVAILABLE', 503), err('PROVIDER_THROTTLED'), err('PROVIDER_REJECTED', 400), new Error('x')].map(mayHaveApplied)).toEqual([false, false, false, false]);
+    const errors = [
+      { actionType: 'createRemote' as const, mayHaveApplied: true, hubEventId: 'h1' },
+      { actionType: 'createRemote' as const, mayHaveApplied: true, hubEventId: 'h2' },
+      { actionType: 'createRemote' as const, hubEventId: 'h3' },
+      { actionType: 'pushToRemote' as const, mayHaveApplied: true, hubEventId: 'h5' },
+    ];
+    expect([...unsureCreates(errors)]).toEqual(['h1', 'h2']);
+    const merged = mergeWritten({ items: [{ hubEventId: 'h1', sent: ['a'], unsure: true }] }, [{ hubEventId: 'h1', sent: ['b'] }]);
+    expect(merged).toEqual({ items: [{ hubEventId: 'h1', sent: ['a', 'b'], unsure: true }] });
   });
 });

@@ -30,7 +30,8 @@ export async function play(shared: SharedStore, schedule: Schedule, masks: Reado
 
 export function describeSchedule(schedule: Schedule, trace: readonly string[]): string {
   const steps = schedule.steps.map((s, i) => `  step ${i + 1}: ${[...s.before.map(describeAction), `sync ${s.a}${s.b ? ` ‖ sync ${s.b}` : ''}`].join(', ')}`);
-  return [`schedule (${schedule.steps.length} steps):`, ...steps, `injections as played (${trace.length}):`, ...trace.map((t) => `  ${t}`)].join('\n');
+  const picks = schedule.picks.length > 0 ? [`picks: [${schedule.picks.join(', ')}]`] : [];
+  return [`schedule (${schedule.steps.length} steps):`, ...steps, ...picks, `injections as played (${trace.length}):`, ...trace.map((t) => `  ${t}`)].join('\n');
 }
 
 export interface SimRunResult {

@@ -164,7 +164,7 @@ function faultError(fault: Injection & { kind: 'fault' } extends { fault: infer 
     case 'throttled':
       return { kind: 'throttled', err: new CalsyncError('PROVIDER_THROTTLED', `${info.label}: 429 Too Many Requests`, { retryAfterS: 30, details }) };
     case 'unavailable':
-      return { kind: 'unavailable', err: new CalsyncError('PROVIDER_UNAVAILABLE', `${info.label}: 503 Service Unavailable`, { details }) };
+      return { kind: 'unavailable', err: new CalsyncError('PROVIDER_UNAVAILABLE', `${info.label}: 503 Service Unavailable`, { details: { ...details, status: 503 } }) };
     case 'timeout':
       return { kind: 'timeout', err: new CalsyncError('PROVIDER_TIMEOUT', `${info.label}: timed out`, { details }) };
     case 'reset':
