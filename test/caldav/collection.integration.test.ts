@@ -8,6 +8,7 @@ import { DavClient } from '../../src/providers/caldav/dav-client.js';
 import { CalsyncError } from '../../src/errors.js';
 import { mkcalendar, startRadicale, type DavServer } from '../support/radicale.js';
 import { startXandikos, XANDIKOS_CALENDAR_PATH } from '../support/xandikos.js';
+import { cyrusMkcalendar, startCyrus } from '../support/cyrus.js';
 
 function ics(uid: string, summary: string): string {
   return [
@@ -42,6 +43,10 @@ const servers: Array<[string, boolean, () => Promise<{ server: DavServer; calend
   ['Xandikos', false, async () => {
     const server = await startXandikos();
     return { server, calendarUrl: new URL(XANDIKOS_CALENDAR_PATH, server.url).toString() };
+  }],
+  ['Cyrus', true, async () => {
+    const server = await startCyrus();
+    return { server, calendarUrl: await cyrusMkcalendar(server, 'work') };
   }],
 ];
 

@@ -1,5 +1,5 @@
 /**
- * The CalDAV provider against REAL Radicale and Xandikos: discovery, request counts of change
+ * The CalDAV provider against REAL Radicale, Xandikos and Cyrus: discovery, request counts of change
  * detection, an invalid sync-token turning into a full resync that still shows deletions, and a server
  * killed mid-run (typed errors, circuit opens, recovery after restart).
  */
@@ -15,6 +15,7 @@ import type { ChangeSet } from '../../src/providers/types.js';
 import { makeEvent } from '../support/events.js';
 import { mkcalendar, startRadicale, type DavServer } from '../support/radicale.js';
 import { startXandikos } from '../support/xandikos.js';
+import { cyrusMkcalendar, startCyrus, type CyrusServer } from '../support/cyrus.js';
 
 const AUTH = { Authorization: `Basic ${Buffer.from('test:x').toString('base64')}` };
 
@@ -61,6 +62,8 @@ const SERVERS: Array<[string, Setup]> = [
       bogusToken: '0000000000000000000000000000000000000000',
     },
   ],
+  // Cyrus's tokens are `data:,<uidvalidity>-<modseq>`: a modseq it never reached is invalid.
+  ['Cyrus', { start: startCyrus, newCalendar: (s) => cyrusMkcalendar(s as CyrusServer, `c-${randomUUID()}`), bogusToken: 'data:,1-999999999' }],
 ];
 
 describe.each(SERVERS)('CalDAV provider on real %s', (_name, setup) => {

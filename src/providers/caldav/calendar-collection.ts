@@ -271,7 +271,9 @@ export class CalendarCollection {
     for (let i = 0; i < hrefs.length; i += MULTIGET_BATCH) {
       const slice = hrefs.slice(i, i + MULTIGET_BATCH);
       const requested = new Set(slice.map((href) => normalizeHref(href, this.url)));
-      const request = this.reportRequest(multigetBody(ETAG_AND_DATA, slice), undefined);
+      // Absolute paths, never relative references: Cyrus 3.6 answers a relative href with a
+      // DAV:response that has no href at all.
+      const request = this.reportRequest(multigetBody(ETAG_AND_DATA, [...requested]), undefined);
       const batch = await this.members(
         request,
         (response) => {
