@@ -1,4 +1,4 @@
-/** The CalDAV provider passes the shared provider conformance suite on real Radicale, Xandikos and Cyrus. */
+/** The CalDAV provider passes the shared provider conformance suite on real Radicale, Xandikos, Cyrus and DAViCal. */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
 import { serializeIcal } from '../../src/ical/index.js';
@@ -8,6 +8,7 @@ import { providerConformance, type ConformanceFixture, type OtherClient } from '
 import { mkcalendar, startRadicale, type DavServer } from '../support/radicale.js';
 import { startXandikos } from '../support/xandikos.js';
 import { cyrusMkcalendar, startCyrus, type CyrusServer } from '../support/cyrus.js';
+import { davicalMkcalendar, startDavical, type DavicalServer } from '../support/davical.js';
 
 /** A plain CalDAV client (as a phone would be): unconditional PUT/DELETE, its own resource names. */
 function rawClient(calendarUrl: string): OtherClient {
@@ -38,11 +39,12 @@ function provider(server: DavServer): CalDavProvider {
 let radicale: DavServer;
 let xandikos: DavServer;
 let cyrus: CyrusServer;
+let davical: DavicalServer;
 beforeAll(async () => {
-  [radicale, xandikos, cyrus] = await Promise.all([startRadicale(), startXandikos(), startCyrus()]);
+  [radicale, xandikos, cyrus, davical] = await Promise.all([startRadicale(), startXandikos(), startCyrus(), startDavical()]);
 });
 afterAll(async () => {
-  await Promise.all([radicale?.stop(), xandikos?.stop(), cyrus?.stop()]);
+  await Promise.all([radicale?.stop(), xandikos?.stop(), cyrus?.stop(), davical?.stop()]);
 });
 
 providerConformance('CalDAV on Radicale', async (): Promise<ConformanceFixture> => {
@@ -61,4 +63,9 @@ providerConformance('CalDAV on Xandikos', async (): Promise<ConformanceFixture> 
 providerConformance('CalDAV on Cyrus', async (): Promise<ConformanceFixture> => {
   const calendarUrl = await cyrusMkcalendar(cyrus, `c-${randomUUID()}`);
   return { provider: provider(cyrus), calendarId: calendarUrl, otherClient: rawClient(calendarUrl), cleanup: async () => undefined };
+});
+
+providerConformance('CalDAV on DAViCal', async (): Promise<ConformanceFixture> => {
+  const calendarUrl = await davicalMkcalendar(davical, `c-${randomUUID()}`);
+  return { provider: provider(davical), calendarId: calendarUrl, otherClient: rawClient(calendarUrl), cleanup: async () => undefined };
 });

@@ -28,6 +28,18 @@ export interface ItemData {
   data: string | undefined;
 }
 
+/**
+ * DAViCal 1.1 answers a sync-token it does not know as if none had been sent (every member "changed",
+ * no removals) instead of with DAV:valid-sync-token — deletions since the token would go unreported.
+ * Its tokens are `data:,N` with N only ever growing, so an answer whose N is below the one sent means
+ * the server did not know the token sent: read as an invalid token (then a full listing follows).
+ */
+export function tokenWentBack(sent: string, answered: string): boolean {
+  const sentN = /^data:,(\d+)$/.exec(sent)?.[1];
+  const answeredN = /^data:,(\d+)$/.exec(answered)?.[1];
+  return sentN !== undefined && answeredN !== undefined && BigInt(answeredN) < BigInt(sentN);
+}
+
 export interface SyncPage {
   changed: ItemData[];
   removed: string[];
@@ -234,6 +246,9 @@ export class CalendarCollection {
       for (const item of read.changed) items.set(item.href, item);
       for (const href of read.removed) items.set(href, null);
       if (!syncToken) throw new CalsyncError('PROVIDER_LISTING_FAILED', `sync-collection on ${this.path} returned no sync-token`);
+      if (tokenWentBack(current, syncToken)) {
+        throw new CalsyncError('PROVIDER_INVALID_SYNC_TOKEN', `sync-token ${current} unknown to ${this.path}: it answered from nothing with ${syncToken}`);
+      }
       current = syncToken;
       if (!read.truncated) {
         const changed = [...items.values()].filter((v): v is ItemData => v !== null);
