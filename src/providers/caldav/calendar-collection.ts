@@ -212,8 +212,9 @@ export class CalendarCollection {
     for (let page = 0; page < MAX_SYNC_PAGES; page++) {
       this.budget?.checkTime();
       // 403/409 carry the DAV:valid-sync-token precondition. Xandikos 0.2.8 answers 500 to a token it
-      // does not know; with a non-empty token that is read as "invalid token" (a real outage then
-      // fails the full resync that follows).
+      // does not know, iCloud a bare 403 to a token it dropped or saw before; with a non-empty token
+      // either is read as "invalid token" (a real outage or refusal then fails the full resync that
+      // follows, so nothing is read from it).
       const answer: StreamedAnswer<SyncRead> = await this.client.requestStream(
         this.reportRequest(syncCollectionBody(current, withData ? ETAG_AND_DATA : ETAG_ONLY), '0', [403, 409, 500]),
         async (chunks) => {
@@ -236,7 +237,7 @@ export class CalendarCollection {
       );
       if (answer.result === undefined) {
         const error = errorForStatus({ method: 'REPORT', url: this.url, status: answer.status, body: answer.body, retryAfter: null });
-        if (error.code === 'PROVIDER_INVALID_SYNC_TOKEN' || (answer.status === 500 && current !== '')) {
+        if (error.code === 'PROVIDER_INVALID_SYNC_TOKEN' || ((answer.status === 500 || answer.status === 403) && current !== '')) {
           throw new CalsyncError('PROVIDER_INVALID_SYNC_TOKEN', `sync-token refused by ${this.path} (HTTP ${answer.status})`, { cause: error });
         }
         throw error;
