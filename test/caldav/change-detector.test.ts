@@ -90,7 +90,7 @@ describe('sync-collection paging and tokens (CalendarCollection on a scripted se
     await expect(tokenless.collection.syncCollection('', false)).rejects.toMatchObject({ code: 'PROVIDER_LISTING_FAILED' });
   });
 
-  it('reads 403/409 valid-sync-token and Xandikos 500 as an invalid token, but not a 500 on an empty token', async () => {
+  it('reads 403/409 valid-sync-token, Xandikos 500 and iCloud bare 403 as an invalid token, but not on an empty token', async () => {
     const forbidden = collectionOn(() => xmlResponse(403, '<error xmlns="DAV:"><valid-sync-token/></error>'));
     await expect(forbidden.collection.syncCollection('old', false)).rejects.toMatchObject({ code: 'PROVIDER_INVALID_SYNC_TOKEN' });
     const conflict = collectionOn(() => xmlResponse(409, '<error xmlns="DAV:"><valid-sync-token/></error>'));
@@ -99,8 +99,11 @@ describe('sync-collection paging and tokens (CalendarCollection on a scripted se
     await expect(xandikos.collection.syncCollection('old', false)).rejects.toMatchObject({ code: 'PROVIDER_INVALID_SYNC_TOKEN' });
     const broken = collectionOn(() => new Response('500 Internal Server Error', { status: 500 }));
     await expect(broken.collection.syncCollection('', false)).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });
+    // iCloud answers a token it dropped with a bare 403; a real refusal then fails the full listing.
+    const dropped = collectionOn(() => new Response('no', { status: 403 }));
+    await expect(dropped.collection.syncCollection('old', false)).rejects.toMatchObject({ code: 'PROVIDER_INVALID_SYNC_TOKEN' });
     const denied = collectionOn(() => new Response('no', { status: 403 }));
-    await expect(denied.collection.syncCollection('old', false)).rejects.toMatchObject({ code: 'PROVIDER_REJECTED' });
+    await expect(denied.collection.syncCollection('', false)).rejects.toMatchObject({ code: 'PROVIDER_REJECTED' });
   });
 
   it('reports an empty state answer as a failed listing', async () => {

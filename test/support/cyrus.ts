@@ -154,7 +154,8 @@ export async function imapAdmin(port: number, password: string, command: string)
   });
 }
 
-export async function startCyrus(): Promise<CyrusServer> {
+/** `user`: the CalDAV account to create (default `test` / `x`). */
+export async function startCyrus(user: { name: string; password: string } = { name: CYRUS_USER, password: CYRUS_PASSWORD }): Promise<CyrusServer> {
   ensureCyrus();
   const { uid, gid } = cyrusIds();
   const [imapPort, port] = [await freePort(), await freePort()];
@@ -164,7 +165,7 @@ export async function startCyrus(): Promise<CyrusServer> {
   writeFileSync(join(dir, 'cyrus.conf'), cyrusConf(dir, imapPort, port));
   const adminPassword = randomBytes(12).toString('hex');
   setPassword(dir, 'admin', adminPassword);
-  setPassword(dir, CYRUS_USER, CYRUS_PASSWORD);
+  setPassword(dir, user.name, user.password);
   chownTree(dir, uid, gid);
   const url = `http://127.0.0.1:${port}/`;
   let child: ChildProcess | undefined;
@@ -213,13 +214,13 @@ export async function startCyrus(): Promise<CyrusServer> {
   };
 
   await start();
-  await imapAdmin(imapPort, adminPassword, `CREATE user/${CYRUS_USER}`);
+  await imapAdmin(imapPort, adminPassword, `CREATE user/${user.name}`);
   return {
     url,
     port,
     imapPort,
     dir,
-    homeUrl: new URL(`/dav/calendars/user/${CYRUS_USER}/`, url).toString(),
+    homeUrl: new URL(`/dav/calendars/user/${user.name}/`, url).toString(),
     kill,
     start,
     stop: async () => {
@@ -230,7 +231,7 @@ export async function startCyrus(): Promise<CyrusServer> {
 }
 
 /** A new calendar under the test user's home (MKCALENDAR); returns its URL. */
-export async function cyrusMkcalendar(server: CyrusServer, name: string): Promise<string> {
+export async function cyrusMkcalendar(server: CyrusServer, name: string, user: { name: string; password: string } = { name: CYRUS_USER, password: CYRUS_PASSWORD }): Promise<string> {
   const url = new URL(`${name}/`, server.homeUrl).toString();
   const body =
     '<?xml version="1.0" encoding="utf-8"?><c:mkcalendar xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">' +
@@ -238,7 +239,7 @@ export async function cyrusMkcalendar(server: CyrusServer, name: string): Promis
     '<c:supported-calendar-component-set><c:comp name="VEVENT"/></c:supported-calendar-component-set></d:prop></d:set></c:mkcalendar>';
   const response = await fetch(url, {
     method: 'MKCALENDAR',
-    headers: { Authorization: `Basic ${Buffer.from(`${CYRUS_USER}:${CYRUS_PASSWORD}`).toString('base64')}`, 'Content-Type': 'application/xml' },
+    headers: { Authorization: `Basic ${Buffer.from(`${user.name}:${user.password}`).toString('base64')}`, 'Content-Type': 'application/xml' },
     body,
   });
   if (response.status !== 201) throw new Error(`MKCALENDAR ${url}: HTTP ${response.status} ${await response.text()}`);

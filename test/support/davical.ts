@@ -85,14 +85,16 @@ $_SERVER['SERVER_NAME'] = '127.0.0.1';
 `;
 }
 
-export async function startDavical(): Promise<DavicalServer> {
+/** `user`: the CalDAV account to create (default `test` / `x`). */
+export async function startDavical(user: { name: string; password: string } = { name: DAVICAL_USER, password: DAVICAL_PASSWORD }): Promise<DavicalServer> {
+  if (!/^[A-Za-z0-9_.-]+$/.test(user.name) || user.password.includes("'")) throw new Error('test user names are plain');
   ensureDavical();
   const database = `calsync_davical_${randomBytes(6).toString('hex')}`;
   execFileSync('bash', [CREATE_DB, database, randomBytes(12).toString('hex')], { env: { ...process.env, ...PG_ENV }, stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 });
   psql(
     database,
-    `INSERT INTO usr (active, email_ok, updated, username, password, fullname, email) VALUES (TRUE, current_date, current_date, '${DAVICAL_USER}', '**${DAVICAL_PASSWORD}', 'Test', 'test@example.net');` +
-      `INSERT INTO principal (type_id, user_no, displayname, default_privileges) SELECT 1, user_no, 'Test', 0::BIT(24) FROM usr WHERE username = '${DAVICAL_USER}';`,
+    `INSERT INTO usr (active, email_ok, updated, username, password, fullname, email) VALUES (TRUE, current_date, current_date, '${user.name}', '**${user.password}', 'Test', 'test@example.net');` +
+      `INSERT INTO principal (type_id, user_no, displayname, default_privileges) SELECT 1, user_no, 'Test', 0::BIT(24) FROM usr WHERE username = '${user.name}';`,
   );
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'calsync-davical-'));
@@ -148,7 +150,7 @@ export async function startDavical(): Promise<DavicalServer> {
     port,
     dir,
     database,
-    homeUrl: new URL(`/caldav.php/${DAVICAL_USER}/`, url).toString(),
+    homeUrl: new URL(`/caldav.php/${user.name}/`, url).toString(),
     kill,
     start,
     stop: async () => {
@@ -160,7 +162,7 @@ export async function startDavical(): Promise<DavicalServer> {
 }
 
 /** A new calendar under the test user's home (MKCALENDAR); returns its URL. */
-export async function davicalMkcalendar(server: DavicalServer, name: string): Promise<string> {
+export async function davicalMkcalendar(server: DavicalServer, name: string, user: { name: string; password: string } = { name: DAVICAL_USER, password: DAVICAL_PASSWORD }): Promise<string> {
   const url = new URL(`${name}/`, server.homeUrl).toString();
   const body =
     '<?xml version="1.0" encoding="utf-8"?><c:mkcalendar xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">' +
@@ -168,7 +170,7 @@ export async function davicalMkcalendar(server: DavicalServer, name: string): Pr
     '<c:supported-calendar-component-set><c:comp name="VEVENT"/></c:supported-calendar-component-set></d:prop></d:set></c:mkcalendar>';
   const response = await fetch(url, {
     method: 'MKCALENDAR',
-    headers: { Authorization: `Basic ${Buffer.from(`${DAVICAL_USER}:${DAVICAL_PASSWORD}`).toString('base64')}`, 'Content-Type': 'application/xml' },
+    headers: { Authorization: `Basic ${Buffer.from(`${user.name}:${user.password}`).toString('base64')}`, 'Content-Type': 'application/xml' },
     body,
   });
   if (response.status !== 201) throw new Error(`MKCALENDAR ${url}: HTTP ${response.status} ${await response.text()}`);
