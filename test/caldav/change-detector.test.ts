@@ -155,6 +155,32 @@ describe('ChangeDetector', () => {
     expect(scripted.calls).toEqual(['ctag', 'sync(t1,true)']);
   });
 
+  it('DAViCal-shaped tokens (data:,N) carry when they were first seen; at 6 days or of unknown age they give way to a full listing', async () => {
+    let now = Date.UTC(2026, 5, 1);
+    const detector = new ChangeDetector(() => now);
+    const scripted = new ScriptedCollection(state('c2'), [item('a.ics', '"1"', 'A')]);
+    scripted.syncCollection = async (token: string) => {
+      scripted.calls.push(`sync(${token})`);
+      return { changed: [], removed: ['/cal/b.ics'], token: token === 'data:,7' ? 'data:,7' : 'data:,9' };
+    };
+    const seen = Date.UTC(2026, 4, 27);
+    // Younger than 6 days: a delta; a new token is stamped now, the same token keeps its stamp.
+    const fresh = await detector.detect(scripted, { ctag: 'c1', syncToken: 'data:,5', tokenSeenAt: seen }, false);
+    expect(fresh).toMatchObject({ kind: 'delta', removed: ['/cal/b.ics'], cursor: { ctag: 'c2', syncToken: 'data:,9', tokenSeenAt: now } });
+    const same = await detector.detect(scripted, { ctag: 'c1', syncToken: 'data:,7', tokenSeenAt: seen }, false);
+    expect(same.cursor).toEqual({ ctag: 'c2', syncToken: 'data:,7', tokenSeenAt: seen });
+    // 6 days after it was seen, or of unknown age: the token is not asked, the collection is listed.
+    now = seen + 6 * 24 * 3600_000;
+    scripted.calls.length = 0;
+    expect((await detector.detect(scripted, { ctag: 'c1', syncToken: 'data:,5', tokenSeenAt: seen }, false)).kind).toBe('full');
+    expect(scripted.calls.some((c) => c.startsWith('sync('))).toBe(false);
+    expect((await detector.detect(scripted, { ctag: 'c1', syncToken: 'data:,5' }, false)).kind).toBe('full');
+    // Unchanged CTag: still one request, whatever the token's age.
+    expect((await detector.detect(scripted, { ctag: 'c2', syncToken: 'data:,5' }, false)).kind).toBe('unchanged');
+    // Other servers' tokens carry no stamp and never expire here.
+    expect((await detector.detect(scripted, { ctag: 'c1', syncToken: 'data:,1-5' }, false)).cursor).toEqual({ ctag: 'c2', syncToken: 'data:,9', tokenSeenAt: now });
+  });
+
   it('a write landing between the check and the sync-collection is never hidden by the stored CTag', async () => {
     const detector = new ChangeDetector();
     const scripted = new ScriptedCollection(state('c2'), []);

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ManualClock } from '../../src/util/clock.js';
 import { CalsyncError } from '../../src/errors.js';
 import { serializeIcal } from '../../src/ical/index.js';
 import { CalDavProvider } from '../../src/providers/caldav/caldav-provider.js';
@@ -16,7 +17,7 @@ import { makeEvent } from '../support/events.js';
 import { mkcalendar, startRadicale, type DavServer } from '../support/radicale.js';
 import { startXandikos } from '../support/xandikos.js';
 import { cyrusMkcalendar, startCyrus, type CyrusServer } from '../support/cyrus.js';
-import { davicalMkcalendar, startDavical, type DavicalServer } from '../support/davical.js';
+import { davicalMkcalendar, davicalSql, startDavical, type DavicalServer } from '../support/davical.js';
 
 const AUTH = { Authorization: `Basic ${Buffer.from('test:x').toString('base64')}` };
 
@@ -252,5 +253,37 @@ describe.each(SERVERS)('CalDAV provider on real %s', (_name, setup) => {
     expect(after.kind).toBe('unchanged');
     expect(p.circuitState()).toBe('closed');
     expect(await p.fetch(calendarUrl, [item.remoteId])).toEqual([item]);
+  });
+});
+
+describe('CalDAV provider on real DAViCal: sync-tokens that expire silently', () => {
+  let server: DavicalServer;
+  beforeAll(async () => {
+    server = await startDavical();
+  });
+  afterAll(async () => server.stop());
+
+  it('gives up a token older than 6 days for a full listing, so deletions made meanwhile show', async () => {
+    const calendarUrl = await davicalMkcalendar(server, `c-${randomUUID()}`);
+    const clock = new ManualClock(Date.UTC(2026, 5, 1));
+    const p = new CalDavProvider({ url: server.url, username: 'test', password: 'x', allowPrivate: true, clock, resilience: { baseDelayMs: 5 } });
+    const [a, b] = await Promise.all(['a', 'b'].map((n) => p.create(calendarUrl, makeEvent({ uid: `exp-${n}-${randomUUID()}` }), { hubId: n }).then((w) => w.item)));
+    const first = full(await p.listChanges(calendarUrl, null));
+    expect(first.items).toHaveLength(2);
+
+    // A week later: b was deleted by a phone, and DAViCal's new_sync_token() has pruned the old tokens
+    // (done here by SQL, as its own clean-up would). Asked with the pruned token DAViCal answers with
+    // every member and no removal — the provider must not ask it.
+    await rawDelete(new URL(b!.remoteId, calendarUrl).toString());
+    davicalSql(server, 'DELETE FROM sync_tokens');
+    clock.advance(7 * 24 * 3600_000);
+    const later = full(await p.listChanges(calendarUrl, first.cursor));
+    expect(later.items.map((i) => i.remoteId)).toEqual([a!.remoteId]);
+
+    // A fresh token is trusted again: the next change comes as a delta.
+    await rawDelete(new URL(a!.remoteId, calendarUrl).toString());
+    const next = await p.listChanges(calendarUrl, later.cursor);
+    if (next.kind !== 'delta') throw new Error(`expected delta, got ${next.kind}`);
+    expect(next.removed).toEqual([a!.remoteId]);
   });
 });

@@ -161,6 +161,11 @@ export async function startDavical(user: { name: string; password: string } = { 
   };
 }
 
+/** Runs SQL in the instance's database (what DAViCal's own maintenance would do, for tests). */
+export function davicalSql(server: DavicalServer, sql: string): string {
+  return psql(server.database, sql);
+}
+
 /** A new calendar under the test user's home (MKCALENDAR); returns its URL. */
 export async function davicalMkcalendar(server: DavicalServer, name: string, user: { name: string; password: string } = { name: DAVICAL_USER, password: DAVICAL_PASSWORD }): Promise<string> {
   const url = new URL(`${name}/`, server.homeUrl).toString();

@@ -94,7 +94,7 @@ export class CalDavProvider implements CalendarProvider {
     maxConcurrency: 4,
   };
   private readonly client: DavClient;
-  private readonly detector = new ChangeDetector();
+  private readonly detector = new ChangeDetector(() => this.clock.now());
   private readonly clock: Clock;
   /** calendar-home-set URLs found by the first discovery. */
   private homes: string[] | undefined;
