@@ -18,6 +18,11 @@
  *   PUTs (another client): edits made once, then both tools sync the same server state; the tool that
  *   goes first alternates every repetition. Medians over the repetitions.
  *
+ * `--server radicale|cyrus|davical` (default radicale): the server both tools sync with. Cyrus IMAP 3.6
+ * and DAViCal 1.1 are the test suite's private instances (test/support/cyrus.ts, davical.ts), seeded
+ * over HTTP (support/http-seed.ts) and warmed the same way; their figures go to caldav-SERVER.json so
+ * they can be set beside Radicale's.
+ *
  * Env: CALSYNC_BENCH_EVENTS (10000), CALSYNC_BENCH_REPS (3: no-change and 10-change rounds),
  * CALSYNC_BENCH_INITIAL_REPS (2), CALSYNC_BENCH_TIMEOUT_S (900: per sync, either tool, then killed).
  * Writes bench/results/caldav.json.
@@ -31,6 +36,7 @@ import { BENCH_SEED, benchEvent, benchEvents, editIndices, editMarker, editedEve
 import { calendarQuery, ctagOnlyPropfind, ctagPropfind, etagPropfind, hrefsByUid, memberCount, putResource, syncCollection, syncTokenOf, type DavAccount } from './support/dav.js';
 import type { WorkerSyncResult } from './support/calsync-worker.js';
 import { startSeededRadicale } from './support/radicale-seed.js';
+import { startSeededOverHttp } from './support/http-seed.js';
 import { CalsyncWorker, GNU_TIME, killAll, localFiles, VDIRSYNCER, vdirsyncerDiscover, vdirsyncerSync, writeVdirsyncerConfig, type ProcessRun, type VdirsyncerSetup } from './support/processes.js';
 
 const EVENTS = positiveInt('CALSYNC_BENCH_EVENTS', 10_000);
@@ -38,6 +44,22 @@ const REPS = positiveInt('CALSYNC_BENCH_REPS', 3);
 const INITIAL_REPS = positiveInt('CALSYNC_BENCH_INITIAL_REPS', 2);
 const TIMEOUT_MS = positiveInt('CALSYNC_BENCH_TIMEOUT_S', 900) * 1000;
 const CHANGES = 10;
+const SERVERS = ['radicale', 'cyrus', 'davical'] as const;
+type ServerName = (typeof SERVERS)[number];
+const SERVER_LABEL: Record<ServerName, string> = {
+  radicale: 'Radicale 3.1.8 (Debian) on loopback, default config, filesystem storage, auth none; seeded and warmed (item cache, first sync-token) before timing',
+  cyrus: 'Cyrus IMAP 3.6.1 CalDAV (Debian cyrus-imapd + cyrus-caldav) on loopback, private instance (test/support/cyrus.ts), sasldb auth; seeded by PUT, warmed (calendar-query, first sync-token) before timing',
+  davical: 'DAViCal 1.1.12 (Debian) on PostgreSQL 127.0.0.1, php -S with 4 workers (test/support/davical.ts); seeded by PUT, warmed (calendar-query, first sync-token) before timing',
+};
+
+/** `--server NAME` from the command line (`npm run bench -- caldav --server cyrus`). */
+function serverOption(argv: readonly string[]): ServerName {
+  const at = argv.indexOf('--server');
+  const inline = argv.find((a) => a.startsWith('--server='))?.slice('--server='.length);
+  const value = inline ?? (at >= 0 ? argv[at + 1] : undefined) ?? 'radicale';
+  if (!(SERVERS as readonly string[]).includes(value)) throw new Error(`--server must be one of ${SERVERS.join(', ')}, got "${value}"`);
+  return value as ServerName;
+}
 const USER = 'bench';
 const PASSWORD = 'bench-password';
 const COLLECTION = 'weddings';
@@ -80,8 +102,8 @@ interface Fixture {
   workers: CalsyncWorker[];
 }
 
-/** Warms Radicale and times its raw requests (the server's own floor). */
-async function warm(fixture: Fixture, floor: Record<string, number>): Promise<void> {
+/** Warms the server and times its raw requests (the server's own floor). */
+async function warm(fixture: Fixture, floor: Record<string, number>, server: ServerName): Promise<void> {
   const { account } = fixture;
 
   // The benchmark server's first requests (its caches were built while seeding), and the hrefs to edit.
@@ -111,11 +133,11 @@ async function warm(fixture: Fixture, floor: Record<string, number>): Promise<vo
   const propfind = await etagPropfind(account);
   const members = memberCount(propfind.body, new URL(account.calendarUrl).pathname);
   if (members !== EVENTS) throw new Error(`PROPFIND Depth 1 listed ${members} members, expected ${EVENTS}`);
-  floor['radicale_ctag_propfind_s'] = median(ctag);
-  floor['radicale_ctag_only_propfind_s'] = median(ctagOnly);
-  floor['radicale_sync_collection_s'] = median(delta);
-  floor['radicale_calendar_query_s'] = median(query);
-  floor['radicale_propfind_depth1_s'] = propfind.seconds;
+  floor[`${server}_ctag_propfind_s`] = median(ctag);
+  floor[`${server}_ctag_only_propfind_s`] = median(ctagOnly);
+  floor[`${server}_sync_collection_s`] = median(delta);
+  floor[`${server}_calendar_query_s`] = median(query);
+  floor[`${server}_propfind_depth1_s`] = propfind.seconds;
   log(
     `server floor (warm, raw fetch): CTag + sync-token PROPFIND ${s(median(ctag))} (CTag alone ${s(median(ctagOnly))}), sync-collection with a token ${s(median(delta))}, ` +
       `calendar-query with data ${s(median(query))}, PROPFIND Depth 1 getetag ${s(propfind.seconds)}`,
@@ -158,7 +180,8 @@ async function inOrder(aFirst: boolean, a: () => Promise<void>, b: () => Promise
   }
 }
 
-export async function run(): Promise<BenchResult> {
+export async function run(argv: readonly string[] = process.argv.slice(3)): Promise<BenchResult> {
+  const serverName = serverOption(argv);
   ensureBinary(VDIRSYNCER, 'vdirsyncer');
   ensureBinary(GNU_TIME, 'time');
   const loadStart = loadavg()[0] ?? 0;
@@ -171,22 +194,25 @@ export async function run(): Promise<BenchResult> {
   let server: DavServer | undefined;
   const fixture = { root, workers: [] as CalsyncWorker[], hrefs: new Map<string, string>() } as Partial<Fixture> as Fixture;
   try {
-    const seeded = await startSeededRadicale(root, USER, PASSWORD, COLLECTION, benchEvents(EVENTS));
+    const seeded =
+      serverName === 'radicale'
+        ? await startSeededRadicale(root, USER, PASSWORD, COLLECTION, benchEvents(EVENTS))
+        : await startSeededOverHttp(serverName, USER, PASSWORD, COLLECTION, benchEvents(EVENTS));
     const icsBytes = seeded.bytes;
     server = seeded.server;
     fixture.server = server;
     fixture.account = seeded.account;
     log(
-      `Radicale at ${server.url}: ${EVENTS} events (seed ${BENCH_SEED}, ${(icsBytes / 1_048_576).toFixed(1)} MB of iCalendar, one resource each) written in ` +
-        `${s(seeded.seconds.files)}; Radicale's item cache built in ${s(seeded.seconds.itemCache)} and its first sync-token in ` +
-        `${s(seeded.seconds.firstSyncToken)} (fsync off, before timing: paid by neither tool)`,
+      `${serverName} at ${server.url}: ${EVENTS} events (seed ${BENCH_SEED}, ${(icsBytes / 1_048_576).toFixed(1)} MB of iCalendar, one resource each) written in ` +
+        `${s(seeded.seconds.files)}; its first calendar-query took ${s(seeded.seconds.itemCache)} and its first sync-token ` +
+        `${s(seeded.seconds.firstSyncToken)} (before timing: paid by neither tool)`,
     );
     log(`${INITIAL_REPS} initial imports and ${REPS} no-change / ${CHANGES}-change rounds per tool`);
     const floor: Record<string, number> = {
-      radicale_seed_item_cache_s: seeded.seconds.itemCache,
-      radicale_seed_first_sync_token_s: seeded.seconds.firstSyncToken,
+      [`${serverName}_seed_item_cache_s`]: seeded.seconds.itemCache,
+      [`${serverName}_seed_first_sync_token_s`]: seeded.seconds.firstSyncToken,
     };
-    await warm(fixture, floor);
+    await warm(fixture, floor, serverName);
 
     const startSeconds: number[] = [];
     const idleRss: number[] = [];
@@ -325,7 +351,7 @@ export async function run(): Promise<BenchResult> {
     ];
     return writeBenchResult(
       benchResult(
-        'caldav',
+        serverName === 'radicale' ? 'caldav' : `caldav-${serverName}`,
         {
           events: EVENTS,
           changes: CHANGES,
@@ -333,7 +359,7 @@ export async function run(): Promise<BenchResult> {
           initialReps: INITIAL_REPS,
           seed: BENCH_SEED,
           icsBytes,
-          server: 'Radicale 3.1.8 (Debian) on loopback, default config, filesystem storage, auth none; seeded and warmed (item cache, first sync-token) before timing',
+          server: SERVER_LABEL[serverName],
           peer: 'vdirsyncer 0.19 (Debian): caldav ⇄ filesystem (.ics), conflict_resolution "a wins", -v WARNING, one process per sync (wall time)',
           calsync: 'worker process: SQLite file store, connectCalDav + ProviderRegistry + syncCalendar; sync time measured in the process (process start reported apart)',
           statistic: 'median over repetitions; tool order alternated; ratio = vdirsyncer / calsync',

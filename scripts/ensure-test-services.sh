@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Makes sure everything the test suite talks to is installed and running on this machine:
-# Radicale and Xandikos (real CalDAV servers, started per test on loopback), PostgreSQL and Redis
-# (tests create their own database / key prefix). Installs from Debian when missing (needs root).
+# Radicale, Xandikos, Cyrus IMAP (CalDAV) and DAViCal (real CalDAV servers, each started per test as a
+# private instance on loopback), PostgreSQL and Redis (tests create their own database / key prefix).
+# Installs from Debian when missing (needs root). The packages' own services (cyrus-imapd, Apache for
+# DAViCal, exim) are never started: a policy-rc.d answering 101 is in place while apt installs.
 set -euo pipefail
 
 log() { printf 'test-services: %s\n' "$*"; }
@@ -13,12 +15,21 @@ apt_install() {
   fi
   if [ "$apt_updated" = 0 ]; then apt-get update -qq >/dev/null; apt_updated=1; fi
   log "installing $*"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  local policy=/usr/sbin/policy-rc.d own_policy=0
+  if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod 755 "$policy"; own_policy=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null || { [ "$own_policy" = 0 ] || rm -f "$policy"; exit 1; }
+  [ "$own_policy" = 0 ] || rm -f "$policy"
 }
 
 need=()
 command -v radicale >/dev/null 2>&1 || need+=(radicale)
 command -v xandikos >/dev/null 2>&1 || need+=(xandikos)
+[ -x /usr/lib/cyrus/bin/master ] || need+=(cyrus-imapd)            # test/support/cyrus.ts
+[ -x /usr/lib/cyrus/bin/httpd ] || need+=(cyrus-caldav)
+command -v saslpasswd2 >/dev/null 2>&1 || need+=(sasl2-bin)
+[ -f /usr/share/davical/dba/create-database.sh ] || need+=(davical)  # test/support/davical.ts
+command -v php >/dev/null 2>&1 || need+=(php-cli)
+php -m 2>/dev/null | grep -x pgsql >/dev/null || need+=(php-pgsql)
 command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v pg_isready >/dev/null 2>&1 || need+=(postgresql-client)
@@ -48,4 +59,4 @@ if ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
   for _ in $(seq 1 30); do (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null && break; sleep 0.5; done
 fi
 (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null || { log "Redis is not reachable on 127.0.0.1:6379"; exit 1; }
-log "ready (radicale, xandikos, chromium, postgresql, redis)"
+log "ready (radicale, xandikos, cyrus, davical, chromium, postgresql, redis)"

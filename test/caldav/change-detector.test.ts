@@ -90,7 +90,7 @@ describe('sync-collection paging and tokens (CalendarCollection on a scripted se
     await expect(tokenless.collection.syncCollection('', false)).rejects.toMatchObject({ code: 'PROVIDER_LISTING_FAILED' });
   });
 
-  it('reads 403/409 valid-sync-token and Xandikos 500 as an invalid token, but not a 500 on an empty token', async () => {
+  it('reads 403/409 valid-sync-token, Xandikos 500 and iCloud bare 403 as an invalid token, but not on an empty token', async () => {
     const forbidden = collectionOn(() => xmlResponse(403, '<error xmlns="DAV:"><valid-sync-token/></error>'));
     await expect(forbidden.collection.syncCollection('old', false)).rejects.toMatchObject({ code: 'PROVIDER_INVALID_SYNC_TOKEN' });
     const conflict = collectionOn(() => xmlResponse(409, '<error xmlns="DAV:"><valid-sync-token/></error>'));
@@ -99,8 +99,11 @@ describe('sync-collection paging and tokens (CalendarCollection on a scripted se
     await expect(xandikos.collection.syncCollection('old', false)).rejects.toMatchObject({ code: 'PROVIDER_INVALID_SYNC_TOKEN' });
     const broken = collectionOn(() => new Response('500 Internal Server Error', { status: 500 }));
     await expect(broken.collection.syncCollection('', false)).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });
+    // iCloud answers a token it dropped with a bare 403; a real refusal then fails the full listing.
+    const dropped = collectionOn(() => new Response('no', { status: 403 }));
+    await expect(dropped.collection.syncCollection('old', false)).rejects.toMatchObject({ code: 'PROVIDER_INVALID_SYNC_TOKEN' });
     const denied = collectionOn(() => new Response('no', { status: 403 }));
-    await expect(denied.collection.syncCollection('old', false)).rejects.toMatchObject({ code: 'PROVIDER_REJECTED' });
+    await expect(denied.collection.syncCollection('', false)).rejects.toMatchObject({ code: 'PROVIDER_REJECTED' });
   });
 
   it('reports an empty state answer as a failed listing', async () => {
@@ -150,6 +153,32 @@ describe('ChangeDetector', () => {
     const result = await detector.detect(scripted, { ctag: 'c1', syncToken: 't1' }, false);
     expect(result).toEqual({ kind: 'delta', changed: [item('a.ics', '"2"', 'A2')], removed: ['/cal/b.ics'], cursor: { ctag: 'c2', syncToken: 't2' } });
     expect(scripted.calls).toEqual(['ctag', 'sync(t1,true)']);
+  });
+
+  it('DAViCal-shaped tokens (data:,N) carry when they were first seen; at 6 days or of unknown age they give way to a full listing', async () => {
+    let now = Date.UTC(2026, 5, 1);
+    const detector = new ChangeDetector(() => now);
+    const scripted = new ScriptedCollection(state('c2'), [item('a.ics', '"1"', 'A')]);
+    scripted.syncCollection = async (token: string) => {
+      scripted.calls.push(`sync(${token})`);
+      return { changed: [], removed: ['/cal/b.ics'], token: token === 'data:,7' ? 'data:,7' : 'data:,9' };
+    };
+    const seen = Date.UTC(2026, 4, 27);
+    // Younger than 6 days: a delta; a new token is stamped now, the same token keeps its stamp.
+    const fresh = await detector.detect(scripted, { ctag: 'c1', syncToken: 'data:,5', tokenSeenAt: seen }, false);
+    expect(fresh).toMatchObject({ kind: 'delta', removed: ['/cal/b.ics'], cursor: { ctag: 'c2', syncToken: 'data:,9', tokenSeenAt: now } });
+    const same = await detector.detect(scripted, { ctag: 'c1', syncToken: 'data:,7', tokenSeenAt: seen }, false);
+    expect(same.cursor).toEqual({ ctag: 'c2', syncToken: 'data:,7', tokenSeenAt: seen });
+    // 6 days after it was seen, or of unknown age: the token is not asked, the collection is listed.
+    now = seen + 6 * 24 * 3600_000;
+    scripted.calls.length = 0;
+    expect((await detector.detect(scripted, { ctag: 'c1', syncToken: 'data:,5', tokenSeenAt: seen }, false)).kind).toBe('full');
+    expect(scripted.calls.some((c) => c.startsWith('sync('))).toBe(false);
+    expect((await detector.detect(scripted, { ctag: 'c1', syncToken: 'data:,5' }, false)).kind).toBe('full');
+    // Unchanged CTag: still one request, whatever the token's age.
+    expect((await detector.detect(scripted, { ctag: 'c2', syncToken: 'data:,5' }, false)).kind).toBe('unchanged');
+    // Other servers' tokens carry no stamp and never expire here.
+    expect((await detector.detect(scripted, { ctag: 'c1', syncToken: 'data:,1-5' }, false)).cursor).toEqual({ ctag: 'c2', syncToken: 'data:,9', tokenSeenAt: now });
   });
 
   it('a write landing between the check and the sync-collection is never hidden by the stored CTag', async () => {

@@ -1,4 +1,4 @@
-/** The CalDAV provider passes the shared provider conformance suite on real Radicale and Xandikos. */
+/** The CalDAV provider passes the shared provider conformance suite on real Radicale, Xandikos, Cyrus and DAViCal. */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
 import { serializeIcal } from '../../src/ical/index.js';
@@ -7,6 +7,8 @@ import { resourceNameForUid } from '../../src/providers/caldav/resource-name.js'
 import { providerConformance, type ConformanceFixture, type OtherClient } from '../providers/conformance.js';
 import { mkcalendar, startRadicale, type DavServer } from '../support/radicale.js';
 import { startXandikos } from '../support/xandikos.js';
+import { cyrusMkcalendar, startCyrus, type CyrusServer } from '../support/cyrus.js';
+import { davicalMkcalendar, startDavical, type DavicalServer } from '../support/davical.js';
 
 /** A plain CalDAV client (as a phone would be): unconditional PUT/DELETE, its own resource names. */
 function rawClient(calendarUrl: string): OtherClient {
@@ -36,11 +38,13 @@ function provider(server: DavServer): CalDavProvider {
 
 let radicale: DavServer;
 let xandikos: DavServer;
+let cyrus: CyrusServer;
+let davical: DavicalServer;
 beforeAll(async () => {
-  [radicale, xandikos] = await Promise.all([startRadicale(), startXandikos()]);
+  [radicale, xandikos, cyrus, davical] = await Promise.all([startRadicale(), startXandikos(), startCyrus(), startDavical()]);
 });
 afterAll(async () => {
-  await Promise.all([radicale?.stop(), xandikos?.stop()]);
+  await Promise.all([radicale?.stop(), xandikos?.stop(), cyrus?.stop(), davical?.stop()]);
 });
 
 providerConformance('CalDAV on Radicale', async (): Promise<ConformanceFixture> => {
@@ -54,4 +58,14 @@ providerConformance('CalDAV on Xandikos', async (): Promise<ConformanceFixture> 
   const res = await fetch(calendarUrl, { method: 'MKCALENDAR' });
   if (res.status !== 201) throw new Error(`MKCALENDAR on Xandikos: ${res.status}`);
   return { provider: provider(xandikos), calendarId: calendarUrl, otherClient: rawClient(calendarUrl), cleanup: async () => undefined };
+});
+
+providerConformance('CalDAV on Cyrus', async (): Promise<ConformanceFixture> => {
+  const calendarUrl = await cyrusMkcalendar(cyrus, `c-${randomUUID()}`);
+  return { provider: provider(cyrus), calendarId: calendarUrl, otherClient: rawClient(calendarUrl), cleanup: async () => undefined };
+});
+
+providerConformance('CalDAV on DAViCal', async (): Promise<ConformanceFixture> => {
+  const calendarUrl = await davicalMkcalendar(davical, `c-${randomUUID()}`);
+  return { provider: provider(davical), calendarId: calendarUrl, otherClient: rawClient(calendarUrl), cleanup: async () => undefined };
 });

@@ -8,6 +8,7 @@ describe('CalDAV cursor', () => {
       { ctag: '"abc"', syncToken: 'http://radicale.org/ns/sync/1' },
       { ctag: undefined, syncToken: undefined },
       { ctag: 'x', syncToken: undefined },
+      { ctag: '"d1"', syncToken: 'data:,42', tokenSeenAt: Date.UTC(2026, 5, 1) },
     ]) {
       const text = encodeCursor(cursor);
       expect(text).toMatch(/^caldav1:[A-Za-z0-9_-]+$/);
@@ -16,7 +17,7 @@ describe('CalDAV cursor', () => {
   });
 
   it('refuses foreign or damaged cursors with PROVIDER_INVALID_SYNC_TOKEN', () => {
-    const bad = ['', 'memory:1', 'caldav1:!!!', `caldav1:${Buffer.from('null').toString('base64url')}`, `caldav1:${Buffer.from('{"c":5}').toString('base64url')}`];
+    const bad = ['', 'memory:1', 'caldav1:!!!', `caldav1:${Buffer.from('null').toString('base64url')}`, `caldav1:${Buffer.from('{"c":5}').toString('base64url')}`, `caldav1:${Buffer.from('{"c":"x","t":"data:,1","s":"soon"}').toString('base64url')}`, `caldav1:${Buffer.from('{"c":"x","t":"data:,1","s":-1}').toString('base64url')}`];
     for (const text of bad) {
       let error: unknown;
       try {

@@ -37,6 +37,11 @@ describe('errorForStatus (the one place statuses become typed errors)', () => {
     expect(failure(409, '<error xmlns="DAV:"><valid-sync-token /></error>').code).toBe('PROVIDER_INVALID_SYNC_TOKEN');
     expect(failure(409, '<error xmlns="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><C:no-uid-conflict /></error>').code).toBe('PROVIDER_CONFLICT');
     expect(failure(412, '<m xmlns="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><error><c:no-uid-conflict/></error></m>').code).toBe('PROVIDER_CONFLICT');
+    // Cyrus 3.6 answers a UID stored under another name with RFC 6638's precondition (captured body).
+    const cyrusClash =
+      '<?xml version="1.0" encoding="utf-8"?>\n<D:error xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><C:unique-scheduling-object-resource>' +
+      '<D:href>/dav/calendars/user/test/work/one.ics</D:href></C:unique-scheduling-object-resource></D:error>';
+    expect(failure(403, cyrusClash).code).toBe('PROVIDER_CONFLICT');
     expect(failure(403, 'plain text <oops').code).toBe('PROVIDER_REJECTED');
   });
 

@@ -1,10 +1,11 @@
 /**
- * The CalDAV provider against REAL Radicale and Xandikos: discovery, request counts of change
+ * The CalDAV provider against REAL Radicale, Xandikos, Cyrus and DAViCal: discovery, request counts of change
  * detection, an invalid sync-token turning into a full resync that still shows deletions, and a server
  * killed mid-run (typed errors, circuit opens, recovery after restart).
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ManualClock } from '../../src/util/clock.js';
 import { CalsyncError } from '../../src/errors.js';
 import { serializeIcal } from '../../src/ical/index.js';
 import { CalDavProvider } from '../../src/providers/caldav/caldav-provider.js';
@@ -15,6 +16,8 @@ import type { ChangeSet } from '../../src/providers/types.js';
 import { makeEvent } from '../support/events.js';
 import { mkcalendar, startRadicale, type DavServer } from '../support/radicale.js';
 import { startXandikos } from '../support/xandikos.js';
+import { cyrusMkcalendar, startCyrus, type CyrusServer } from '../support/cyrus.js';
+import { davicalMkcalendar, davicalSql, startDavical, type DavicalServer } from '../support/davical.js';
 
 const AUTH = { Authorization: `Basic ${Buffer.from('test:x').toString('base64')}` };
 
@@ -44,6 +47,11 @@ interface Setup {
   newCalendar(server: DavServer): Promise<string>;
   /** A sync-token the server has never issued. */
   bogusToken: string;
+  /**
+   * DAViCal 1.1 selects changes with `sync_time >= token time` (inclusive, transaction timestamps):
+   * a delta may repeat an item it already reported — never miss one.
+   */
+  deltaMayRepeat?: boolean;
 }
 
 const SERVERS: Array<[string, Setup]> = [
@@ -61,6 +69,10 @@ const SERVERS: Array<[string, Setup]> = [
       bogusToken: '0000000000000000000000000000000000000000',
     },
   ],
+  // Cyrus's tokens are `data:,<uidvalidity>-<modseq>`: a modseq it never reached is invalid.
+  ['Cyrus', { start: startCyrus, newCalendar: (s) => cyrusMkcalendar(s as CyrusServer, `c-${randomUUID()}`), bogusToken: 'data:,1-999999999' }],
+  // DAViCal's tokens are `data:,<sync_change id>`.
+  ['DAViCal', { start: startDavical, newCalendar: (s) => davicalMkcalendar(s as DavicalServer, `c-${randomUUID()}`), bogusToken: 'data:,999999999', deltaMayRepeat: true }],
 ];
 
 describe.each(SERVERS)('CalDAV provider on real %s', (_name, setup) => {
@@ -107,8 +119,13 @@ describe.each(SERVERS)('CalDAV provider on real %s', (_name, setup) => {
     const delta = await p.listChanges(calendarUrl, unchanged.cursor);
     const used = p.stats.requests - before;
     if (delta.kind !== 'delta') throw new Error(`expected delta, got ${delta.kind}`);
-    expect(delta.changed.map((i) => i.remoteId).sort()).toEqual(created.slice(0, 10).map((i) => i.remoteId).sort());
-    expect(delta.changed.every((i) => i.event.title.endsWith('(edited)'))).toBe(true);
+    const edited = delta.changed.filter((i) => i.event.title.endsWith('(edited)'));
+    expect(edited.map((i) => i.remoteId).sort()).toEqual(created.slice(0, 10).map((i) => i.remoteId).sort());
+    const repeated = delta.changed.filter((i) => !edited.includes(i));
+    if (setup.deltaMayRepeat) {
+      // A repeat is an item as it stands (same etag as created), never a stale or unknown one.
+      for (const item of repeated) expect(created.find((c) => c.remoteId === item.remoteId)).toEqual(item);
+    } else expect(repeated).toEqual([]);
     expect(delta.removed).toEqual([]);
     expect(used).toBeLessThanOrEqual(4);
     console.info(`[${_name}] requests: no-change sync 1, 10 changed events ${used}`);
@@ -236,5 +253,37 @@ describe.each(SERVERS)('CalDAV provider on real %s', (_name, setup) => {
     expect(after.kind).toBe('unchanged');
     expect(p.circuitState()).toBe('closed');
     expect(await p.fetch(calendarUrl, [item.remoteId])).toEqual([item]);
+  });
+});
+
+describe('CalDAV provider on real DAViCal: sync-tokens that expire silently', () => {
+  let server: DavicalServer;
+  beforeAll(async () => {
+    server = await startDavical();
+  });
+  afterAll(async () => server.stop());
+
+  it('gives up a token older than 6 days for a full listing, so deletions made meanwhile show', async () => {
+    const calendarUrl = await davicalMkcalendar(server, `c-${randomUUID()}`);
+    const clock = new ManualClock(Date.UTC(2026, 5, 1));
+    const p = new CalDavProvider({ url: server.url, username: 'test', password: 'x', allowPrivate: true, clock, resilience: { baseDelayMs: 5 } });
+    const [a, b] = await Promise.all(['a', 'b'].map((n) => p.create(calendarUrl, makeEvent({ uid: `exp-${n}-${randomUUID()}` }), { hubId: n }).then((w) => w.item)));
+    const first = full(await p.listChanges(calendarUrl, null));
+    expect(first.items).toHaveLength(2);
+
+    // A week later: b was deleted by a phone, and DAViCal's new_sync_token() has pruned the old tokens
+    // (done here by SQL, as its own clean-up would). Asked with the pruned token DAViCal answers with
+    // every member and no removal — the provider must not ask it.
+    await rawDelete(new URL(b!.remoteId, calendarUrl).toString());
+    davicalSql(server, 'DELETE FROM sync_tokens');
+    clock.advance(7 * 24 * 3600_000);
+    const later = full(await p.listChanges(calendarUrl, first.cursor));
+    expect(later.items.map((i) => i.remoteId)).toEqual([a!.remoteId]);
+
+    // A fresh token is trusted again: the next change comes as a delta.
+    await rawDelete(new URL(a!.remoteId, calendarUrl).toString());
+    const next = await p.listChanges(calendarUrl, later.cursor);
+    if (next.kind !== 'delta') throw new Error(`expected delta, got ${next.kind}`);
+    expect(next.removed).toEqual([a!.remoteId]);
   });
 });

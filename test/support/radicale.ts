@@ -41,7 +41,7 @@ export function ensureBinary(binary: string, aptPackage: string): void {
   if (!existsSync(binary)) throw new Error(`${binary} is missing and apt-get could not install ${aptPackage}`);
 }
 
-async function waitUntilAnswering(url: string, child: ChildProcess, output: () => string): Promise<void> {
+export async function waitUntilAnswering(url: string, child: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}: ${output()}`);

@@ -8,6 +8,7 @@
 import { CalsyncError, isCalsyncError } from '../../errors.js';
 import { serializeIcal } from '../../ical/index.js';
 import type { CalendarEvent } from '../../model/event.js';
+import { effectiveEnd } from '../../model/time.js';
 import { systemClock, type Clock } from '../../util/clock.js';
 import type { CalendarProvider, ChangeSet, ItemProblem, ProviderCapabilities, RemoteCalendar, RemoteItem, RequestStats, WriteOptions, WriteResult } from '../types.js';
 import { sameContent } from '../../sync/fields.js';
@@ -74,6 +75,16 @@ function sameEtag(a: string, b: string): boolean {
   return opaque(a) === opaque(b);
 }
 
+/** The event with every implicit end (master and overrides) written out; undefined when none is implicit. */
+export function withImpliedEnds(event: CalendarEvent): CalendarEvent | undefined {
+  if (event.end !== undefined && event.overrides.every((o) => o.end !== undefined)) return undefined;
+  return {
+    ...event,
+    end: effectiveEnd(event.start, event.end),
+    overrides: event.overrides.map((o) => ({ ...o, end: effectiveEnd(o.start, o.end) })),
+  };
+}
+
 export class CalDavProvider implements CalendarProvider {
   readonly kind = 'caldav';
   readonly capabilities: ProviderCapabilities = {
@@ -83,7 +94,7 @@ export class CalDavProvider implements CalendarProvider {
     maxConcurrency: 4,
   };
   private readonly client: DavClient;
-  private readonly detector = new ChangeDetector();
+  private readonly detector = new ChangeDetector(() => this.clock.now());
   private readonly clock: Clock;
   /** calendar-home-set URLs found by the first discovery. */
   private homes: string[] | undefined;
@@ -165,9 +176,9 @@ export class CalDavProvider implements CalendarProvider {
   async create(calendarId: string, event: CalendarEvent, opts: WriteOptions): Promise<WriteResult> {
     const collection = this.collection(calendarId);
     const href = `${collection.path}${resourceNameForUid(event.uid)}`;
-    let writtenEtag: string | undefined;
+    let written: { etag: string | undefined; sent: CalendarEvent };
     try {
-      writtenEtag = await collection.put(href, this.serialize(event, opts), { ifNoneMatch: true });
+      written = await this.put(collection, href, event, opts, { ifNoneMatch: true });
     } catch (err) {
       // If-None-Match: * failed: the resource exists (a retried create, or another client's item).
       if (isCalsyncError(err) && err.code === 'PROVIDER_PRECONDITION_FAILED') {
@@ -175,14 +186,14 @@ export class CalDavProvider implements CalendarProvider {
       }
       throw err;
     }
-    return this.storedCopy(collection, href, event, writtenEtag);
+    return this.storedCopy(collection, href, written.sent, written.etag);
   }
 
   async update(calendarId: string, remoteId: string, event: CalendarEvent, etag: string, opts: WriteOptions): Promise<WriteResult> {
     const collection = this.collection(calendarId);
-    let writtenEtag: string | undefined;
+    let written: { etag: string | undefined; sent: CalendarEvent };
     try {
-      writtenEtag = await collection.put(remoteId, this.serialize(event, opts), { ifMatch: etag });
+      written = await this.put(collection, remoteId, event, opts, { ifMatch: etag });
     } catch (err) {
       // If-Match on a missing resource also fails with 412; tell "gone" apart from "changed".
       if (isCalsyncError(err) && err.code === 'PROVIDER_PRECONDITION_FAILED' && (await collection.get(remoteId)) === undefined) {
@@ -190,7 +201,7 @@ export class CalDavProvider implements CalendarProvider {
       }
       throw err;
     }
-    return this.storedCopy(collection, remoteId, event, writtenEtag);
+    return this.storedCopy(collection, remoteId, written.sent, written.etag);
   }
 
   async delete(calendarId: string, remoteId: string, etag: string): Promise<void> {
@@ -229,6 +240,28 @@ export class CalDavProvider implements CalendarProvider {
   /** A fresh budget for one listing of `calendarId`. */
   private budget(calendarId: string): ListingBudget {
     return new ListingBudget(this.clock, calendarId, { ...DEFAULT_LISTING_LIMITS, ...this.options.listingLimits });
+  }
+
+  /**
+   * One PUT, and the one retry a 404 gets when the event has an end left implicit: iCloud answers 404
+   * to a VEVENT with DTSTART but neither DTEND nor DURATION (bitfireAT/davx5-ose#1859,
+   * pimutils/vdirsyncer#1200), so the same event goes again with the end RFC 5545 §3.6.1 implies
+   * written out. Returns the ETag the PUT answered with and the event that was sent.
+   */
+  private async put(
+    collection: CalendarCollection,
+    href: string,
+    event: CalendarEvent,
+    opts: WriteOptions,
+    precondition: { ifNoneMatch: true } | { ifMatch: string },
+  ): Promise<{ etag: string | undefined; sent: CalendarEvent }> {
+    try {
+      return { etag: await collection.put(href, this.serialize(event, opts), precondition), sent: event };
+    } catch (err) {
+      const explicit = withImpliedEnds(event);
+      if (!explicit || !isCalsyncError(err) || err.code !== 'PROVIDER_NOT_FOUND') throw err;
+      return { etag: await collection.put(href, this.serialize(explicit, opts), precondition), sent: explicit };
+    }
   }
 
   private serialize(event: CalendarEvent, opts: WriteOptions): string {

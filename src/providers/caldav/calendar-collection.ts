@@ -28,6 +28,18 @@ export interface ItemData {
   data: string | undefined;
 }
 
+/**
+ * DAViCal 1.1 answers a sync-token it does not know as if none had been sent (every member "changed",
+ * no removals) instead of with DAV:valid-sync-token — deletions since the token would go unreported.
+ * Its tokens are `data:,N` with N only ever growing, so an answer whose N is below the one sent means
+ * the server did not know the token sent: read as an invalid token (then a full listing follows).
+ */
+export function tokenWentBack(sent: string, answered: string): boolean {
+  const sentN = /^data:,(\d+)$/.exec(sent)?.[1];
+  const answeredN = /^data:,(\d+)$/.exec(answered)?.[1];
+  return sentN !== undefined && answeredN !== undefined && BigInt(answeredN) < BigInt(sentN);
+}
+
 export interface SyncPage {
   changed: ItemData[];
   removed: string[];
@@ -200,8 +212,9 @@ export class CalendarCollection {
     for (let page = 0; page < MAX_SYNC_PAGES; page++) {
       this.budget?.checkTime();
       // 403/409 carry the DAV:valid-sync-token precondition. Xandikos 0.2.8 answers 500 to a token it
-      // does not know; with a non-empty token that is read as "invalid token" (a real outage then
-      // fails the full resync that follows).
+      // does not know, iCloud a bare 403 to a token it dropped or saw before; with a non-empty token
+      // either is read as "invalid token" (a real outage or refusal then fails the full resync that
+      // follows, so nothing is read from it).
       const answer: StreamedAnswer<SyncRead> = await this.client.requestStream(
         this.reportRequest(syncCollectionBody(current, withData ? ETAG_AND_DATA : ETAG_ONLY), '0', [403, 409, 500]),
         async (chunks) => {
@@ -224,7 +237,7 @@ export class CalendarCollection {
       );
       if (answer.result === undefined) {
         const error = errorForStatus({ method: 'REPORT', url: this.url, status: answer.status, body: answer.body, retryAfter: null });
-        if (error.code === 'PROVIDER_INVALID_SYNC_TOKEN' || (answer.status === 500 && current !== '')) {
+        if (error.code === 'PROVIDER_INVALID_SYNC_TOKEN' || ((answer.status === 500 || answer.status === 403) && current !== '')) {
           throw new CalsyncError('PROVIDER_INVALID_SYNC_TOKEN', `sync-token refused by ${this.path} (HTTP ${answer.status})`, { cause: error });
         }
         throw error;
@@ -234,6 +247,9 @@ export class CalendarCollection {
       for (const item of read.changed) items.set(item.href, item);
       for (const href of read.removed) items.set(href, null);
       if (!syncToken) throw new CalsyncError('PROVIDER_LISTING_FAILED', `sync-collection on ${this.path} returned no sync-token`);
+      if (tokenWentBack(current, syncToken)) {
+        throw new CalsyncError('PROVIDER_INVALID_SYNC_TOKEN', `sync-token ${current} unknown to ${this.path}: it answered from nothing with ${syncToken}`);
+      }
       current = syncToken;
       if (!read.truncated) {
         const changed = [...items.values()].filter((v): v is ItemData => v !== null);
@@ -271,7 +287,9 @@ export class CalendarCollection {
     for (let i = 0; i < hrefs.length; i += MULTIGET_BATCH) {
       const slice = hrefs.slice(i, i + MULTIGET_BATCH);
       const requested = new Set(slice.map((href) => normalizeHref(href, this.url)));
-      const request = this.reportRequest(multigetBody(ETAG_AND_DATA, slice), undefined);
+      // Absolute paths, never relative references: Cyrus 3.6 answers a relative href with a
+      // DAV:response that has no href at all.
+      const request = this.reportRequest(multigetBody(ETAG_AND_DATA, [...requested]), undefined);
       const batch = await this.members(
         request,
         (response) => {

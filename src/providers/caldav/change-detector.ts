@@ -73,8 +73,33 @@ function listedBy<T>(read: ItemReader<T>): ItemReader<Listed<T>> {
 
 const asData: ItemReader<ItemData> = (item) => item;
 
+/**
+ * DAViCal 1.1's tokens (`data:,N`) expire silently: its new_sync_token() prunes tokens older than 7
+ * days, and a token it no longer knows is answered as if none had been sent — every member "changed",
+ * no removals — so deletions since then would go unseen. Such a token is trusted for 6 days from when
+ * this process first received it (DAViCal keeps a token at least 7 days from then), older or of unknown
+ * age it is given up for a full listing — only when the CTag says something changed.
+ */
+const EXPIRING_TOKEN = /^data:,\d+$/;
+const EXPIRING_TOKEN_TRUSTED_MS = 6 * 24 * 3600_000;
+
+/** The cursor for a token just received: its first-seen time kept (same token) or set (new token), for expiring tokens only. */
+function withToken(ctag: string | undefined, token: string | undefined, previous: CalDavCursor | null, now: number): CalDavCursor {
+  if (token === undefined || !EXPIRING_TOKEN.test(token)) return { ctag, syncToken: token };
+  const seen = previous?.syncToken === token ? previous.tokenSeenAt : undefined;
+  return { ctag, syncToken: token, tokenSeenAt: seen ?? now };
+}
+
+function tokenMayHaveExpired(cursor: CalDavCursor, now: number): boolean {
+  if (cursor.syncToken === undefined || !EXPIRING_TOKEN.test(cursor.syncToken)) return false;
+  return cursor.tokenSeenAt === undefined || now - cursor.tokenSeenAt >= EXPIRING_TOKEN_TRUSTED_MS;
+}
+
 export class ChangeDetector {
   private readonly snapshots = new Map<string, Snapshot>();
+
+  /** `now`: milliseconds since the epoch (the provider's clock). */
+  constructor(private readonly now: () => number = () => Date.now()) {}
 
   async detect<T = ItemData>(collection: CollectionReader, cursor: CalDavCursor | null, full: boolean, read: ItemReader<T> = asData as ItemReader<T>): Promise<ByteChanges<T>> {
     if (full || !cursor) return this.fresh(collection, read);
@@ -86,6 +111,7 @@ export class ChangeDetector {
       ctag = await collection.ctag();
       if (ctag === cursor.ctag) return { kind: 'unchanged', cursor };
     }
+    if (tokenMayHaveExpired(cursor, this.now())) return this.fresh(collection, read);
     let page: SyncPage;
     try {
       page = await collection.syncCollection(cursor.syncToken, true);
@@ -93,7 +119,7 @@ export class ChangeDetector {
       if (isCalsyncError(err) && err.code === 'PROVIDER_INVALID_SYNC_TOKEN') return this.fresh(collection, read);
       throw err;
     }
-    const next: CalDavCursor = { ctag, syncToken: page.token };
+    const next = withToken(ctag, page.token, cursor, this.now());
     // Without a CTag the sync-collection was the check.
     if (cursor.ctag === undefined && page.changed.length === 0 && page.removed.length === 0) return { kind: 'unchanged', cursor: next };
     const changed = await this.completeData(collection, page.changed.map(listedBy(read)), read);
@@ -127,12 +153,12 @@ export class ChangeDetector {
     const state = await readAfter();
     const syncToken = state.ctag === before.ctag ? tokenFor(state) : undefined;
     this.remember(collection, before, listed);
-    return { kind: 'full', items: values(listed), cursor: { ctag: before.ctag, syncToken } };
+    return { kind: 'full', items: values(listed), cursor: withToken(before.ctag, syncToken, null, this.now()) };
   }
 
   /** The whole collection with data, after `state` was read; remembers its etags for the fallback diff. */
   async full<T = ItemData>(collection: CollectionReader, state: CollectionState, read: ItemReader<T> = asData as ItemReader<T>): Promise<ByteChanges<T>> {
-    const next: CalDavCursor = { ctag: state.ctag, syncToken: tokenFor(state) };
+    const next = withToken(state.ctag, tokenFor(state), null, this.now());
     const listed = await this.listAll(collection, state, read);
     this.remember(collection, state, listed);
     return { kind: 'full', items: values(listed), cursor: next };

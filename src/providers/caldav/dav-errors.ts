@@ -37,7 +37,9 @@ function precondition(body: string): XmlElement | undefined {
 /** WebDAV's own meanings first (preconditions in the body), then the shared status table (src/net). */
 function codeForDavStatus(status: number, errorBody: XmlElement | undefined): ErrorCode {
   if (errorBody && descendant(errorBody, DAV.validSyncToken)) return 'PROVIDER_INVALID_SYNC_TOKEN';
-  if (errorBody && descendant(errorBody, CALDAV.noUidConflict)) return 'PROVIDER_CONFLICT';
+  // A UID already stored under another name: RFC 4791's no-uid-conflict, or RFC 6638's
+  // unique-scheduling-object-resource (Cyrus answers a clash with that one, as a 403).
+  if (errorBody && (descendant(errorBody, CALDAV.noUidConflict) || descendant(errorBody, CALDAV.uniqueSchedulingObjectResource))) return 'PROVIDER_CONFLICT';
   return codeForStatus(status);
 }
 

@@ -82,6 +82,8 @@ export const CALDAV = {
   comp: caldav('comp'),
   supportedCalendarComponentSet: caldav('supported-calendar-component-set'),
   noUidConflict: caldav('no-uid-conflict'),
+  /** RFC 6638's precondition for the same clash; Cyrus names it instead of `no-uid-conflict`. */
+  uniqueSchedulingObjectResource: caldav('unique-scheduling-object-resource'),
 } as const;
 
 export const CALENDARSERVER = {
