@@ -301,7 +301,7 @@ export interface PollTime {
  */
 export interface PollScheduleRepo {
   /**
-   * Atomically takes up to `limit` calendars whose next poll is at or before `now` (earliest first) and
+   * Atomically takes up to `limit` calendars whose next poll is at or before `now` (the earliest; the answer's order is not promised) and
    * moves each to `until`: a concurrent claimer — in this process or another — never gets the same one
    * (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: one write statement).
    */
