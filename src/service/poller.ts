@@ -100,7 +100,7 @@ export async function pollDueCalendars(deps: PollerDeps, stats: PollPassStats = 
     const claims = await schedule.claim(now, POLL_BATCH, now + POLL_LEASE_MS);
     claimed += claims.length;
     if (claims.length === 0) break;
-    const candidates = await deps.store.pollSchedule.candidates(claims.map((c) => c.calendarId));
+    const candidates = await deps.store.pollSchedule.candidates(claims);
     const found = new Set(candidates.map((c) => c.calendar.id));
     const times: PollTime[] = [];
     const due: { candidate: PollCandidate; next: number }[] = [];
@@ -126,7 +126,7 @@ export async function pollDueCalendars(deps: PollerDeps, stats: PollPassStats = 
         }
       });
     }
-    await schedule.reschedule(times, claims.map((c) => c.calendarId).filter((id) => !found.has(id)));
+    await schedule.reschedule(times, claims.filter((id) => !found.has(id)));
     if (claims.length < POLL_BATCH || failure !== undefined) break;
   }
   stats.claimed = claimed;
