@@ -166,7 +166,8 @@ export function startPoller(deps: PollerDeps, tickMs?: number): Poller {
   const stats: PollPassStats = {};
   const tick = async (): Promise<void> => {
     try {
-      await pollDueCalendars(deps, stats);
+      const enqueued = await pollDueCalendars(deps, stats);
+      if ((stats.claimed ?? 0) > 0) deps.logger?.debug({ claimed: stats.claimed, enqueued: enqueued.length }, 'poll pass');
     } catch (err) {
       deps.logger?.warn({ err }, 'poll pass failed');
     }
