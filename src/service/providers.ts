@@ -9,12 +9,19 @@ import type { CalendarProvider } from '../providers/types.js';
 import { outlookProviderFactory } from './outlook/connection.js';
 import type { Integration, ProviderKind, Store } from '../store/types.js';
 import type { Clock } from '../util/clock.js';
+import type { Politeness } from './politeness.js';
 
 export interface ProviderContext {
   store: Store;
   clock: Clock;
   /** Allow CalDAV servers on loopback/private networks (`CALSYNC_ALLOW_PRIVATE_URLS`). */
   allowPrivateUrls: boolean;
+  /**
+   * Per-host politeness shared by every CalDAV provider of the process (iCloud is one host for every
+   * tenant), kept in Redis for the whole deployment when there is one (`openPoliteness`). Default: each
+   * provider its own.
+   */
+  politeness?: Politeness;
 }
 
 export type ProviderFactory = (integration: Integration, credentials: Record<string, unknown>, ctx: ProviderContext) => Promise<CalendarProvider> | CalendarProvider;
@@ -33,6 +40,7 @@ const caldavFactory: ProviderFactory = (integration, credentials, ctx) =>
     password: requireString(credentials.password, 'password', integration),
     clock: ctx.clock,
     allowPrivate: ctx.allowPrivateUrls || integration.config.allowPrivate === true,
+    ...(ctx.politeness ? { rateLimiter: ctx.politeness.rateLimiter, policies: ctx.politeness.policies } : {}),
   });
 
 export class ProviderRegistry {
@@ -75,5 +83,6 @@ export class ProviderRegistry {
 
   async close(): Promise<void> {
     await Promise.all([...this.live.keys()].map((id) => this.forget(id)));
+    await this.ctx.politeness?.close();
   }
 }
