@@ -234,7 +234,8 @@ export async function run(): Promise<void> {
     results.push({ metric: `${p}: queue backlog growth over the window (waiting + delayed, end − start)`, unit: 'jobs', value: r.backlogGrowth, target: '≤ 0 (noise: a snapshot)' });
     results.push({ metric: `${p}: queue backlog, most at one time in the window`, unit: 'jobs', value: r.backlogMax });
     results.push({ metric: `${p}: CPU per no-change poll (all processes)`, unit: 'ms', value: r.cpuMsPerPoll });
-    if (r.queriesPerPoll !== undefined) results.push({ metric: `${p}: store queries per no-change poll (parent process)`, unit: 'queries', value: r.queriesPerPoll });
+    results.push({ metric: `${p}: store queries per no-change poll (all processes)`, unit: 'queries', value: r.queriesPerPoll });
+    results.push({ metric: `${p}: store writes per no-change poll (all processes)`, unit: 'writes', value: r.writesPerPoll });
     results.push({ metric: `${p}: RSS per process (max)`, unit: 'MB', value: r.rssMbMax });
     if (r.changes > 0) {
       results.push({ metric: `${p}: change on a calendar → hub, p50 (polling only; ${r.changes} changes)`, unit: 'ms', value: r.changeToHubP50Ms });

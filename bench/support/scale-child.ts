@@ -1,6 +1,6 @@
 /**
  * A second worker process for the scale benchmark (forked with an IPC channel). Messages: `{ op:
- * 'sample' }` → `{ completed, queries, cpuMs, rssMb }`; `{ op: 'stop' }` → stops the workers and exits.
+ * 'sample' }` → `{ completed, queries, writes, cpuMs, rssMb }`; `{ op: 'stop' }` → stops the workers and exits.
  */
 import { openWorld, type WorldOptions } from './scale-world.js';
 
@@ -11,7 +11,7 @@ const sampler = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage
 process.on('message', (msg: { op: string }) => {
   if (msg.op === 'sample') {
     const cpu = process.cpuUsage();
-    process.send?.({ completed: world.completed, queries: world.counter.count, cpuMs: (cpu.user + cpu.system) / 1000, rssMb: rssMax / 2 ** 20 });
+    process.send?.({ completed: world.completed, queries: world.counter.count, writes: world.counter.writes, cpuMs: (cpu.user + cpu.system) / 1000, rssMb: rssMax / 2 ** 20 });
   } else if (msg.op === 'stop') {
     clearInterval(sampler);
     void world.close().then(() => process.exit(0));

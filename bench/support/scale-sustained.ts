@@ -30,7 +30,8 @@ export interface SustainedResult {
   /** The most jobs waiting or delayed at one time during the window (sampled every second). */
   backlogMax: number;
   cpuMsPerPoll: number;
-  queriesPerPoll?: number;
+  queriesPerPoll: number;
+  writesPerPoll: number;
   rssMbMax: number;
   changeToHubP50Ms: number;
   changeToHubP99Ms: number;
@@ -40,6 +41,7 @@ export interface SustainedResult {
 interface ChildSample {
   completed: number;
   queries: number;
+  writes: number;
   cpuMs: number;
   rssMb: number;
 }
@@ -94,6 +96,7 @@ export async function runSustained(o: SustainedOptions): Promise<SustainedResult
     const c0 = child ? await ask(child) : undefined;
     const done0 = world.completed;
     const q0 = world.counter.count;
+    const w0 = world.counter.writes;
     const backlog0 = await backlog();
     const t0 = Date.now();
     const changes: { tenantId: string; uid: string; at: number }[] = [];
@@ -119,6 +122,7 @@ export async function runSustained(o: SustainedOptions): Promise<SustainedResult
     const c1 = child ? await ask(child) : undefined;
     const polls = world.completed - done0 + (c0 && c1 ? c1.completed - c0.completed : 0);
     const queries = world.counter.count - q0 + (c0 && c1 ? c1.queries - c0.queries : 0);
+    const writes = world.counter.writes - w0 + (c0 && c1 ? c1.writes - c0.writes : 0);
     const cpuMs = (cpu1.user + cpu1.system) / 1000 + (c0 && c1 ? c1.cpuMs - c0.cpuMs : 0);
     const backlogGrowth = (await backlog()) - backlog0;
 
@@ -145,6 +149,7 @@ export async function runSustained(o: SustainedOptions): Promise<SustainedResult
       backlogMax,
       cpuMsPerPoll: cpuMs / polls,
       queriesPerPoll: queries / polls,
+      writesPerPoll: writes / polls,
       rssMbMax: Math.max(rssMax / 2 ** 20, c1?.rssMb ?? 0),
       changeToHubP50Ms: percentile(latencies, 50),
       changeToHubP99Ms: percentile(latencies, 99),

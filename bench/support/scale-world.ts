@@ -17,10 +17,15 @@ import type { StoreDatabase } from '../../src/store/schema.js';
 import { SqlStore } from '../../src/store/sql-store.js';
 import { systemClock } from '../../src/util/clock.js';
 
+/** Counts the queries through a Kysely instance, and of them the writes (INSERT, UPDATE, DELETE). */
 export class QueryCounter implements KyselyPlugin {
   count = 0;
+  writes = 0;
   transformQuery: KyselyPlugin['transformQuery'] = (args) => {
     this.count += 1;
+    const node = args.node as { kind: string; sqlFragments?: readonly string[] };
+    const raw = node.kind === 'RawNode' ? (node.sqlFragments ?? []).join('').trim().toLowerCase() : '';
+    if (['InsertQueryNode', 'UpdateQueryNode', 'DeleteQueryNode'].includes(node.kind) || /^(insert|update|delete)\b/.test(raw)) this.writes += 1;
     return args.node;
   };
   transformResult: KyselyPlugin['transformResult'] = async (args) => args.result;

@@ -22,17 +22,23 @@ export class SqlPollScheduleRepo implements PollScheduleRepo {
 
   async claimDue(now: number, limit: number, until: number): Promise<PollClaim[]> {
     if (limit <= 0) return [];
+    if (this.ctx.dialect === 'postgres') {
+      // The due rows are picked and locked once, in a CTE (a row-locking CTE is materialized: an
+      // `IN (subquery … FOR UPDATE)` may be planned as a subplan run again per candidate row, which
+      // made one claim over 50,000 due calendars take minutes). Rows another claimer holds are skipped;
+      // FOR UPDATE re-checks the time on the latest version of a row it locks.
+      const result = await sql<{ id: string; tenant_id: string }>`
+        with due as materialized (
+          select id from calendars where next_poll_at <= ${now} order by next_poll_at limit ${limit} for update skip locked
+        )
+        update calendars as c set next_poll_at = ${until} from due where c.id = due.id
+        returning c.id, c.tenant_id`.execute(this.ctx.db());
+      return result.rows.map((r) => ({ tenantId: r.tenant_id, calendarId: r.id }));
+    }
     const db = this.ctx.db();
-    let due = db.selectFrom('calendars').select('id').where('next_poll_at', '<=', now).orderBy('next_poll_at').limit(limit);
-    if (this.ctx.dialect === 'postgres') due = due.forUpdate().skipLocked();
-    const rows = await db
-      .updateTable('calendars')
-      .set({ next_poll_at: until })
-      .where('id', 'in', due)
-      // PostgreSQL re-evaluates this on the latest row version it locked: a row another claimer moved is left out.
-      .where('next_poll_at', '<=', now)
-      .returning(['id', 'tenant_id'])
-      .execute();
+    // SQLite: one statement under the database's single write lock.
+    const due = db.selectFrom('calendars').select('id').where('next_poll_at', '<=', now).orderBy('next_poll_at').limit(limit);
+    const rows = await db.updateTable('calendars').set({ next_poll_at: until }).where('id', 'in', due).returning(['id', 'tenant_id']).execute();
     return rows.map((r) => ({ tenantId: r.tenant_id, calendarId: r.id }));
   }
 
