@@ -1,7 +1,8 @@
 /**
  * The per-host politeness of a process: one rate limiter and one set of circuit breakers for every
  * CalDAV provider it runs. With Redis (`REDIS_URL`) both are kept there, so every worker process of a
- * deployment shares one bucket and one circuit per server; without it they are shared in the process.
+ * deployment shares one bucket per account on a server and one circuit per server; without it they are
+ * shared in the process.
  */
 import { Redis } from 'ioredis';
 import { ServerPolicies } from '../net/resilience.js';
@@ -9,7 +10,7 @@ import { RedisCircuit, RedisTokenBuckets, type HostRateLimiter } from '../net/sh
 import { TokenBuckets, type TokenBucketOptions } from '../net/token-bucket.js';
 import type { Clock } from '../util/clock.js';
 
-/** A host's sustained request rate and burst, for the whole deployment (iCloud answers 503/429 well above it). */
+/** Requests per account on a host, for the whole deployment (the rate each CalDAV client had on its own before). */
 export const HOST_RATE_LIMIT: TokenBucketOptions = { capacity: 20, refillPerSecond: 10 };
 
 export interface Politeness {

@@ -9,6 +9,7 @@ import type { CalendarProvider } from '../providers/types.js';
 import { outlookProviderFactory } from './outlook/connection.js';
 import type { Integration, ProviderKind, Store } from '../store/types.js';
 import type { Clock } from '../util/clock.js';
+import type { HostRateLimiter } from '../net/shared-politeness.js';
 import type { Politeness } from './politeness.js';
 
 export interface ProviderContext {
@@ -33,15 +34,26 @@ function requireString(value: unknown, what: string, integration: Integration): 
   return value;
 }
 
-const caldavFactory: ProviderFactory = (integration, credentials, ctx) =>
-  new CalDavProvider({
+/**
+ * The rate limit is per account on a host (iCloud throttles an Apple ID, not the thousands of tenants
+ * behind one client), shared by every integration and process using that account; the circuit breaker
+ * is per server (an outage is the server's).
+ */
+function perAccount(limiter: HostRateLimiter, username: string): HostRateLimiter {
+  return { take: (host, signal) => limiter.take(`${host}/${encodeURIComponent(username)}`, signal) };
+}
+
+const caldavFactory: ProviderFactory = (integration, credentials, ctx) => {
+  const username = requireString(integration.config.username, 'username', integration);
+  return new CalDavProvider({
     url: integration.provider === 'icloud' ? ICLOUD_CALDAV_URL : requireString(integration.config.url, 'server URL', integration),
-    username: requireString(integration.config.username, 'username', integration),
+    username,
     password: requireString(credentials.password, 'password', integration),
     clock: ctx.clock,
     allowPrivate: ctx.allowPrivateUrls || integration.config.allowPrivate === true,
-    ...(ctx.politeness ? { rateLimiter: ctx.politeness.rateLimiter, policies: ctx.politeness.policies } : {}),
+    ...(ctx.politeness ? { rateLimiter: perAccount(ctx.politeness.rateLimiter, username), policies: ctx.politeness.policies } : {}),
   });
+};
 
 export class ProviderRegistry {
   private readonly factories = new Map<string, ProviderFactory>();
