@@ -22,6 +22,7 @@ import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import type { JobQueue, JobSpec, QueueCounts } from '../src/queue/types.js';
 import { RedisPollSchedule } from '../src/service/poll-schedule-redis.js';
+import { storePollSchedule, type PollSchedule } from '../src/service/poll-schedule.js';
 import { pollDueCalendars, type PollPassStats } from '../src/service/poller.js';
 import { connect } from '../src/store/connect.js';
 import { openStore } from '../src/store/open.js';
@@ -136,20 +137,20 @@ async function tickCost(n: number): Promise<{ store: TickFigures; redis: TickFig
   try {
     const ids = await seed(plain, n);
     const queue = new CountingQueue();
-    const measure = async (makeDue: (due: string[]) => Promise<void>, schedule?: RedisPollSchedule): Promise<{ q: number[]; ms: number[]; qi: number[]; msi: number[] }> => {
+    const measure = async (makeDue: (due: string[]) => Promise<void>, schedule: PollSchedule): Promise<{ q: number[]; ms: number[]; qi: number[]; msi: number[] }> => {
       const r = { q: [] as number[], ms: [] as number[], qi: [] as number[], msi: [] as number[] };
       for (let rep = 0; rep < REPS; rep += 1) {
         await makeDue(sample(ids, DUE_PER_TICK, rep + 1));
         const stats: PollPassStats = {};
         counter.count = 0;
         let t0 = performance.now();
-        const enqueued = await pollDueCalendars({ store: counted, queue, clock: systemClock, ...(schedule ? { schedule } : {}) }, stats);
+        const enqueued = await pollDueCalendars({ store: counted, queue, clock: systemClock, schedule }, stats);
         r.ms.push(performance.now() - t0);
         r.q.push(counter.count);
         if (enqueued.length !== DUE_PER_TICK) throw new Error(`expected ${DUE_PER_TICK} polls, got ${enqueued.length}`);
         counter.count = 0;
         t0 = performance.now();
-        await pollDueCalendars({ store: counted, queue, clock: systemClock, ...(schedule ? { schedule } : {}) }, stats);
+        await pollDueCalendars({ store: counted, queue, clock: systemClock, schedule }, stats);
         r.msi.push(performance.now() - t0);
         r.qi.push(counter.count);
       }
@@ -158,7 +159,7 @@ async function tickCost(n: number): Promise<{ store: TickFigures; redis: TickFig
     // The store schedule: due = next_poll_at 0.
     const s = await measure(async (due) => {
       await plain.db.updateTable('calendars').set({ next_poll_at: 0 }).where('id', 'in', due).execute();
-    });
+    }, storePollSchedule(counted));
     const sizeRow = await sql<{ bytes: string }>`select pg_total_relation_size('calendars') as bytes`.execute(plain.db);
     // The Redis schedule: one pass hands every calendar over, then due = score 0.
     const schedule = new RedisPollSchedule(counted, { redisUrl: REDIS_URL, prefix });

@@ -11,11 +11,11 @@
  * fills again — nothing is forgotten.
  */
 import { Redis } from 'ioredis';
+import { POLL_HANDED_OFF } from '../store/schema.js';
 import type { Store } from '../store/types.js';
 import type { PollSchedule } from './poll-schedule.js';
 
-/** `calendars.next_poll_at` of a calendar whose schedule lives in Redis: after every real time. */
-export const POLL_HANDED_OFF = Number.MAX_SAFE_INTEGER;
+export { POLL_HANDED_OFF };
 
 const CLAIM = `
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))

@@ -3,6 +3,7 @@
  * poll-schedule.ts`), or a Redis sorted set (`poll-schedule-redis.ts`, with `REDIS_URL`). Either way a
  * claim is atomic across processes, so every worker process polls and none is designated.
  */
+import { POLL_HANDED_OFF } from '../store/schema.js';
 import type { PollTime, Store } from '../store/types.js';
 
 export interface PollSchedule {
@@ -15,10 +16,21 @@ export interface PollSchedule {
   close(): Promise<void>;
 }
 
-/** The store's `calendars.next_poll_at` (a deleted calendar's row is gone with it). */
+/**
+ * The store's `calendars.next_poll_at` (a deleted calendar's row is gone with it). Calendars a Redis
+ * schedule held (the deployment ran with `REDIS_URL` before) are made due again at the first claim, so
+ * dropping Redis never stops their polling.
+ */
 export function storePollSchedule(store: Store): PollSchedule {
+  let reclaimed = false;
   return {
-    claim: async (now, limit, until) => (await store.pollSchedule.claimDue(now, limit, until)).map((c) => c.calendarId),
+    claim: async (now, limit, until) => {
+      if (!reclaimed) {
+        await store.pollSchedule.releaseAt(POLL_HANDED_OFF);
+        reclaimed = true;
+      }
+      return (await store.pollSchedule.claimDue(now, limit, until)).map((c) => c.calendarId);
+    },
     reschedule: (times) => store.pollSchedule.reschedule(times),
     nextDueAt: () => store.pollSchedule.nextDueAt(),
     close: async () => undefined,

@@ -159,7 +159,9 @@ const MAX_TICK_MS = 5_000;
  * else the time until the earliest next poll (at least 200 ms, at most 5 s). Every worker process runs
  * one: there is no designated poller.
  */
-export function startPoller(deps: PollerDeps, tickMs?: number): Poller {
+export function startPoller(pollerDeps: PollerDeps, tickMs?: number): Poller {
+  // One schedule for the poller's life (the store schedule reclaims Redis-held calendars once).
+  const deps: PollerDeps = { ...pollerDeps, schedule: pollerDeps.schedule ?? storePollSchedule(pollerDeps.store) };
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let pass: Promise<void> = Promise.resolve();

@@ -165,3 +165,5 @@ export function toNumber(value: number | string | bigint): number {
 
 /** `calendars.next_poll_at` of a new calendar or one whose poll settings changed: due at once (the poller computes the real time). */
 export const POLL_NOW = 0;
+/** `calendars.next_poll_at` of a calendar whose schedule lives in Redis (`service/poll-schedule-redis.ts`): after every real time. */
+export const POLL_HANDED_OFF = Number.MAX_SAFE_INTEGER;

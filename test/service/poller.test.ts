@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { decidePoll, DEFAULT_POLL_INTERVAL_S, jitterMs, PARKED_RECHECK_MS, POLL_LEASE_MS, pollDueCalendars, pollIntervalMs, PUSHED_POLL_INTERVAL_S, startPoller, tickFor, type PollPassStats } from '../../src/service/poller.js';
+import { POLL_HANDED_OFF } from '../../src/store/schema.js';
 import type { Logger } from '../../src/util/logger.js';
 import { makeService, RecordingQueue, type ServiceHarness } from './harness.js';
 
@@ -150,6 +151,12 @@ describe('due-time scheduling', () => {
     expect(await poll()).toEqual([]);
     await h.store.syncState.setPush(h.tenantId, cal!.id, undefined);
     expect(await poll()).toEqual([cal!.id]);
+  });
+
+  it('polls calendars a Redis schedule held once the deployment runs without Redis', async () => {
+    const { calendars: [cal] } = await h.addIntegration('outlook');
+    await h.store.pollSchedule.reschedule([{ calendarId: cal!.id, at: POLL_HANDED_OFF }]);
+    expect(await pollDueCalendars({ store: h.store, queue: new RecordingQueue(), clock: h.clock })).toEqual([cal!.id]);
   });
 
   it('forgets nothing when the queue fails: the calendar is due again at the next pass', async () => {
