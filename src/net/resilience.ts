@@ -12,6 +12,7 @@
  */
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, IsolatedCircuitError, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import { CalsyncError, isCalsyncError } from '../errors.js';
+import type { SharedCircuit } from './shared-politeness.js';
 import { realSleep, type Sleep } from './token-bucket.js';
 
 export interface ResilienceOptions {
@@ -79,7 +80,14 @@ export function shouldRetry(error: unknown, options: ResilienceOptions = {}): bo
 export class ServerPolicies {
   private readonly options: Resolved;
   private readonly breakers = new Map<string, CircuitBreakerPolicy>();
-  constructor(options: ResilienceOptions = {}) {
+  /**
+   * `shared`: a circuit kept outside the process (Redis, `shared-politeness.ts`), consulted before and
+   * told after every attempt, so an outage seen by any worker stops every worker's calls to that server.
+   */
+  constructor(
+    options: ResilienceOptions = {},
+    private readonly shared?: SharedCircuit,
+  ) {
     this.options = { ...DEFAULTS, ...options };
   }
 
@@ -105,10 +113,27 @@ export class ServerPolicies {
   /** Run one logical request against `origin` with retries and the server's breaker. */
   execute<T>(origin: string, attempt: (signal: AbortSignal) => Promise<T>, retries = true): Promise<T> {
     const breaker = this.breaker(origin);
-    const guarded = (signal: AbortSignal): Promise<T> =>
+    const shared = this.shared;
+    const local = (signal: AbortSignal): Promise<T> =>
       breaker.execute(({ signal: inner }) => attempt(inner), signal).catch((err: unknown) => {
         throw this.translate(err, origin);
       });
+    const guarded = !shared
+      ? local
+      : async (signal: AbortSignal): Promise<T> => {
+          await shared.before(origin);
+          let result: T;
+          try {
+            result = await local(signal);
+          } catch (err) {
+            // An outage counts against the server everywhere; any other answer shows it is up. A local
+            // fast-fail is no news.
+            if (!(isCalsyncError(err) && err.code === 'PROVIDER_CIRCUIT_OPEN')) await shared.after(origin, isOutage(err));
+            throw err;
+          }
+          await shared.after(origin, false);
+          return result;
+        };
     if (!retries) return guarded(new AbortController().signal);
     return this.retrying(guarded);
   }

@@ -4,6 +4,7 @@
  * `take()` computes how long to wait and hands that to the injected `sleep`.
  */
 import type { Clock } from '../util/clock.js';
+import type { HostRateLimiter } from './shared-politeness.js';
 
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
@@ -70,7 +71,7 @@ export class TokenBucket {
 }
 
 /** One bucket per key (host), created on first use. */
-export class TokenBuckets {
+export class TokenBuckets implements HostRateLimiter {
   private readonly buckets = new Map<string, TokenBucket>();
   constructor(
     private readonly options: TokenBucketOptions,
@@ -85,5 +86,9 @@ export class TokenBuckets {
       this.buckets.set(key, bucket);
     }
     return bucket;
+  }
+
+  take(host: string, signal?: AbortSignal): Promise<void> {
+    return this.for(host).take(signal);
   }
 }

@@ -2,15 +2,17 @@
  * Scheduled polling for calendars without push (CalDAV, iCloud) and the reconciliation sweep for those
  * with push (Graph notifications and WebDAV-Push messages can stop for hours — lessons.md #10): a CalDAV
  * calendar with a live WebDAV-Push registration is polled every 15 minutes instead of every minute.
- * Every tick it enqueues a low-priority, coalesced sync for each enabled calendar whose interval (plus
- * a per-calendar jitter, so a thousand calendars do not poll in the same second) has passed. A sync with
- * nothing new costs one CTag request.
+ * Every calendar has a next poll time (its last sync + its interval + a per-calendar jitter, so a
+ * thousand calendars do not poll in the same second), indexed in the store or kept in a Redis sorted
+ * set; a pass claims the calendars whose time has come and enqueues a low-priority, coalesced sync for
+ * those still due. A sync with nothing new costs one CTag request.
  */
-import type { CalendarRecord, Integration, Store } from '../store/types.js';
+import type { CalendarRecord, Integration, PollCandidate, PollTime, Store } from '../store/types.js';
 import type { JobQueue } from '../queue/types.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { enqueueCalendarSync } from './sync-jobs.js';
+import { storePollSchedule, type PollSchedule } from './poll-schedule.js';
 import { livePushRegistration } from './webdav-push/registration-record.js';
 
 /** Default poll interval per provider kind, seconds (iCloud is rate-sensitive; Outlook has push). */
@@ -23,6 +25,8 @@ export interface PollerDeps {
   queue: JobQueue;
   clock: Clock;
   logger?: Logger;
+  /** Where next poll times live: the store (default) or Redis (`poll-schedule-redis.ts`). */
+  schedule?: PollSchedule;
 }
 
 /** Jitter in [0, 20 %) of the interval, stable per calendar. */
@@ -38,31 +42,99 @@ export function pollIntervalMs(calendar: CalendarRecord, integration: Integratio
   return (pushed ? Math.max(seconds, PUSHED_POLL_INTERVAL_S) : seconds) * 1000;
 }
 
-/** What a pass saw: the shortest poll interval among enabled calendars (the poller ticks a few times per it). */
+/** Calendars claimed per round trip. */
+export const POLL_BATCH = 500;
+/**
+ * How long a claimed calendar is held before another process may claim it again: only matters when the
+ * claimer dies between the claim and the reschedule (a claim is otherwise rescheduled within the pass).
+ */
+export const POLL_LEASE_MS = 60_000;
+/** A calendar not to be polled (disabled, integration not active) is looked at again after this; the writes that re-enable it make it due at once anyway. */
+export const PARKED_RECHECK_MS = 15 * 60_000;
+/** Enqueues in flight at once within a batch. */
+const ENQUEUE_PARALLEL = 16;
+
+/** What a pass saw: when the earliest next poll is (epoch ms), so the poller sleeps until then. */
 export interface PollPassStats {
-  minIntervalMs?: number;
+  nextDueAt?: number;
+  /** Calendars claimed by this pass (due or not: a claim recomputes the next poll). */
+  claimed?: number;
 }
 
-/** One pass: enqueues a sync for every calendar that is due. Returns the calendar ids enqueued. */
+/** The time a calendar should next be polled, counted from `from` (its last sync, or now when polled now). */
+export function nextPollAt(candidate: PollCandidate, integration: NonNullable<PollCandidate['integration']>, from: number, now: number): number {
+  const normal = pollIntervalMs(candidate.calendar, integration as Integration, false);
+  const normalAt = from + normal + jitterMs(candidate.calendar.id, normal);
+  const live = livePushRegistration(candidate, now);
+  if (!live) return normalAt;
+  const pushed = pollIntervalMs(candidate.calendar, integration as Integration, true);
+  // Pushes arrive until the registration expires; from then on the normal interval counts again.
+  return Math.min(from + pushed + jitterMs(candidate.calendar.id, pushed), Math.max(Date.parse(live.expiresAt), normalAt));
+}
+
+/** Whether a claimed calendar is due now, and when it is to be looked at next. */
+export function decidePoll(candidate: PollCandidate, now: number): { due: boolean; next: number } {
+  const { calendar, integration } = candidate;
+  if (!calendar.enabled || !integration || integration.status !== 'active') return { due: false, next: now + PARKED_RECHECK_MS };
+  const last = candidate.lastSyncAt ? Date.parse(candidate.lastSyncAt) : 0;
+  const dueAt = nextPollAt(candidate, integration, last, now);
+  if (now < dueAt) return { due: false, next: dueAt };
+  // Polled now: looked at again one interval on. The sync moves lastSyncAt on, and that claim then
+  // reschedules to the interval after the sync (as a sync from a webhook or hub change postpones a poll).
+  return { due: true, next: nextPollAt(candidate, integration, now, now) };
+}
+
+/**
+ * One pass: claims the calendars whose next poll time has come, in batches, and enqueues a sync for
+ * those that are due. Any number of processes may run passes at once: a claim is atomic, so no two
+ * take the same calendar, and a calendar is always claimed by someone once its time has come. The
+ * store's work follows the due calendars, never the number of calendars. Returns the calendar ids enqueued.
+ */
 export async function pollDueCalendars(deps: PollerDeps, stats: PollPassStats = {}): Promise<string[]> {
-  const due: string[] = [];
-  delete stats.minIntervalMs;
+  const schedule = deps.schedule ?? storePollSchedule(deps.store);
+  const enqueued: string[] = [];
   const now = deps.clock.now();
-  for (const tenant of await deps.store.tenants.list()) {
-    const integrations = new Map((await deps.store.integrations.list(tenant.id)).map((i) => [i.id, i]));
-    for (const calendar of await deps.store.calendars.list(tenant.id)) {
-      const integration = integrations.get(calendar.integrationId);
-      if (!calendar.enabled || !integration || integration.status !== 'active') continue;
-      const state = await deps.store.syncState.get(tenant.id, calendar.id);
-      const interval = pollIntervalMs(calendar, integration, livePushRegistration(state, now) !== undefined);
-      stats.minIntervalMs = Math.min(stats.minIntervalMs ?? interval, interval);
-      const last = state.lastSyncAt ? Date.parse(state.lastSyncAt) : 0;
-      if (now - last < interval + jitterMs(calendar.id, interval)) continue;
-      await enqueueCalendarSync(deps.queue, tenant.id, calendar.id, { priority: 'low', reason: 'poll', delayMs: 0 });
-      due.push(calendar.id);
+  let claimed = 0;
+  let failure: unknown;
+  for (;;) {
+    const claims = await schedule.claim(now, POLL_BATCH, now + POLL_LEASE_MS);
+    claimed += claims.length;
+    if (claims.length === 0) break;
+    const candidates = await deps.store.pollSchedule.candidates(claims);
+    const found = new Set(candidates.map((c) => c.calendar.id));
+    const times: PollTime[] = [];
+    const due: { candidate: PollCandidate; next: number }[] = [];
+    for (const candidate of candidates) {
+      const decision = decidePoll(candidate, now);
+      if (decision.due) due.push({ candidate, next: decision.next });
+      else times.push({ calendarId: candidate.calendar.id, at: decision.next });
     }
+    for (let i = 0; i < due.length; i += ENQUEUE_PARALLEL) {
+      const slice = due.slice(i, i + ENQUEUE_PARALLEL);
+      const results = await Promise.allSettled(
+        slice.map(({ candidate }) => enqueueCalendarSync(deps.queue, candidate.calendar.tenantId, candidate.calendar.id, { priority: 'low', reason: 'poll', delayMs: 0 })),
+      );
+      results.forEach((result, j) => {
+        const { candidate, next } = slice[j]!;
+        if (result.status === 'fulfilled') {
+          enqueued.push(candidate.calendar.id);
+          times.push({ calendarId: candidate.calendar.id, at: next });
+        } else {
+          // Not enqueued (the queue is down): due again at the next pass.
+          failure ??= result.reason;
+          times.push({ calendarId: candidate.calendar.id, at: now });
+        }
+      });
+    }
+    await schedule.reschedule(times, claims.filter((id) => !found.has(id)));
+    if (claims.length < POLL_BATCH || failure !== undefined) break;
   }
-  return due;
+  stats.claimed = claimed;
+  const next = await schedule.nextDueAt();
+  if (next === undefined) delete stats.nextDueAt;
+  else stats.nextDueAt = next;
+  if (failure !== undefined) throw failure;
+  return enqueued;
 }
 
 export interface Poller {
@@ -70,10 +142,13 @@ export interface Poller {
   stop(): Promise<void>;
 }
 
-/** The tick for the shortest interval seen: five ticks per interval, between 200 ms and 5 s. */
-export function tickFor(minIntervalMs: number | undefined): number {
-  if (minIntervalMs === undefined) return MAX_TICK_MS;
-  return Math.min(MAX_TICK_MS, Math.max(MIN_TICK_MS, Math.floor(minIntervalMs / 5)));
+/**
+ * The sleep before the next pass: until the earliest next poll, between 200 ms and 5 s (5 s bounds how
+ * late a calendar made due by a write — a new calendar, a changed interval — is noticed).
+ */
+export function tickFor(nextDueAt: number | undefined, now: number): number {
+  if (nextDueAt === undefined) return MAX_TICK_MS;
+  return Math.min(MAX_TICK_MS, Math.max(MIN_TICK_MS, nextDueAt - now));
 }
 
 const MIN_TICK_MS = 200;
@@ -81,21 +156,24 @@ const MAX_TICK_MS = 5_000;
 
 /**
  * Runs `pollDueCalendars` until stopped; errors are logged, never thrown. The tick is `tickMs` when given,
- * else derived from the shortest poll interval (a calendar polled every second is checked every 200 ms,
- * the defaults every 5 s), so a poll is late by at most a fifth of its interval.
+ * else the time until the earliest next poll (at least 200 ms, at most 5 s). Every worker process runs
+ * one: there is no designated poller.
  */
-export function startPoller(deps: PollerDeps, tickMs?: number): Poller {
+export function startPoller(pollerDeps: PollerDeps, tickMs?: number): Poller {
+  // One schedule for the poller's life (the store schedule reclaims Redis-held calendars once).
+  const deps: PollerDeps = { ...pollerDeps, schedule: pollerDeps.schedule ?? storePollSchedule(pollerDeps.store) };
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let pass: Promise<void> = Promise.resolve();
   const stats: PollPassStats = {};
   const tick = async (): Promise<void> => {
     try {
-      await pollDueCalendars(deps, stats);
+      const enqueued = await pollDueCalendars(deps, stats);
+      if ((stats.claimed ?? 0) > 0) deps.logger?.debug({ claimed: stats.claimed, enqueued: enqueued.length }, 'poll pass');
     } catch (err) {
       deps.logger?.warn({ err }, 'poll pass failed');
     }
-    if (!stopped) timer = setTimeout(() => (pass = tick()), tickMs ?? tickFor(stats.minIntervalMs));
+    if (!stopped) timer = setTimeout(() => (pass = tick()), tickMs ?? tickFor(stats.nextDueAt, deps.clock.now()));
   };
   timer = setTimeout(() => (pass = tick()), 0);
   return {

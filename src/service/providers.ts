@@ -9,12 +9,20 @@ import type { CalendarProvider } from '../providers/types.js';
 import { outlookProviderFactory } from './outlook/connection.js';
 import type { Integration, ProviderKind, Store } from '../store/types.js';
 import type { Clock } from '../util/clock.js';
+import type { HostRateLimiter } from '../net/shared-politeness.js';
+import type { Politeness } from './politeness.js';
 
 export interface ProviderContext {
   store: Store;
   clock: Clock;
   /** Allow CalDAV servers on loopback/private networks (`CALSYNC_ALLOW_PRIVATE_URLS`). */
   allowPrivateUrls: boolean;
+  /**
+   * Per-host politeness shared by every CalDAV provider of the process (iCloud is one host for every
+   * tenant), kept in Redis for the whole deployment when there is one (`openPoliteness`). Default: each
+   * provider its own.
+   */
+  politeness?: Politeness;
 }
 
 export type ProviderFactory = (integration: Integration, credentials: Record<string, unknown>, ctx: ProviderContext) => Promise<CalendarProvider> | CalendarProvider;
@@ -26,14 +34,26 @@ function requireString(value: unknown, what: string, integration: Integration): 
   return value;
 }
 
-const caldavFactory: ProviderFactory = (integration, credentials, ctx) =>
-  new CalDavProvider({
+/**
+ * The rate limit is per account on a host (iCloud throttles an Apple ID, not the thousands of tenants
+ * behind one client), shared by every integration and process using that account; the circuit breaker
+ * is per server (an outage is the server's).
+ */
+function perAccount(limiter: HostRateLimiter, username: string): HostRateLimiter {
+  return { take: (host, signal) => limiter.take(`${host}/${encodeURIComponent(username)}`, signal) };
+}
+
+const caldavFactory: ProviderFactory = (integration, credentials, ctx) => {
+  const username = requireString(integration.config.username, 'username', integration);
+  return new CalDavProvider({
     url: integration.provider === 'icloud' ? ICLOUD_CALDAV_URL : requireString(integration.config.url, 'server URL', integration),
-    username: requireString(integration.config.username, 'username', integration),
+    username,
     password: requireString(credentials.password, 'password', integration),
     clock: ctx.clock,
     allowPrivate: ctx.allowPrivateUrls || integration.config.allowPrivate === true,
+    ...(ctx.politeness ? { rateLimiter: perAccount(ctx.politeness.rateLimiter, username), policies: ctx.politeness.policies } : {}),
   });
+};
 
 export class ProviderRegistry {
   private readonly factories = new Map<string, ProviderFactory>();
@@ -75,5 +95,6 @@ export class ProviderRegistry {
 
   async close(): Promise<void> {
     await Promise.all([...this.live.keys()].map((id) => this.forget(id)));
+    await this.ctx.politeness?.close();
   }
 }

@@ -17,6 +17,7 @@ import { startHealthSweeps } from './notifications/health-sweep.js';
 import { notificationJobHandlers, scheduleChangeHook } from './notifications/jobs.js';
 import type { NotifierOptions } from './notifications/notifier.js';
 import { startOutboxDrainer } from './outbox/drainer.js';
+import { RedisPollSchedule } from './poll-schedule-redis.js';
 import { startPoller, type Poller } from './poller.js';
 import type { ProviderRegistry } from './providers.js';
 import { SYNC_CALENDAR_JOB, syncJobHandler, type SyncStatus } from './sync-jobs.js';
@@ -44,11 +45,13 @@ export interface WorkerDeps {
   notifierOptions?: NotifierOptions;
   /** Where the health sweep publishes `health.changed`. */
   statusBus?: StatusBus;
+  /** With Redis (`REDIS_URL`), the poll schedule is a sorted set there (`poll-schedule-redis.ts`); else the store's column. */
+  redis?: { url: string; prefix: string };
 }
 
 export interface WorkerOptions {
   concurrency?: number;
-  /** Run the poller in this process (default true; run it in one process per deployment). */
+  /** Run the poller in this process (default true: every process may poll, a claim is atomic). */
   poll?: boolean;
   pollTickMs?: number;
   /** How often the outbox drainer looks for other processes' hub writes (default 1,000 ms; this process's are drained at once). */
@@ -97,8 +100,9 @@ export function startWorkers(deps: WorkerDeps, opts: WorkerOptions = {}): Worker
   const worker: QueueWorker = deps.queue.work(correlated(jobHandlers(deps), deps.logger), { concurrency: opts.concurrency ?? 4 });
   // Every process with workers drains: woken by its own hub writes, polling for the others'.
   const drainer = startOutboxDrainer(deps, opts.outboxPollMs === undefined ? {} : { pollMs: opts.outboxPollMs });
-  const poller: Poller | undefined = opts.poll === false ? undefined : startPoller(deps, opts.pollTickMs);
-  // The subscription health sweeps run where the poller runs (one process per deployment).
+  const schedule = opts.poll !== false && deps.redis ? new RedisPollSchedule(deps.store, { redisUrl: deps.redis.url, prefix: deps.redis.prefix }) : undefined;
+  const poller: Poller | undefined = opts.poll === false ? undefined : startPoller(schedule ? { ...deps, schedule } : deps, opts.pollTickMs);
+  // The subscription health sweeps run where the poller runs (scheduled as coalesced jobs: several pollers schedule them once).
   if (poller && deps.publicUrl) {
     startSubscriptionSweeps(deps).catch((err: unknown) => deps.logger?.warn({ err }, 'could not schedule subscription sweeps'));
     startPushSweeps(deps).catch((err: unknown) => deps.logger?.warn({ err }, 'could not schedule webdav-push sweeps'));
@@ -107,6 +111,7 @@ export function startWorkers(deps: WorkerDeps, opts: WorkerOptions = {}): Worker
   return {
     async stop(timeoutMs = 10_000) {
       await poller?.stop();
+      await schedule?.close();
       await drainer.stop();
       await worker.stop(timeoutMs);
     },

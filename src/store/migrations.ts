@@ -239,12 +239,26 @@ const m005SyncStateClaim: Migration = {
   },
 };
 
+/**
+ * Due-time polling (`store/repos/poll-schedule.ts`): each calendar's next poll time in epoch ms, indexed
+ * so a poll tick reads only the calendars that are due. 0 is before every time: a new calendar, or one
+ * whose poll settings changed, is due at once (its real next poll is computed then). A number rather
+ * than the ISO text of other timestamps: its sentinels compare the same under every collation.
+ */
+const m008PollSchedule: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('calendars').addColumn('next_poll_at', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema.createIndex('calendars_next_poll').on('calendars').columns(['next_poll_at']).execute();
+  },
+};
+
 export const STORE_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001_initial': m001Initial,
   '002_link_write_intent': m002LinkWriteIntent,
   '003_outbox': m003Outbox,
   '004_sync_state_written': m004SyncStateWritten,
   '005_sync_state_claim': m005SyncStateClaim,
+  '008_poll_schedule': m008PollSchedule,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

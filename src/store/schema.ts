@@ -5,6 +5,8 @@
  * - booleans are integers 0/1;
  * - counters are bigint in PostgreSQL, which `pg` returns as strings: read them through `toNumber`.
  */
+import type { Generated } from 'kysely';
+
 export interface TenantsTable {
   id: string;
   name: string;
@@ -51,6 +53,8 @@ export interface CalendarsTable {
   poll_interval_s: number | null;
   created_at: string;
   updated_at: string;
+  /** Next poll time, epoch ms (bigint); 0 = due now, `POLL_HANDED_OFF` = on the Redis schedule (migration 008). */
+  next_poll_at: Generated<number | string>;
 }
 
 export interface HubEventsTable {
@@ -158,3 +162,8 @@ export interface StoreDatabase {
 export function toNumber(value: number | string | bigint): number {
   return typeof value === 'number' ? value : Number(value);
 }
+
+/** `calendars.next_poll_at` of a new calendar or one whose poll settings changed: due at once (the poller computes the real time). */
+export const POLL_NOW = 0;
+/** `calendars.next_poll_at` of a calendar whose schedule lives in Redis (`service/poll-schedule-redis.ts`): after every real time. */
+export const POLL_HANDED_OFF = Number.MAX_SAFE_INTEGER;

@@ -17,6 +17,7 @@ import { SqlHubEventRepo } from './repos/hub-events.js';
 import { SqlIntegrationRepo } from './repos/integrations.js';
 import { SqlLinkRepo } from './repos/links.js';
 import { SqlOutboxRepo } from './repos/outbox.js';
+import { SqlPollScheduleRepo } from './repos/poll-schedule.js';
 import { SqlSyncStateRepo } from './repos/sync-state.js';
 import { SqlTenantRepo } from './repos/tenants.js';
 import type { StoreDatabase } from './schema.js';
@@ -46,6 +47,7 @@ export class SqlStore implements Store {
   readonly syncState: SqlSyncStateRepo;
   readonly conflicts: SqlConflictRepo;
   readonly outbox: SqlOutboxRepo;
+  readonly pollSchedule: SqlPollScheduleRepo;
 
   /** The open transaction of the calling async context, and the tenants whose hub it wrote. */
   private readonly current = new AsyncLocalStorage<{ trx: Kysely<StoreDatabase>; hubWrites: Set<string> }>();
@@ -73,6 +75,7 @@ export class SqlStore implements Store {
     this.links = new SqlLinkRepo(ctx);
     this.syncState = new SqlSyncStateRepo(ctx);
     this.conflicts = new SqlConflictRepo(ctx);
+    this.pollSchedule = new SqlPollScheduleRepo(ctx);
     this.outbox = new SqlOutboxRepo(ctx, (listener) => {
       this.commitListeners.add(listener);
       return () => void this.commitListeners.delete(listener);

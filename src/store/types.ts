@@ -278,6 +278,50 @@ export interface CalendarRepo {
   update(tenantId: string, id: string, patch: Partial<Pick<CalendarRecord, 'name' | 'color' | 'enabled' | 'direction' | 'conflictRules' | 'pollIntervalS'>>): Promise<CalendarRecord>;
 }
 
+/** A calendar handed out by the poll schedule. */
+export interface PollClaim {
+  tenantId: string;
+  calendarId: string;
+}
+
+/** What deciding a claimed calendar's poll needs, read for a whole batch at once. */
+export interface PollCandidate {
+  calendar: CalendarRecord;
+  /** Absent when the integration is gone (a calendar being deleted with it). */
+  integration?: Pick<Integration, 'id' | 'provider' | 'config' | 'status'>;
+  lastSyncAt?: string;
+  push?: Record<string, unknown>;
+}
+
+/** The next poll of a calendar, epoch ms. */
+export interface PollTime {
+  calendarId: string;
+  at: number;
+}
+
+/**
+ * Due-time polling (migration 008). Unlike the other repositories it spans tenants: the poller serves
+ * every tenant. Changes that can make a calendar due sooner (a new calendar, its interval, enabling it,
+ * its integration's status or settings, its push registration) reset its next poll to "now" in the
+ * writing repository; the poller then computes the real one.
+ */
+export interface PollScheduleRepo {
+  /**
+   * Atomically takes up to `limit` calendars whose next poll is at or before `now` (the earliest; the answer's order is not promised) and
+   * moves each to `until`: a concurrent claimer — in this process or another — never gets the same one
+   * (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: one write statement).
+   */
+  claimDue(now: number, limit: number, until: number): Promise<PollClaim[]>;
+  /** The calendars, their integrations and sync states, one read. Calendars gone are left out. */
+  candidates(calendarIds: readonly string[]): Promise<PollCandidate[]>;
+  /** Sets next poll times (one statement per few hundred). */
+  reschedule(times: readonly PollTime[]): Promise<void>;
+  /** The earliest next poll before `before` (epoch ms), or undefined when there is none. */
+  nextDueAt(before?: number): Promise<number | undefined>;
+  /** Makes every calendar whose next poll is `at` due now (after the Redis schedule was lost); how many. */
+  releaseAt(at: number): Promise<number>;
+}
+
 export interface HubEventRepo {
   get(tenantId: string, id: string, opts?: { includeDeleted?: boolean }): Promise<HubEvent | undefined>;
   getByUid(tenantId: string, uid: string, opts?: { includeDeleted?: boolean }): Promise<HubEvent | undefined>;
@@ -421,6 +465,7 @@ export interface Store {
   readonly syncState: SyncStateRepo;
   readonly conflicts: ConflictRepo;
   readonly outbox: OutboxRepo;
+  readonly pollSchedule: PollScheduleRepo;
   /** Runs `fn` in one transaction; the store passed to `fn` is bound to it. Nested calls join it. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /** A cheap round trip (readiness checks). */

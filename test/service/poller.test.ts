@@ -1,9 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_POLL_INTERVAL_S, jitterMs, pollDueCalendars, pollIntervalMs, PUSHED_POLL_INTERVAL_S, startPoller, tickFor, type PollPassStats } from '../../src/service/poller.js';
+import { decidePoll, DEFAULT_POLL_INTERVAL_S, jitterMs, PARKED_RECHECK_MS, POLL_LEASE_MS, pollDueCalendars, pollIntervalMs, PUSHED_POLL_INTERVAL_S, startPoller, tickFor, type PollPassStats } from '../../src/service/poller.js';
+import { POLL_HANDED_OFF } from '../../src/store/schema.js';
 import type { Logger } from '../../src/util/logger.js';
 import { makeService, RecordingQueue, type ServiceHarness } from './harness.js';
 
 let h: ServiceHarness;
+
+/** A stored WebDAV-Push registration expiring at `expiresAt`. */
+function registered(expiresAt: number): Record<string, unknown> {
+  const at = new Date(expiresAt).toISOString();
+  return { provider: 'webdav-push', kind: 'registered', registrationUrl: 'https://dav.example/reg/1', expiresAt: at, registeredAt: at, topic: 't', publicUrl: 'https://calsync.example/', secrets: 'v1.x' };
+}
 beforeEach(async () => {
   h = await makeService();
 });
@@ -76,24 +83,116 @@ describe('pollDueCalendars', () => {
 });
 
 describe('poll tick', () => {
-  it('ticks five times per shortest interval, between 200 ms and 5 s', () => {
-    expect(tickFor(undefined)).toBe(5_000);
-    expect(tickFor(60_000)).toBe(5_000);
-    expect(tickFor(10_000)).toBe(2_000);
-    expect(tickFor(1_000)).toBe(200);
-    expect(tickFor(100)).toBe(200);
+  it('sleeps until the earliest next poll, between 200 ms and 5 s', () => {
+    expect(tickFor(undefined, 1_000)).toBe(5_000);
+    expect(tickFor(61_000, 1_000)).toBe(5_000);
+    expect(tickFor(3_000, 1_000)).toBe(2_000);
+    expect(tickFor(1_100, 1_000)).toBe(200);
+    expect(tickFor(0, 1_000)).toBe(200);
   });
 
-  it('reports the shortest interval among enabled calendars of active integrations', async () => {
+  it('reports the earliest next poll, and how many calendars the pass claimed', async () => {
     const { calendars: [fast] } = await h.addIntegration('fast');
-    await h.addIntegration('slow');
+    const { calendars: [slow] } = await h.addIntegration('slow');
     await h.store.calendars.update(h.tenantId, fast!.id, { pollIntervalS: 1 });
-    const stats: PollPassStats = { minIntervalMs: 42 };
+    const stats: PollPassStats = {};
+    const now = h.clock.now();
     await pollDueCalendars({ store: h.store, queue: new RecordingQueue(), clock: h.clock }, stats);
-    expect(stats.minIntervalMs).toBe(1_000);
+    // Stored in whole ms, never before the time (a claimed calendar is due).
+    expect(stats).toEqual({ claimed: 2, nextDueAt: Math.ceil(now + 1_000 + jitterMs(fast!.id, 1_000)) });
     await h.store.calendars.update(h.tenantId, fast!.id, { enabled: false });
     await pollDueCalendars({ store: h.store, queue: new RecordingQueue(), clock: h.clock }, stats);
-    expect(stats.minIntervalMs).toBe(DEFAULT_POLL_INTERVAL_S.memory! * 1000);
+    // Only the changed calendar was claimed (and parked); the other waits for its own time.
+    expect(stats).toEqual({ claimed: 1, nextDueAt: Math.ceil(now + 60_000 + jitterMs(slow!.id, 60_000)) });
+  });
+});
+
+describe('due-time scheduling', () => {
+  it('claims only the due calendars: a pass with nothing due reads no calendar', async () => {
+    const { calendars } = await h.addIntegration('many', 30);
+    const queue = new RecordingQueue();
+    expect(await pollDueCalendars({ store: h.store, queue, clock: h.clock })).toHaveLength(30);
+    const stats: PollPassStats = {};
+    expect(await pollDueCalendars({ store: h.store, queue, clock: h.clock }, stats)).toEqual([]);
+    expect(stats.claimed).toBe(0);
+    // The earliest calendar comes due alone.
+    const first = [...calendars].sort((x, y) => jitterMs(x.id, 60_000) - jitterMs(y.id, 60_000))[0]!;
+    h.clock.advance(60_000 + jitterMs(first.id, 60_000));
+    expect(await pollDueCalendars({ store: h.store, queue, clock: h.clock }, stats)).toEqual([first.id]);
+    expect(stats.claimed).toBe(1);
+  });
+
+  it('makes a calendar due again at once when its interval, its integration or its push registration changes', async () => {
+    const { integration, calendars: [cal] } = await h.addIntegration('dav');
+    const queue = new RecordingQueue();
+    const poll = async (): Promise<string[]> => pollDueCalendars({ store: h.store, queue, clock: h.clock });
+    const synced = async (): Promise<void> => h.store.syncState.set(h.tenantId, { ...(await h.store.syncState.get(h.tenantId, cal!.id)), lastSyncAt: new Date(h.clock.now()).toISOString() });
+    await poll();
+    await synced();
+    await h.store.calendars.update(h.tenantId, cal!.id, { pollIntervalS: 3600 });
+    expect(await poll()).toEqual([]);
+    h.clock.advance(600_000);
+    expect(await poll()).toEqual([]);
+    // Back to one minute: due now (the sync was ten minutes ago), not in an hour.
+    await h.store.calendars.update(h.tenantId, cal!.id, { pollIntervalS: 60 });
+    expect(await poll()).toEqual([cal!.id]);
+    await synced();
+
+    await h.store.integrations.update(h.tenantId, integration.id, { status: 'needs_reauth', statusReason: 'x' });
+    h.clock.advance(120_000);
+    expect(await poll()).toEqual([]);
+    await h.store.integrations.update(h.tenantId, integration.id, { status: 'active', statusReason: undefined });
+    expect(await poll()).toEqual([cal!.id]);
+    await synced();
+
+    // A live push registration stretches the interval to 15 minutes; removing it brings the minute back at once.
+    await h.store.syncState.setPush(h.tenantId, cal!.id, registered(h.clock.now() + 86_400_000));
+    h.clock.advance(120_000);
+    expect(await poll()).toEqual([]);
+    await h.store.syncState.setPush(h.tenantId, cal!.id, undefined);
+    expect(await poll()).toEqual([cal!.id]);
+  });
+
+  it('polls calendars a Redis schedule held once the deployment runs without Redis', async () => {
+    const { calendars: [cal] } = await h.addIntegration('outlook');
+    await h.store.pollSchedule.reschedule([{ calendarId: cal!.id, at: POLL_HANDED_OFF }]);
+    expect(await pollDueCalendars({ store: h.store, queue: new RecordingQueue(), clock: h.clock })).toEqual([cal!.id]);
+  });
+
+  it('forgets nothing when the queue fails: the calendar is due again at the next pass', async () => {
+    const { calendars: [cal] } = await h.addIntegration('outlook');
+    const queue = new RecordingQueue();
+    const enqueue = queue.enqueue.bind(queue);
+    queue.enqueue = async () => {
+      throw new Error('queue down');
+    };
+    await expect(pollDueCalendars({ store: h.store, queue, clock: h.clock })).rejects.toThrow('queue down');
+    queue.enqueue = enqueue;
+    expect(await pollDueCalendars({ store: h.store, queue, clock: h.clock })).toEqual([cal!.id]);
+  });
+
+  it('holds a claimed calendar for the lease: a claimer that died mid-pass loses it to the next one only then', async () => {
+    const { calendars: [cal] } = await h.addIntegration('outlook');
+    const now = h.clock.now();
+    // A claim whose process died before rescheduling.
+    expect(await h.store.pollSchedule.claimDue(now, 10, now + POLL_LEASE_MS)).toEqual([{ tenantId: h.tenantId, calendarId: cal!.id }]);
+    expect(await pollDueCalendars({ store: h.store, queue: new RecordingQueue(), clock: h.clock })).toEqual([]);
+    h.clock.advance(POLL_LEASE_MS);
+    expect(await pollDueCalendars({ store: h.store, queue: new RecordingQueue(), clock: h.clock })).toEqual([cal!.id]);
+  });
+
+  it('takes a live registration up to its expiry only: then the normal interval counts again', () => {
+    const calendar = { id: 'c1', tenantId: 't', integrationId: 'i', remoteId: 'r', name: 'n', enabled: true, direction: 'two_way' as const, createdAt: '', updatedAt: '' };
+    const integration = { id: 'i', provider: 'caldav' as const, config: {}, status: 'active' as const };
+    const now = Date.parse('2026-06-01T12:00:00Z');
+    const expiresAt = now + 10 * 60_000;
+    const candidate = { calendar, integration, push: registered(expiresAt), lastSyncAt: new Date(now - 20 * 60_000).toISOString() };
+    // Pushed: 15 minutes (plus jitter) after the last sync; due. Next: at the expiry, before the next 15 minutes are up.
+    expect(decidePoll(candidate, now)).toEqual({ due: true, next: expiresAt });
+    expect(decidePoll({ ...candidate, lastSyncAt: new Date(now - 60_000).toISOString() }, now)).toEqual({ due: false, next: expiresAt });
+    // Expired: the minute counts again.
+    expect(decidePoll(candidate, expiresAt)).toEqual({ due: true, next: expiresAt + 60_000 + jitterMs('c1', 60_000) });
+    expect(decidePoll({ ...candidate, integration: { ...integration, status: 'flagged' } }, 5)).toEqual({ due: false, next: 5 + PARKED_RECHECK_MS });
   });
 });
 

@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CalsyncError } from '../../src/errors.js';
+import { ServerPolicies } from '../../src/net/resilience.js';
 import { CalDavProvider } from '../../src/providers/caldav/caldav-provider.js';
 import { MemoryProvider } from '../../src/providers/memory/index.js';
 import { ProviderRegistry } from '../../src/service/providers.js';
@@ -13,6 +15,29 @@ afterEach(async () => {
 });
 
 describe('ProviderRegistry', () => {
+  it('gives CalDAV providers the process politeness: a rate limit per account on a host, shared breakers; close closes it', async () => {
+    const keys: string[] = [];
+    const closed = vi.fn();
+    const politeness = {
+      backend: 'process' as const,
+      rateLimiter: {
+        take: async (key: string) => {
+          keys.push(key);
+          throw new CalsyncError('PROVIDER_UNAVAILABLE', 'stop here');
+        },
+      },
+      policies: new ServerPolicies({ maxAttempts: 1 }),
+      close: async () => closed(),
+    };
+    const registry = new ProviderRegistry({ store: h.store, clock: h.clock, allowPrivateUrls: true, politeness });
+    const connect = async (name: string, username: string) =>
+      registry.forIntegration(await h.store.integrations.create(h.tenantId, { provider: 'caldav', name, config: { url: 'http://127.0.0.1:9/dav/', username }, credentials: { password: 'x' } }));
+    for (const [name, user] of [['a', 'ann@example.com'], ['b', 'ann@example.com'], ['c', 'bob']] as const) await expect((await connect(name, user)).listCalendars()).rejects.toThrow();
+    expect(keys).toEqual(['127.0.0.1:9/ann%40example.com', '127.0.0.1:9/ann%40example.com', '127.0.0.1:9/bob']);
+    await registry.close();
+    expect(closed).toHaveBeenCalledTimes(1);
+  });
+
   it('creates one provider per integration, reuses it, and gives the factory the decrypted credentials', async () => {
     const registry = new ProviderRegistry({ store: h.store, clock: h.clock, allowPrivateUrls: false });
     const factory = vi.fn((_integration, credentials: Record<string, unknown>) => {

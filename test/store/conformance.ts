@@ -10,6 +10,7 @@ import { integrationAndCalendarTests } from './suites/integrations-calendars.js'
 import { lifecycleTests } from './suites/lifecycle.js';
 import { linkAndSyncStateTests } from './suites/links-sync.js';
 import { outboxTests } from './suites/outbox.js';
+import { pollScheduleTests } from './suites/poll-schedule.js';
 import { tenantAndApiKeyTests } from './suites/tenants-keys.js';
 
 export function storeConformance(backend: StoreBackend): void {
@@ -21,5 +22,6 @@ export function storeConformance(backend: StoreBackend): void {
     conflictTests(backend);
     lifecycleTests(backend);
     outboxTests(backend);
+    pollScheduleTests(backend);
   });
 }

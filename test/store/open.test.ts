@@ -164,9 +164,26 @@ describe('migration 003_outbox', () => {
       const { '001_initial': initial } = STORE_MIGRATIONS;
       expect(await migrateToLatest(conn.db, { '001_initial': initial! })).toEqual(['001_initial']);
       await sql`insert into tenants (id, name, seq, created_at) values ('t1', 'studio', 7, '2026-01-01T00:00:00.000Z')`.execute(conn.db);
-      expect(await migrateToLatest(conn.db)).toEqual(['002_link_write_intent', '003_outbox', '004_sync_state_written', '005_sync_state_claim']);
+      expect(await migrateToLatest(conn.db)).toEqual(Object.keys(STORE_MIGRATIONS).slice(1));
       const rows = await sql<{ tenant_id: string; drained_seq: number }>`select tenant_id, drained_seq from outbox_progress`.execute(conn.db);
       expect(rows.rows).toEqual([{ tenant_id: 't1', drained_seq: 7 }]);
+    } finally {
+      await conn.db.destroy();
+    }
+  });
+});
+
+describe('migration 008_poll_schedule', () => {
+  it('makes every existing calendar due at once (the poller then computes its real next poll)', async () => {
+    const conn = connect<unknown>(SQLITE_MEMORY, dir());
+    try {
+      const before = Object.fromEntries(Object.entries(STORE_MIGRATIONS).filter(([name]) => name < '008'));
+      await migrateToLatest(conn.db, before);
+      await sql`insert into tenants (id, name, seq, created_at) values ('t1', 'studio', 0, '2026-01-01T00:00:00.000Z')`.execute(conn.db);
+      await sql`insert into integrations (id, tenant_id, provider, name, config, status, conflict_rules, credentials, created_at, updated_at) values ('i1', 't1', 'caldav', 'dav', '{}', 'active', '{}', 'x', '2026-01-01', '2026-01-01')`.execute(conn.db);
+      await sql`insert into calendars (id, tenant_id, integration_id, remote_id, name, enabled, direction, created_at, updated_at) values ('c1', 't1', 'i1', '/c/', 'c', 1, 'two_way', '2026-01-01', '2026-01-01')`.execute(conn.db);
+      expect(await migrateToLatest(conn.db)).toContain('008_poll_schedule');
+      expect((await sql<{ next_poll_at: number }>`select next_poll_at from calendars`.execute(conn.db)).rows).toEqual([{ next_poll_at: 0 }]);
     } finally {
       await conn.db.destroy();
     }

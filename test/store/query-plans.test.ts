@@ -42,6 +42,7 @@ describe('query plans (SQLite)', () => {
     ['links of a hub event', () => db().selectFrom('links').selectAll().where('tenant_id', '=', 't').where('hub_event_id', '=', 'h'), /SEARCH links USING INDEX links_event \(tenant_id=\? AND hub_event_id=\?\)/],
     ['history', () => db().selectFrom('audit').selectAll().where('tenant_id', '=', 't').where('hub_event_id', '=', 'h').orderBy('seq'), /SEARCH audit USING INDEX \S+ \(tenant_id=\? AND hub_event_id=\?\)/],
     ['audit entry for restore', () => db().selectFrom('audit').selectAll().where('tenant_id', '=', 't').where('hub_event_id', '=', 'h').where('id', '=', 'a'), /SEARCH audit USING INDEX \S+ \(tenant_id=\? AND hub_event_id=\?\)/],
+    ['due calendars (poll claim)', () => db().selectFrom('calendars').select('id').where('next_poll_at', '<=', 5).orderBy('next_poll_at').limit(500), /SEARCH calendars USING (COVERING )?INDEX calendars_next_poll \(next_poll_at<\?\)/],
     ['open conflicts', () => db().selectFrom('conflicts').selectAll().where('tenant_id', '=', 't').where('status', '=', 'open').orderBy('created_at'), /SEARCH conflicts USING INDEX conflicts_tenant_status \(tenant_id=\? AND status=\?\)/],
   ];
   for (const [name, build, expected] of cases) {

@@ -34,7 +34,7 @@ export function registerServeCommand(program: Command): void {
       const workers =
         opts.workers === false
           ? undefined
-          : startWorkers({ store: runtime.store, queue, providers, clock: runtime.clock, logger, publicUrl: config.publicUrl, subscriptionDirectory, pushDirectory, onStatus: live.onStatus, statusBus: live.bus, notifications, notifierOptions: { allowPrivateUrls: config.allowPrivateUrls } });
+          : startWorkers({ store: runtime.store, queue, providers, clock: runtime.clock, logger, publicUrl: config.publicUrl, subscriptionDirectory, pushDirectory, onStatus: live.onStatus, statusBus: live.bus, notifications, notifierOptions: { allowPrivateUrls: config.allowPrivateUrls }, ...(config.redisUrl ? { redis: { url: config.redisUrl, prefix: config.redisPrefix } } : {}) });
       // Disconnecting through the API withdraws the Graph subscriptions / WebDAV-Push registrations first.
       const withdrawDeps = { store: runtime.store, queue, providers, clock: runtime.clock, logger, publicUrl: config.publicUrl, subscriptionDirectory, pushDirectory };
       const api = { onSyncStatus: live.onStatus, onDisconnect: (integration: Integration) => withdrawRegistrations(withdrawDeps, integration) };

@@ -17,7 +17,7 @@ export function registerWorkerCommand(program: Command): void {
     .command('worker')
     .description('run queue workers only (scale out: run several against PostgreSQL + Redis)')
     .option('--concurrency <n>', 'jobs at once in this process', '4')
-    .option('--no-poll', "don't schedule polls from this process (run the poller in one process only)")
+    .option('--no-poll', "don't schedule polls from this process (every worker may poll: claims are atomic)")
     .option('--metrics-port <port>', 'serve /metrics, /healthz and /readyz of this worker on this port (default: $CALSYNC_METRICS_PORT; bound to $CALSYNC_METRICS_HOST, loopback by default)')
     .action(async (opts: { concurrency: string; poll: boolean; metricsPort?: string }) => {
       const concurrency = Number(opts.concurrency);
@@ -30,7 +30,7 @@ export function registerWorkerCommand(program: Command): void {
       const live = await openLiveStatus(runtime, { logger, ...(metrics ? { metrics } : {}) });
       const metricsServer = metrics ? await startMetricsServer({ store: runtime.store, queue, metrics, port: Number(metricsPort), host: config.metricsHost, ...(config.metricsToken ? { token: config.metricsToken } : {}) }) : undefined;
       const notifications = await openNotificationEndpoints(runtime);
-      const workers = startWorkers({ store: runtime.store, queue, providers, clock: runtime.clock, logger, publicUrl: config.publicUrl, onStatus: live.onStatus, statusBus: live.bus, notifications, notifierOptions: { allowPrivateUrls: config.allowPrivateUrls } }, { concurrency, poll: opts.poll });
+      const workers = startWorkers({ store: runtime.store, queue, providers, clock: runtime.clock, logger, publicUrl: config.publicUrl, onStatus: live.onStatus, statusBus: live.bus, notifications, notifierOptions: { allowPrivateUrls: config.allowPrivateUrls }, ...(config.redisUrl ? { redis: { url: config.redisUrl, prefix: config.redisPrefix } } : {}) }, { concurrency, poll: opts.poll });
       logger.info({ store: runtime.store.dialect, queue: queue.backend, concurrency }, 'calsync worker started');
       let stopping = false;
       const shutdown = async (signal: string): Promise<void> => {

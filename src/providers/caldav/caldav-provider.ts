@@ -19,7 +19,8 @@ import { decodeCursor, encodeCursor } from './cursor.js';
 import { DavClient, type FetchLike } from './dav-client.js';
 import { DEFAULT_LISTING_LIMITS, ListingBudget, type ListingLimits } from './listing-budget.js';
 import { findCalendarHomes, listCalendarsIn, type DiscoveredCalendar } from './discovery.js';
-import type { CircuitStateName, ResilienceOptions } from '../../net/resilience.js';
+import type { CircuitStateName, ResilienceOptions, ServerPolicies } from '../../net/resilience.js';
+import type { HostRateLimiter } from '../../net/shared-politeness.js';
 import { collectReads, fetchedItems, readResource } from './resource-items.js';
 import { resourceNameForUid } from './resource-name.js';
 import type { Sleep, TokenBucketOptions } from '../../net/token-bucket.js';
@@ -46,6 +47,10 @@ export interface CalDavProviderOptions {
   resilience?: ResilienceOptions;
   /** Per-host token bucket. Default 20 burst, 10/s. */
   rateLimit?: TokenBucketOptions;
+  /** A per-host rate limit shared with other providers (and, on Redis, other processes); overrides `rateLimit`. */
+  rateLimiter?: HostRateLimiter;
+  /** Circuit breakers shared with other providers (and, with a shared circuit, other processes). */
+  policies?: ServerPolicies;
   /** Rate-limiter sleep (tests). */
   sleep?: Sleep;
   /** DNS lookup for the private-address check (tests). */
@@ -111,6 +116,8 @@ export class CalDavProvider implements CalendarProvider {
       ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
       ...(options.resilience && { resilience: options.resilience }),
       ...(options.rateLimit && { rateLimit: options.rateLimit }),
+      ...(options.rateLimiter && { rateLimiter: options.rateLimiter }),
+      ...(options.policies && { policies: options.policies }),
       ...(options.sleep && { sleep: options.sleep }),
       ...(options.lookup && { lookup: options.lookup }),
     });

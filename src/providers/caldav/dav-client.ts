@@ -9,6 +9,7 @@ import { CalsyncError } from '../../errors.js';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_STREAMED_BYTES, cappedTextChunks, readCappedText } from '../../net/capped-body.js';
 import { guardedFetch, unguardedFetch } from '../../net/http-fetch.js';
 import { ServerPolicies, type CircuitStateName, type ResilienceOptions } from '../../net/resilience.js';
+import type { HostRateLimiter } from '../../net/shared-politeness.js';
 import { TokenBuckets, realSleep, type Sleep, type TokenBucketOptions } from '../../net/token-bucket.js';
 import type { FetchLike } from '../../net/types.js';
 import { assertAllowedUrl, isSameSite, type Lookup } from '../../net/url-policy.js';
@@ -34,6 +35,8 @@ export interface DavClientOptions {
   timeoutMs?: number;
   /** Per-host rate limit. Default 20 burst, 10/s. */
   rateLimit?: TokenBucketOptions;
+  /** Share the per-host rate limit (in the process, or in Redis across processes). Default: buckets of this client, by `rateLimit`. */
+  rateLimiter?: HostRateLimiter;
   resilience?: ResilienceOptions;
   /** Share breakers between clients of the same server. Default: one set per client. */
   policies?: ServerPolicies;
@@ -87,7 +90,7 @@ export class DavClient {
   private readonly clock: Clock;
   private readonly trusted: URL;
   private readonly policies: ServerPolicies;
-  private readonly buckets: TokenBuckets;
+  private readonly buckets: HostRateLimiter;
   private readonly authorization: string | undefined;
   private readonly checkedHosts = new Set<string>();
 
@@ -99,7 +102,7 @@ export class DavClient {
     this.clock = options.clock ?? systemClock;
     this.trusted = new URL(options.trustedUrl);
     this.policies = options.policies ?? new ServerPolicies(options.resilience);
-    this.buckets = new TokenBuckets(options.rateLimit ?? { capacity: 20, refillPerSecond: 10 }, this.clock, options.sleep ?? realSleep);
+    this.buckets = options.rateLimiter ?? new TokenBuckets(options.rateLimit ?? { capacity: 20, refillPerSecond: 10 }, this.clock, options.sleep ?? realSleep);
     this.authorization =
       options.username === undefined
         ? undefined
@@ -156,7 +159,7 @@ export class DavClient {
       target.origin,
       async (signal) => {
         // Inside the policy: every attempt, retries included, spends a token of its host's bucket.
-        await this.buckets.for(target.host).take(signal);
+        await this.buckets.take(target.host, signal);
         const answer = await this.send(req, target, signal, consume);
         // Failures that are worth another attempt are thrown inside the policy so that the retry
         // and the breaker see them; the rest are returned and settled by the caller.

@@ -5,6 +5,7 @@ import type { RepoContext } from '../context.js';
 import { nowIso } from '../context.js';
 import { fromJsonOpt, opt, toJson } from '../json.js';
 import type { CalendarsTable } from '../schema.js';
+import { POLL_NOW } from '../schema.js';
 import type { CalendarRecord, CalendarRepo, ConflictRules, SyncDirection } from '../types.js';
 
 type Row = Selectable<CalendarsTable>;
@@ -95,6 +96,8 @@ export class SqlCalendarRepo implements CalendarRepo {
     if ('color' in patch) set.color = patch.color ?? null;
     if ('conflictRules' in patch) set.conflict_rules = patch.conflictRules === undefined ? null : toJson(patch.conflictRules);
     if ('pollIntervalS' in patch) set.poll_interval_s = patch.pollIntervalS ?? null;
+    // A new interval or a calendar switched on may be due sooner than scheduled: the poller recomputes it.
+    if ('pollIntervalS' in patch || patch.enabled !== undefined) set.next_poll_at = POLL_NOW;
     const row = await this.ctx.db().updateTable('calendars').set(set).where('tenant_id', '=', tenantId).where('id', '=', id).returningAll().executeTakeFirst();
     if (!row) throw new NotFoundError('calendar', id);
     return toCalendar(row);

@@ -6,6 +6,7 @@ import type { RepoContext } from '../context.js';
 import { nowIso } from '../context.js';
 import { fromJson, opt, toJson } from '../json.js';
 import type { IntegrationsTable } from '../schema.js';
+import { POLL_NOW } from '../schema.js';
 import type { ConflictRules, Integration, IntegrationRepo, IntegrationStatus, ProviderKind } from '../types.js';
 
 type Row = Omit<Selectable<IntegrationsTable>, 'credentials'>;
@@ -88,16 +89,23 @@ export class SqlIntegrationRepo implements IntegrationRepo {
     // A present-but-undefined statusReason clears it (an integration returning to `active`).
     if ('statusReason' in patch) set.status_reason = patch.statusReason ?? null;
     if (patch.conflictRules !== undefined) set.conflict_rules = toJson(patch.conflictRules);
-    const row = await this.ctx
-      .db()
-      .updateTable('integrations')
-      .set(set)
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', id)
-      .returning(COLUMNS)
-      .executeTakeFirst();
-    if (!row) throw new NotFoundError('integration', id);
-    return toIntegration(row);
+    // One transaction: the integration and its calendars' schedule change together.
+    return this.ctx.atomic(async () => {
+      const row = await this.ctx
+        .db()
+        .updateTable('integrations')
+        .set(set)
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', id)
+        .returning(COLUMNS)
+        .executeTakeFirst();
+      if (!row) throw new NotFoundError('integration', id);
+      // Back to active, or new settings (a poll interval): its calendars may be due sooner than scheduled.
+      if (patch.status !== undefined || patch.config !== undefined) {
+        await this.ctx.db().updateTable('calendars').set({ next_poll_at: POLL_NOW }).where('tenant_id', '=', tenantId).where('integration_id', '=', id).execute();
+      }
+      return toIntegration(row);
+    });
   }
 
   async getCredentials(tenantId: string, id: string): Promise<Record<string, unknown>> {

@@ -8,7 +8,7 @@
 import { NotFoundError, StoreConflictError } from '../../errors.js';
 import type { RepoContext } from '../context.js';
 import { fromJsonOpt, opt, toJson } from '../json.js';
-import { toNumber } from '../schema.js';
+import { POLL_NOW, toNumber } from '../schema.js';
 import type { SyncState, SyncStateRepo, WrittenSinceCursor } from '../types.js';
 
 export class SqlSyncStateRepo implements SyncStateRepo {
@@ -95,7 +95,11 @@ export class SqlSyncStateRepo implements SyncStateRepo {
       if (expected !== undefined) q = expected === null ? q.where('push', 'is', null) : q.where('push', '=', toJson(expected));
       return (await q.executeTakeFirst()).numUpdatedRows > 0n;
     };
-    if (await update()) return;
+    // Without a live registration the calendar is polled more often: the poller recomputes its next poll.
+    const reschedule = async (): Promise<void> => {
+      await db.updateTable('calendars').set({ next_poll_at: POLL_NOW }).where('tenant_id', '=', tenantId).where('id', '=', calendarId).execute();
+    };
+    if (await update()) return reschedule();
     if (expected === undefined || expected === null) {
       // No row yet (never synced): create it. The foreign key rejects another tenant's calendar (STORE_NOT_FOUND).
       const inserted = await db
@@ -103,9 +107,9 @@ export class SqlSyncStateRepo implements SyncStateRepo {
         .values({ calendar_id: calendarId, tenant_id: tenantId, cursor: null, hub_seq: 0, last_sync_at: null, last_success_at: null, last_error: null, push: text, written: null, claim: null })
         .onConflict((oc) => oc.column('calendar_id').doNothing())
         .executeTakeFirst();
-      if ((inserted.numInsertedOrUpdatedRows ?? 0n) > 0n) return;
+      if ((inserted.numInsertedOrUpdatedRows ?? 0n) > 0n) return reschedule();
       // A concurrent writer created the row first.
-      if (expected === undefined && (await update())) return;
+      if (expected === undefined && (await update())) return reschedule();
     }
     const current = await this.get(tenantId, calendarId);
     throw new StoreConflictError(`push registration of calendar ${calendarId} changed`, { calendarId, expected: expected ?? null, actual: current.push ?? null });
