@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Launcher: registers tsx's loader in this process and runs the TypeScript CLI, so `npx calsync …`
-// works on a fresh clone without a build step.
-import { register } from 'tsx/esm/api';
+// The `calsync` command: runs the compiled CLI (dist/, built by `npm ci` / `npm run build`).
+// `#!/usr/bin/env node` finds node_modules/.bin/node (Node 24) first under `npx` and npm scripts.
+import { main } from '../dist/cli/main.js';
 
-register();
-await import('../src/cli/main.ts');
+const code = await main();
+if (code !== 0) process.exitCode = code;

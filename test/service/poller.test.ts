@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_POLL_INTERVAL_S, jitterMs, pollDueCalendars, pollIntervalMs, PUSHED_POLL_INTERVAL_S, startPoller, tickFor, type PollPassStats } from '../../src/service/poller.js';
+import { FALLBACK_POLL_INTERVAL_S, jitterMs, pollDueCalendars, pollIntervalMs, PUSHED_POLL_INTERVAL_S, startPoller, tickFor, type PollPassStats } from '../../src/service/poller.js';
 import type { Logger } from '../../src/util/logger.js';
 import { makeService, RecordingQueue, type ServiceHarness } from './harness.js';
 
@@ -22,7 +22,7 @@ describe('jitter and intervals', () => {
 
   it('takes the calendar interval, then the integration one, then the kind default', async () => {
     const { integration, calendars: [cal] } = await h.addIntegration('outlook');
-    expect(pollIntervalMs(cal!, integration)).toBe(DEFAULT_POLL_INTERVAL_S.memory! * 1000);
+    expect(pollIntervalMs(cal!, integration)).toBe(FALLBACK_POLL_INTERVAL_S * 1000);
     expect(pollIntervalMs(cal!, { ...integration, provider: 'icloud' })).toBe(300_000);
     expect(pollIntervalMs(cal!, { ...integration, config: { pollIntervalS: 30 } })).toBe(30_000);
     expect(pollIntervalMs({ ...cal!, pollIntervalS: 10 }, { ...integration, config: { pollIntervalS: 30 } })).toBe(10_000);
@@ -93,7 +93,7 @@ describe('poll tick', () => {
     expect(stats.minIntervalMs).toBe(1_000);
     await h.store.calendars.update(h.tenantId, fast!.id, { enabled: false });
     await pollDueCalendars({ store: h.store, queue: new RecordingQueue(), clock: h.clock }, stats);
-    expect(stats.minIntervalMs).toBe(DEFAULT_POLL_INTERVAL_S.memory! * 1000);
+    expect(stats.minIntervalMs).toBe(FALLBACK_POLL_INTERVAL_S * 1000);
   });
 });
 

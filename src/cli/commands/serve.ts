@@ -63,7 +63,7 @@ export function registerServeCommand(program: Command): void {
         await closeAll();
         throw err;
       }
-      logger.info({ address, dataDir: config.dataDir, store: runtime.store.dialect, queue: queue.backend }, 'calsync is serving');
+      logger.info({ address, dataDir: config.dataDir, store: runtime.store.dialect, queue: queue.backend, node: process.version }, 'calsync is serving');
 
       let stopping = false;
       const shutdown = async (signal: string): Promise<void> => {
