@@ -6,12 +6,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { Kysely, SqliteDialect } from 'kysely';
 import { BullJobQueue } from '../src/queue/bullmq/bullmq-queue.js';
 import { SqlJobQueue } from '../src/queue/sql/sql-queue.js';
+import { connect } from '../src/store/connect.js';
 import type { JobQueue } from '../src/queue/types.js';
 import { deleteKeysByPrefix, REDIS_URL, uniquePrefix } from '../test/support/redis.js';
 import { benchResult, writeBenchResult } from './result.js';
@@ -52,10 +51,7 @@ async function throughput(queue: JobQueue): Promise<Rates> {
 
 async function sqliteRun(): Promise<Rates> {
   const dir = mkdtempSync(join(tmpdir(), 'calsync-bench-queue-'));
-  const database = new Database(join(dir, 'queue.db'));
-  database.pragma('journal_mode = WAL');
-  database.pragma('synchronous = NORMAL');
-  const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database }) });
+  const { db } = connect<unknown>(`sqlite:${join(dir, 'queue.db')}`, dir);
   try {
     const queue = await SqlJobQueue.open({ db, dialect: 'sqlite', pollMs: 50 });
     const rate = await throughput(queue);

@@ -1,12 +1,13 @@
 /**
  * What a command needs, opened once per invocation and closed afterwards: configuration, store, the
- * tenant (`--tenant` or the default), the provider registry and — lazily — the job queue.
+ * tenant (`--tenant` or the default), the provider registry and — lazily — the job queue. All of it is
+ * imported when a command runs, not when the CLI starts (`calsync <command> --help` loads none of it).
  */
 import type { Command } from 'commander';
-import { loadConfig, type Config } from '../config.js';
+import type { Config } from '../config.js';
 import type { JobQueue } from '../queue/types.js';
-import { openRuntime, openRuntimeQueue, resolveTenant, type Runtime } from '../runtime.js';
-import { ProviderRegistry } from '../service/providers.js';
+import type { Runtime } from '../runtime.js';
+import type { ProviderRegistry } from '../service/providers.js';
 import type { Tenant } from '../store/types.js';
 
 export interface CliContext {
@@ -24,6 +25,11 @@ export const cliHooks: { configureProviders?: (registry: ProviderRegistry) => vo
 
 export async function withContext<T>(cmd: Command, fn: (ctx: CliContext) => Promise<T>): Promise<T> {
   const globals = cmd.optsWithGlobals<{ tenant?: string; json?: boolean }>();
+  const [{ loadConfig }, { openRuntime, openRuntimeQueue, resolveTenant }, { ProviderRegistry }] = await Promise.all([
+    import('../config.js'),
+    import('../runtime.js'),
+    import('../service/providers.js'),
+  ]);
   const config = loadConfig();
   const runtime = await openRuntime(config);
   let queue: Promise<JobQueue> | undefined;

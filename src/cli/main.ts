@@ -2,23 +2,64 @@
  * The `calsync` command line. Each command lives in its own file under `commands/` and registers
  * itself here; `calsync --help` and `calsync <command> --help` list everything.
  */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { reportError } from './output.js';
-import { registerConflictCommands } from './commands/conflicts.js';
-import { registerConnectCommands } from './commands/connect.js';
-import { registerConnectOutlookCommand } from './commands/connect-outlook.js';
-import { registerCorpusCommand } from './commands/corpus.js';
-import { registerDeadLetterCommands } from './commands/dead-letters.js';
-import { registerDoctorCommand } from './commands/doctor.js';
-import { registerEmulatorCommand } from './commands/emulator.js';
-import { registerEventCommands } from './commands/events.js';
-import { registerIntegrationCommands } from './commands/integrations.js';
-import { registerServeCommand } from './commands/serve.js';
-import { registerSyncCommand } from './commands/sync.js';
-import { registerTenantCommands } from './commands/tenant.js';
-import { registerWorkerCommand } from './commands/worker.js';
 
-export function buildProgram(): Command {
+type Registrar = (program: Command) => void;
+
+/**
+ * The commands, in `--help` order, each group with the top-level names it registers and a loader:
+ * a command's module (and what it imports: the store, Fastify, the providers…) is loaded only when
+ * that command runs, so `calsync --version` or `calsync events --help` costs a fraction of loading all.
+ */
+const GROUPS: readonly { names: readonly string[]; load: () => Promise<Registrar[]> }[] = [
+  { names: ['serve'], load: async () => [(await import('./commands/serve.js')).registerServeCommand] },
+  { names: ['worker'], load: async () => [(await import('./commands/worker.js')).registerWorkerCommand] },
+  {
+    names: ['connect'],
+    load: async () => {
+      const [connect, outlook] = await Promise.all([import('./commands/connect.js'), import('./commands/connect-outlook.js')]);
+      return [connect.registerConnectCommands, outlook.registerConnectOutlookCommand];
+    },
+  },
+  { names: ['integrations', 'calendars', 'disconnect'], load: async () => [(await import('./commands/integrations.js')).registerIntegrationCommands] },
+  { names: ['sync'], load: async () => [(await import('./commands/sync.js')).registerSyncCommand] },
+  { names: ['events', 'event'], load: async () => [(await import('./commands/events.js')).registerEventCommands] },
+  { names: ['conflicts', 'resolve'], load: async () => [(await import('./commands/conflicts.js')).registerConflictCommands] },
+  { names: ['dead-letters', 'replay', 'discard'], load: async () => [(await import('./commands/dead-letters.js')).registerDeadLetterCommands] },
+  { names: ['tenant', 'apikey'], load: async () => [(await import('./commands/tenant.js')).registerTenantCommands] },
+  { names: ['corpus'], load: async () => [(await import('./commands/corpus.js')).registerCorpusCommand] },
+  { names: ['emulator'], load: async () => [(await import('./commands/emulator.js')).registerEmulatorCommand] },
+  { names: ['doctor'], load: async () => [(await import('./commands/doctor.js')).registerDoctorCommand] },
+];
+
+/** The command word of `args` (the user's arguments): the first one that is not an option or the global `--tenant` value. */
+export function commandWord(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    if (arg === '--tenant') i++;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
+}
+
+/**
+ * The groups to load for `args`: the one that owns the command word; every group for `--help`, for
+ * `help`, with no command, or for an unknown command (its error lists and suggests the real ones);
+ * none for a bare `--version`.
+ */
+export function groupsFor(args: readonly string[] | undefined): typeof GROUPS {
+  if (args === undefined) return GROUPS;
+  const word = commandWord(args);
+  if (word === undefined) return args.includes('--version') || args.includes('-V') ? [] : GROUPS;
+  const group = GROUPS.find((g) => g.names.includes(word));
+  return group === undefined ? GROUPS : [group];
+}
+
+/** The program with the commands `args` needs (all of them when `args` is not given). */
+export async function buildProgram(args?: readonly string[]): Promise<Command> {
   const program = new Command('calsync')
     .description('Two-way calendar sync for wedding businesses: WedSync ⇄ Outlook ⇄ Apple iCloud / CalDAV')
     .version('0.1.0')
@@ -27,24 +68,13 @@ export function buildProgram(): Command {
     // Set before the commands are added: subcommands copy it when created, so a usage error in
     // `calsync connect caldav` throws to `main` instead of calling process.exit.
     .exitOverride();
-  registerServeCommand(program);
-  registerWorkerCommand(program);
-  registerConnectCommands(program);
-  registerConnectOutlookCommand(program);
-  registerIntegrationCommands(program);
-  registerSyncCommand(program);
-  registerEventCommands(program);
-  registerConflictCommands(program);
-  registerDeadLetterCommands(program);
-  registerTenantCommands(program);
-  registerCorpusCommand(program);
-  registerEmulatorCommand(program);
-  registerDoctorCommand(program);
+  const registrars = await Promise.all(groupsFor(args).map((g) => g.load()));
+  for (const register of registrars.flat()) register(program);
   return program;
 }
 
 export async function main(argv: string[] = process.argv): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv.slice(2));
   // Commands that finish but report a failure (`sync` with item errors, `doctor`) set process.exitCode;
   // it is read back here so the code is returned to the caller, not left behind for a later command.
   const previous = process.exitCode;
@@ -61,9 +91,16 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   }
 }
 
-// Run when executed as the entry point (bin/calsync.js or `tsx src/cli/main.ts`), not when imported.
-const entry = process.argv[1] ?? '';
-if (entry.endsWith('main.ts') || entry.endsWith('calsync.js') || entry.endsWith('calsync')) {
+// Run when executed as the entry point (`node dist/cli/main.js`, `tsx src/cli/main.ts`); bin/calsync.js
+// imports `main` and calls it itself.
+function isEntryPoint(): boolean {
+  try {
+    return realpathSync(process.argv[1] ?? '') === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+if (isEntryPoint()) {
   const code = await main();
   if (code !== 0) process.exitCode = code;
 }

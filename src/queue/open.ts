@@ -1,13 +1,12 @@
 /**
  * Picks the queue backend from configuration: BullMQ when a Redis URL is given (scale-out), otherwise
- * the embedded durable queue in the store's database.
+ * the embedded durable queue in the store's database. Each backend is imported only when chosen, so
+ * without REDIS_URL neither BullMQ nor ioredis is ever loaded.
  */
 import type { Kysely } from 'kysely';
 import { CalsyncError } from '../errors.js';
 import type { Clock } from '../util/clock.js';
-import { BullJobQueue } from './bullmq/bullmq-queue.js';
 import type { SqlDialect } from './sql/migrations.js';
-import { SqlJobQueue } from './sql/sql-queue.js';
 import type { JobQueue } from './types.js';
 
 export interface OpenQueueOptions {
@@ -23,6 +22,7 @@ export interface OpenQueueOptions {
 
 export async function openQueue(opts: OpenQueueOptions): Promise<JobQueue> {
   if (opts.redisUrl !== undefined && opts.redisUrl !== '') {
+    const { BullJobQueue } = await import('./bullmq/bullmq-queue.js');
     return new BullJobQueue({ redisUrl: opts.redisUrl, ...(opts.prefix === undefined ? {} : { prefix: opts.prefix }) });
   }
   if (opts.db === undefined || opts.dialect === undefined) {
@@ -30,5 +30,6 @@ export async function openQueue(opts: OpenQueueOptions): Promise<JobQueue> {
       retryable: false,
     });
   }
+  const { SqlJobQueue } = await import('./sql/sql-queue.js');
   return SqlJobQueue.open({ db: opts.db, dialect: opts.dialect, ...(opts.clock === undefined ? {} : { clock: opts.clock }) });
 }

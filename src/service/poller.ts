@@ -16,7 +16,9 @@ import { storePollSchedule, type PollSchedule } from './poll-schedule.js';
 import { livePushRegistration } from './webdav-push/registration-record.js';
 
 /** Default poll interval per provider kind, seconds (iCloud is rate-sensitive; Outlook has push). */
-export const DEFAULT_POLL_INTERVAL_S: Record<string, number> = { caldav: 60, icloud: 300, outlook: 900, memory: 60 };
+export const DEFAULT_POLL_INTERVAL_S: Record<string, number> = { caldav: 60, icloud: 300, outlook: 900 };
+/** The poll interval of a provider kind not in the table above, seconds. */
+export const FALLBACK_POLL_INTERVAL_S = 60;
 /** The reconciliation poll of a calendar whose changes arrive by WebDAV-Push, seconds (never more often than its own interval). */
 export const PUSHED_POLL_INTERVAL_S = 900;
 
@@ -38,7 +40,7 @@ export function jitterMs(calendarId: string, intervalMs: number): number {
 
 /** The calendar's interval; `pushed` (a live WebDAV-Push registration) stretches it to the reconciliation interval. */
 export function pollIntervalMs(calendar: CalendarRecord, integration: Integration, pushed = false): number {
-  const seconds = calendar.pollIntervalS ?? (typeof integration.config.pollIntervalS === 'number' ? integration.config.pollIntervalS : undefined) ?? DEFAULT_POLL_INTERVAL_S[integration.provider] ?? 60;
+  const seconds = calendar.pollIntervalS ?? (typeof integration.config.pollIntervalS === 'number' ? integration.config.pollIntervalS : undefined) ?? DEFAULT_POLL_INTERVAL_S[integration.provider] ?? FALLBACK_POLL_INTERVAL_S;
   return (pushed ? Math.max(seconds, PUSHED_POLL_INTERVAL_S) : seconds) * 1000;
 }
 

@@ -1,7 +1,7 @@
 /**
  * A "run this one-row statement once per row" query for SQLite. In-process SQLite has no round trips
  * to amortize, and a prepared single-row INSERT run in a loop costs about 40 % less CPU than one
- * multi-row INSERT of the same rows (measured with better-sqlite3). The query travels through Kysely
+ * multi-row INSERT of the same rows (measured with better-sqlite3; node:sqlite binds the same way). The query travels through Kysely
  * like any other (so it joins the current transaction and gets typed errors); the SQLite driver
  * recognises the marker and loops. PostgreSQL keeps multi-row INSERTs, where round trips dominate.
  *

@@ -4,10 +4,12 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
+import { DatabaseSync } from 'node:sqlite';
 import type { DialectAdapter, Driver } from 'kysely';
-import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect } from 'kysely';
-import pg from 'pg';
+import type { Dialect as KyselyDialect, DatabaseIntrospector, QueryCompiler } from 'kysely';
+import { Kysely, PostgresDialect, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from 'kysely';
+import { createRequire } from 'node:module';
+import type Pg from 'pg';
 import { CalsyncError } from '../errors.js';
 import { SqliteDriver } from './sqlite-driver.js';
 import { TranslatingDriver } from './translating-driver.js';
@@ -35,15 +37,20 @@ class TransactionalDdlSqliteAdapter extends SqliteAdapter {
   }
 }
 
-class CalsyncSqliteDialect extends SqliteDialect {
-  constructor(private readonly database: BetterSqlite3.Database) {
-    super({ database });
-  }
-  override createDriver(): Driver {
+/** Kysely's SQLite dialect with our node:sqlite driver (the stock one is written for better-sqlite3). */
+class CalsyncSqliteDialect implements KyselyDialect {
+  constructor(private readonly database: DatabaseSync) {}
+  createDriver(): Driver {
     return new TranslatingDriver(new SqliteDriver(this.database));
   }
-  override createAdapter(): DialectAdapter {
+  createAdapter(): DialectAdapter {
     return new TransactionalDdlSqliteAdapter();
+  }
+  createQueryCompiler(): QueryCompiler {
+    return new SqliteQueryCompiler();
+  }
+  createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
+    return new SqliteIntrospector(db);
   }
 }
 
@@ -67,28 +74,38 @@ function sqlitePath(url: string): string | undefined {
   return rest === '' ? undefined : rest;
 }
 
-function openSqlite<DB>(file: string): Connection<DB> {
+/** Opens (creating when missing) the SQLite file, or `:memory:`, with the store's settings. */
+export function openSqliteDatabase(file: string): DatabaseSync {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-  let database: BetterSqlite3.Database;
+  let database: DatabaseSync;
   try {
-    database = new BetterSqlite3(file);
+    database = new DatabaseSync(file);
     // 8 KiB pages for a new file (a no-op on an existing one): an event row with its JSON is ~1–2 KB, so
     // half as many pages, WAL frames and B-tree splits per import as with 4 KiB (measured ~10 % less
     // time for a 10,000-event first sync). Must come before the switch to WAL.
-    database.pragma(`page_size = ${SQLITE_PAGE_SIZE}`);
+    database.exec(`pragma page_size = ${SQLITE_PAGE_SIZE}`);
     // WAL: readers never block the writer; NORMAL sync is durable across process crashes in WAL mode.
-    database.pragma('journal_mode = WAL');
-    database.pragma('synchronous = NORMAL');
-    database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-    database.pragma('foreign_keys = ON');
+    database.exec('pragma journal_mode = WAL');
+    database.exec('pragma synchronous = NORMAL');
+    database.exec(`pragma busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+    database.exec('pragma foreign_keys = ON');
     // The page cache is process memory, filled to the limit by an import: 4 MiB (twice SQLite's default)
     // holds the hot index pages; 32 MiB raised the peak RSS of a 10,000-event import by ~25 MB without
     // making it measurably faster (pages it drops are re-read from the OS's file cache).
-    database.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
+    database.exec(`pragma cache_size = -${SQLITE_CACHE_KIB}`);
   } catch (err) {
     throw new CalsyncError('CONFIG', `cannot open SQLite database ${file}`, { cause: err });
   }
-  return { db: new Kysely<DB>({ dialect: new CalsyncSqliteDialect(database) }), dialect: 'sqlite', location: file };
+  return database;
+}
+
+/** Kysely over an open SQLite database, through the store's driver (closing it closes the database). */
+export function sqliteKysely<DB>(database: DatabaseSync): Kysely<DB> {
+  return new Kysely<DB>({ dialect: new CalsyncSqliteDialect(database) });
+}
+
+function openSqlite<DB>(file: string): Connection<DB> {
+  return { db: sqliteKysely<DB>(openSqliteDatabase(file)), dialect: 'sqlite', location: file };
 }
 
 function redact(url: string): string {
@@ -113,6 +130,8 @@ export function connect<DB>(databaseUrl: string | undefined, dataDir: string): C
   const file = sqlitePath(url);
   if (file !== undefined) return openSqlite<DB>(file);
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    // pg is loaded only for a PostgreSQL URL (a SQLite-only command never pays for it).
+    const pg = createRequire(import.meta.url)('pg') as typeof Pg;
     const pool = new pg.Pool({ connectionString: url, max: 10 });
     // An idle client losing its connection emits 'error' on the pool; without a listener that kills the
     // process. The next query gets a fresh client (and a typed STORE_FAILURE if the server is gone).

@@ -158,7 +158,7 @@ export interface StoreDatabase {
   outbox_progress: OutboxProgressTable;
 }
 
-/** bigint columns come back as strings from `pg` and as numbers from better-sqlite3. */
+/** bigint columns come back as strings from `pg` and as numbers from node:sqlite. */
 export function toNumber(value: number | string | bigint): number {
   return typeof value === 'number' ? value : Number(value);
 }

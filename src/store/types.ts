@@ -1,5 +1,5 @@
 /**
- * The store contract. One interface, two backends (SQLite via better-sqlite3, PostgreSQL via pg, both
+ * The store contract. One interface, two backends (SQLite via node:sqlite, PostgreSQL via pg, both
  * through Kysely), one conformance suite (`test/store/conformance.ts`) run against both.
  *
  * Rules every method follows:

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../src/util/clock.js';
 import { type Harness, event, startHarness } from './helpers.js';
 
@@ -10,8 +10,16 @@ describe('Graph emulator: throttling and injected faults', () => {
   afterAll(() => h.close());
 
   it('allows 4 concurrent requests per mailbox and answers the 5th with 429 MailboxConcurrency', async () => {
-    h.emu.admin.addFault({ rule: { kind: 'latency', ms: 300 }, count: 6 });
-    const results = await Promise.all(Array.from({ length: 6 }, () => h.call('GET', '/me/events')));
+    // The first four requests to arrive are held inside the emulator (each holding its slot) until
+    // released, so all six overlap however slowly they arrive: no timing involved.
+    h.emu.admin.addFault({ rule: { kind: 'hold' }, count: 4 });
+    const pending = Array.from({ length: 6 }, () => h.call('GET', '/me/events'));
+    const answered: number[] = [];
+    pending.forEach((p) => void p.then((r) => answered.push(r.status)));
+    await vi.waitFor(() => expect(answered).toEqual([429, 429]), { timeout: 30_000 });
+    expect(h.emu.admin.heldRequests()).toBe(4);
+    expect(h.emu.admin.releaseHeld()).toBe(4);
+    const results = await Promise.all(pending);
     const statuses = results.map((r) => r.status).sort();
     expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
     const throttled = results.find((r) => r.status === 429);

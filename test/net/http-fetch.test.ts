@@ -143,9 +143,20 @@ describe('large gzip responses from a server that closes the connection (undici#
     const modules = ['caldav/index.ts', 'graph/index.ts', '../service/notifications/jobs.ts', '../emulator/graph/index.ts'].map((m) =>
       fileURLToPath(new URL(`../../src/providers/${m}`, import.meta.url)),
     );
-    const script = `for (const m of ${JSON.stringify(modules)}) await import(m); console.log(String(globalThis[Symbol.for('undici.globalDispatcher.1')]));`;
+    // Node 24's own node:http installs Node's (bundled undici's) global dispatcher when loaded, so the
+    // check is: the dispatcher in place after loading node:http is still the one after our imports, and
+    // npm's undici (CommonJS: it would be in the require cache) was never loaded.
+    const script = [
+      `import { createRequire } from 'node:module';`,
+      `await import('node:http');`,
+      `const key = Symbol.for('undici.globalDispatcher.1');`,
+      `const before = globalThis[key];`,
+      `for (const m of ${JSON.stringify(modules)}) await import(m);`,
+      `const npmUndici = Object.keys(createRequire(import.meta.url).cache).filter((k) => k.includes('/node_modules/undici/'));`,
+      `console.log(JSON.stringify({ same: globalThis[key] === before, npmUndici }));`,
+    ].join('\n');
     const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
-    expect(out.trim()).toBe('undefined');
+    expect(JSON.parse(out.trim())).toEqual({ same: true, npmUndici: [] });
   });
 });
 

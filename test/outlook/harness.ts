@@ -44,6 +44,8 @@ export interface OutlookHarness {
   calendar: CalendarRecord;
   /** Starts the queue workers (sync and subscription jobs). */
   startWorkers(): void;
+  /** Stops the workers (waiting for the jobs they are running), so a test alone decides what runs next. */
+  stopWorkers(): Promise<void>;
   /** Runs queued jobs until nothing due is left (workers must be started). */
   drain(): Promise<void>;
   /** Acts on the mailbox as another Outlook client (notifies subscribers). */
@@ -101,6 +103,10 @@ export async function outlookHarness(opts: HarnessOptions = {}): Promise<Outlook
     calendar,
     startWorkers() {
       worker ??= queue.work(jobHandlers(deps), { concurrency: 4 });
+    },
+    async stopWorkers() {
+      await worker?.stop(30_000);
+      worker = undefined;
     },
     drain: () => queue.drain(30_000),
     act: (method, path, body) => emu.admin.act(USER, method, path, body),

@@ -46,7 +46,10 @@ describe('Graph subscription manager (against the emulator)', () => {
 
   it('renews before expiry through a queued job, and the sweep catches what the schedule missed (injected clock)', async () => {
     const clock = new ManualClock(Date.UTC(2026, 5, 1, 12));
-    h = await outlookHarness({ clock, subscriptions: { lifetimeMinutes: 4000 } });
+    // Access tokens that outlive the clock jumps below: with the emulator's default hour, every jump
+    // also made it send reauthorizationRequired, and that notice (delivered over HTTP, whenever it
+    // arrives) renewed the subscription too — before or after the checks, depending on the load.
+    h = await outlookHarness({ clock, subscriptions: { lifetimeMinutes: 4000 }, emulator: { tokens: { accessTokenLifetimeMs: 30 * 24 * 60 * MINUTE } } });
     await h.manager.ensure(h.tenantId, h.calendar.id);
     const first = (await record(h))!;
     expect(Date.parse(first.expiresAt) - clock.now()).toBe(4000 * MINUTE);
@@ -66,10 +69,15 @@ describe('Graph subscription manager (against the emulator)', () => {
     expect(Date.parse(renewed.expiresAt) - clock.now()).toBe(4000 * MINUTE);
     expect(h.emu.admin.subscriptions()[0]?.expirationMs).toBe(Date.parse(renewed.expiresAt));
 
-    // The sweep renews an expiring subscription at once, and recreates an expired one.
+    // The sweep renews an expiring subscription at once, and recreates an expired one. The workers
+    // stop first: the clock jump below also makes the scheduled renewal due, and a live worker running
+    // it before the sweep looks would leave the sweep nothing to find.
+    await h.drain();
+    await h.stopWorkers();
     expect(await h.manager.sweep(h.tenantId)).toEqual([]);
     clock.advance(3990 * MINUTE);
     expect(await h.manager.sweep(h.tenantId)).toEqual([h.calendar.id]);
+    h.startWorkers();
     await eventually(async () => Date.parse((await record(h!))!.expiresAt) - clock.now() === 4000 * MINUTE);
     expect(h.emu.admin.subscriptions()).toHaveLength(1);
   });

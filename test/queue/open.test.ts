@@ -1,12 +1,12 @@
-import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { tmpdir } from 'node:os';
+import { connect, SQLITE_MEMORY } from '../../src/store/connect.js';
 import { describe, expect, it } from 'vitest';
 import { openQueue } from '../../src/queue/open.js';
 import { deleteKeysByPrefix, REDIS_URL, uniquePrefix } from '../support/redis.js';
 
 describe('openQueue', () => {
   it('uses the embedded SQL queue without a Redis URL', async () => {
-    const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
+    const { db } = connect<unknown>(SQLITE_MEMORY, tmpdir());
     const queue = await openQueue({ db, dialect: 'sqlite', redisUrl: '' });
     expect(queue.backend).toBe('sql');
     const { id } = await queue.enqueue({ type: 't', tenantId: 'x', payload: { a: 1 }, priority: 'high' });

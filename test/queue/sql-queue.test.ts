@@ -2,8 +2,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { Kysely, sql, SqliteDialect } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { DatabaseSync } from 'node:sqlite';
+import { openSqliteDatabase, sqliteKysely } from '../../src/store/connect.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqlJobQueue } from '../../src/queue/sql/sql-queue.js';
 import type { SqlQueueOptions } from '../../src/queue/sql/sql-queue.js';
@@ -14,7 +15,7 @@ import { eventually, sleep } from './eventually.js';
 
 describe('SQL queue', () => {
   let dir: string;
-  let database: Database.Database;
+  let database: DatabaseSync;
   let db: Kysely<unknown>;
   let clock: ManualClock;
   let queue: SqlJobQueue;
@@ -24,15 +25,15 @@ describe('SQL queue', () => {
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'calsync-sqlq-'));
-    database = new Database(join(dir, 'q.db'));
-    db = new Kysely<unknown>({ dialect: new SqliteDialect({ database }) });
+    database = openSqliteDatabase(join(dir, 'q.db'));
+    db = sqliteKysely(database);
     clock = new ManualClock();
     errors.length = 0;
     queue = await open();
   });
   afterEach(async () => {
     await queue.close();
-    if (database.open) await db.destroy();
+    if (database.isOpen) await db.destroy();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -93,9 +94,9 @@ describe('SQL queue', () => {
     const tables = await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name like 'calsync_%' order by name`.execute(db);
     expect(tables.rows.map((r) => r.name)).toEqual(['calsync_job_mutexes', 'calsync_jobs', 'calsync_queue_migration', 'calsync_queue_migration_lock']);
     await second.close();
-    const closed = new Database(':memory:');
+    const closed = openSqliteDatabase(':memory:');
     closed.close();
-    const broken = new Kysely<unknown>({ dialect: new SqliteDialect({ database: closed }) });
+    const broken = sqliteKysely<unknown>(closed);
     await expect(SqlJobQueue.open({ db: broken, dialect: 'sqlite' })).rejects.toMatchObject({ code: 'QUEUE_FAILURE' });
   });
 });

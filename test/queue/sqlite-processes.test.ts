@@ -6,8 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { connect } from '../../src/store/connect.js';
 import { expect, it } from 'vitest';
 import { SqlJobQueue } from '../../src/queue/sql/sql-queue.js';
 import { eventually } from './eventually.js';
@@ -26,9 +25,7 @@ it('keeps one job per mutex running across two processes on one SQLite file', as
     const file = join(dir, 'queue.db');
     const log = join(dir, 'runs.log');
     writeFileSync(log, '');
-    const database = new Database(file);
-    database.pragma('journal_mode = WAL');
-    const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database }) });
+    const { db } = connect<unknown>(`sqlite:${file}`, dir);
     const queue = await SqlJobQueue.open({ db, dialect: 'sqlite' });
     for (let i = 0; i < 64; i++) {
       // More calendars than one process runs at once (concurrency 4), so both processes take part.

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { decidePoll, DEFAULT_POLL_INTERVAL_S, jitterMs, PARKED_RECHECK_MS, POLL_LEASE_MS, pollDueCalendars, pollIntervalMs, PUSHED_POLL_INTERVAL_S, startPoller, tickFor, type PollPassStats } from '../../src/service/poller.js';
+import { decidePoll, FALLBACK_POLL_INTERVAL_S, jitterMs, PARKED_RECHECK_MS, POLL_LEASE_MS, pollDueCalendars, pollIntervalMs, PUSHED_POLL_INTERVAL_S, startPoller, tickFor, type PollPassStats } from '../../src/service/poller.js';
 import { POLL_HANDED_OFF } from '../../src/store/schema.js';
 import type { Logger } from '../../src/util/logger.js';
 import { makeService, RecordingQueue, type ServiceHarness } from './harness.js';
@@ -29,7 +29,7 @@ describe('jitter and intervals', () => {
 
   it('takes the calendar interval, then the integration one, then the kind default', async () => {
     const { integration, calendars: [cal] } = await h.addIntegration('outlook');
-    expect(pollIntervalMs(cal!, integration)).toBe(DEFAULT_POLL_INTERVAL_S.memory! * 1000);
+    expect(pollIntervalMs(cal!, integration)).toBe(FALLBACK_POLL_INTERVAL_S * 1000);
     expect(pollIntervalMs(cal!, { ...integration, provider: 'icloud' })).toBe(300_000);
     expect(pollIntervalMs(cal!, { ...integration, config: { pollIntervalS: 30 } })).toBe(30_000);
     expect(pollIntervalMs({ ...cal!, pollIntervalS: 10 }, { ...integration, config: { pollIntervalS: 30 } })).toBe(10_000);

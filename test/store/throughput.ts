@@ -6,7 +6,7 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { DatabaseSync } from 'node:sqlite';
 import { canonicalWithHash } from '../../src/model/hash.js';
 import { newId } from '../../src/util/ids.js';
 import { makeEvent } from '../support/events.js';
@@ -63,11 +63,8 @@ async function rawSqliteFloor(dir: string): Promise<Rate> {
   const integration = await store.integrations.create(tenant.id, { provider: 'caldav', name: 'raw', config: {}, credentials: {} });
   const calendar = await store.calendars.upsert(tenant.id, integration.id, { remoteId: '/cal/', name: 'Raw' });
   await store.close();
-  const db = new Database(join(dir, 'raw.db'));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('cache_size = -32768');
+  const db = new DatabaseSync(join(dir, 'raw.db'));
+  db.exec('pragma journal_mode = WAL; pragma synchronous = NORMAL; pragma foreign_keys = ON; pragma cache_size = -32768');
   const insEvent = db.prepare('insert into hub_events (id, tenant_id, uid, event, version, seq, deleted_at, created_at, updated_at) values (?,?,?,?,?,?,?,?,?)');
   const insAudit = db.prepare('insert into audit (id, tenant_id, hub_event_id, seq, source, action, before, after, at) values (?,?,?,?,?,?,?,?,?)');
   const insLink = db.prepare('insert into links (id, tenant_id, hub_event_id, calendar_id, remote_id, etag, base, base_hash, last_synced_at) values (?,?,?,?,?,?,?,?,?)');
@@ -76,7 +73,8 @@ async function rawSqliteFloor(dir: string): Promise<Rate> {
   const cpuStart = process.cpuUsage();
   let seq = 0;
   for (let i = 0; i < total; i += batch) {
-    db.transaction(() => {
+    db.exec('begin');
+    {
       for (const event of events.slice(i, i + batch)) {
         seq += 1;
         const id = newId();
@@ -87,7 +85,8 @@ async function rawSqliteFloor(dir: string): Promise<Rate> {
         insAudit.run(newId(), tenant.id, id, seq, 'bench', 'create', null, json, now);
         insLink.run(newId(), tenant.id, id, calendar.id, `/cal/${event.uid}.ics`, '"1"', base.text, base.hash, now);
       }
-    })();
+    }
+    db.exec('commit');
   }
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuStart);

@@ -84,6 +84,34 @@ export class Cluster {
     return child;
   }
 
+  /**
+   * Resolves once `child` has printed `text` (its readiness line); rejects, with its log, if it exits
+   * first. Event-driven, no deadline of its own: a slow start on a loaded machine is not a failure, a
+   * process that dies is.
+   */
+  logged(child: Child, text: string): Promise<void> {
+    return new Promise<void>((resolvePrinted, reject) => {
+      const check = (): void => {
+        if (!child.log().includes(text)) return;
+        cleanup();
+        resolvePrinted();
+      };
+      const exited = (code: number | null): void => {
+        cleanup();
+        reject(new Error(`${child.name} exited (${code}) before printing "${text}"\n${child.log().slice(-3000)}`));
+      };
+      const cleanup = (): void => {
+        child.proc.stdout?.off('data', check);
+        child.proc.stderr?.off('data', check);
+        child.proc.off('exit', exited);
+      };
+      child.proc.stdout?.on('data', check);
+      child.proc.stderr?.on('data', check);
+      child.proc.once('exit', exited);
+      check();
+    });
+  }
+
   /** Polls `fn` until it returns a value; on timeout the error carries every child's log tail. */
   async until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
     const deadline = Date.now() + ms;

@@ -9,8 +9,6 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { connectOutlook } from '../../service/outlook/connect-outlook.js';
-import { subscriptionManagerFor } from '../../service/outlook/jobs.js';
 import type { EnsureMode } from '../../service/outlook/subscription-manager.js';
 import type { Integration } from '../../store/types.js';
 import { withContext, type CliContext } from '../context.js';
@@ -51,6 +49,7 @@ async function subscribe(ctx: CliContext, calendarIds: string[], mode: EnsureMod
   const publicUrl = ctx.config.publicUrl;
   if (!publicUrl) return 'no change notifications: CALSYNC_PUBLIC_URL (a public https:// URL of `calsync serve`) is not set; Outlook changes are picked up by reconciliation polling (every 15 minutes)';
   if (!(await reachable(publicUrl))) return `subscriptions will be created when \`calsync serve\` runs at ${publicUrl} (CALSYNC_PUBLIC_URL)`;
+  const { subscriptionManagerFor } = await import('../../service/outlook/jobs.js');
   const manager = subscriptionManagerFor({ store: ctx.runtime.store, queue: await ctx.queue(), providers: ctx.providers, clock: ctx.runtime.clock, publicUrl });
   for (const id of calendarIds) await manager?.ensure(ctx.tenant.id, id, mode);
   return `change notifications subscribed for ${calendarIds.length} calendar(s) at ${publicUrl}`;
@@ -72,6 +71,7 @@ export function registerConnectOutlookCommand(program: Command): void {
     .action(async (opts: ConnectOutlookOpts, cmd: Command) =>
       withContext(cmd, async (ctx) => {
         const deps = { store: ctx.runtime.store, clock: ctx.runtime.clock, onReconnect: (i: Integration) => ctx.providers.forget(i.id), queue: await ctx.queue(), ...(ctx.config.publicUrl ? { publicUrl: ctx.config.publicUrl } : {}) };
+        const { connectOutlook } = await import('../../service/outlook/connect-outlook.js');
         const result = await connectOutlook(deps, ctx.tenant.id, {
           ...(opts.graphUrl ? { graphUrl: opts.graphUrl } : {}),
           ...(opts.loginHint ? { loginHint: opts.loginHint } : {}),

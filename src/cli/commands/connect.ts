@@ -1,8 +1,7 @@
 /** `calsync connect caldav|icloud`: discovery with the credentials first, then saved encrypted. */
 import type { Command } from 'commander';
 import { CalsyncError } from '../../errors.js';
-import { connectCalDav, type ConnectCalDavInput } from '../../service/connect.js';
-import { enqueuePushEnsures } from '../../service/webdav-push/jobs.js';
+import type { ConnectCalDavInput } from '../../service/connect.js';
 import { withContext } from '../context.js';
 import { formatTable, printJson, printLine } from '../output.js';
 
@@ -22,6 +21,8 @@ interface ConnectOpts {
 }
 
 async function connect(kind: ConnectCalDavInput['kind'], opts: ConnectOpts, cmd: Command): Promise<void> {
+  // Imported when the command runs, not for `--help`.
+  const [{ connectCalDav }, { enqueuePushEnsures }] = await Promise.all([import('../../service/connect.js'), import('../../service/webdav-push/jobs.js')]);
   await withContext(cmd, async (ctx) => {
     const input: ConnectCalDavInput = {
       kind,

@@ -3,9 +3,7 @@
  * what to do about each problem. Exit code 1 when any check fails.
  */
 import type { Command } from 'commander';
-import { loadConfig } from '../../config.js';
-import { openRuntime, openRuntimeQueue, type Runtime } from '../../runtime.js';
-import { ProviderRegistry } from '../../service/providers.js';
+import type { Runtime } from '../../runtime.js';
 import { cliHooks } from '../context.js';
 import { printJson, printLine } from '../output.js';
 
@@ -30,6 +28,7 @@ async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 
 async function integrationChecks(runtime: Runtime, allowPrivateUrls: boolean): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
+  const { ProviderRegistry } = await import('../../service/providers.js');
   const providers = new ProviderRegistry({ store: runtime.store, clock: runtime.clock, allowPrivateUrls });
   cliHooks.configureProviders?.(providers);
   try {
@@ -56,6 +55,8 @@ async function integrationChecks(runtime: Runtime, allowPrivateUrls: boolean): P
 }
 
 export async function runDoctor(): Promise<DoctorCheck[]> {
+  // Imported when the checks run, not for `--help`.
+  const [{ loadConfig }, { openRuntime, openRuntimeQueue }] = await Promise.all([import('../../config.js'), import('../../runtime.js')]);
   const checks: DoctorCheck[] = [];
   let config;
   try {

@@ -7,8 +7,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { type GraphEmulator, createGraphEmulator } from '../../emulator/graph/index.js';
-import { type TlsMaterial, generateCertificate } from '../../emulator/graph/tls.js';
+import type { GraphEmulator } from '../../emulator/graph/index.js';
+import type { TlsMaterial } from '../../emulator/graph/tls.js';
+import { CalsyncError } from '../../errors.js';
 import { printLine } from '../output.js';
 
 export interface EmulatorCliOptions {
@@ -24,10 +25,27 @@ export interface EmulatorCliOptions {
  * A certificate kept in `dir` across restarts, so processes started with NODE_EXTRA_CA_CERTS
  * keep trusting the emulator (Node reads that variable only at start-up).
  */
+/**
+ * The emulator is a development tool: it and its certificate generator (`selfsigned`, a dev dependency)
+ * are imported only when `calsync emulator` runs, and an install without dev dependencies says so.
+ */
+async function loadEmulator() {
+  try {
+    const [emulator, tls] = await Promise.all([import('../../emulator/graph/index.js'), import('../../emulator/graph/tls.js')]);
+    return { ...emulator, ...tls };
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND') {
+      throw new CalsyncError('CONFIG', 'the Graph emulator is a development tool: it needs the dev dependencies (npm ci without --omit=dev)', { cause: err });
+    }
+    throw err;
+  }
+}
+
 async function persistentTls(dir: string, host: string): Promise<TlsMaterial> {
   const certPath = join(dir, 'graph-emulator-cert.pem');
   const keyPath = join(dir, 'graph-emulator-key.pem');
   if (existsSync(certPath) && existsSync(keyPath)) return { cert: readFileSync(certPath, 'utf8'), key: readFileSync(keyPath, 'utf8') };
+  const { generateCertificate } = await loadEmulator();
   const tls = await generateCertificate([host]);
   mkdirSync(dir, { recursive: true });
   writeFileSync(keyPath, tls.key, { mode: 0o600 });
@@ -41,6 +59,7 @@ export async function startGraphEmulatorCli(opts: EmulatorCliOptions, print: (li
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, not '${opts.port}'`);
   const users = (opts.user ?? []).map((userPrincipalName) => ({ userPrincipalName }));
   const tls = opts.tlsDir && !opts.http ? await persistentTls(opts.tlsDir, opts.host ?? '127.0.0.1') : undefined;
+  const { createGraphEmulator } = await loadEmulator();
   const emu = await createGraphEmulator({
     port,
     https: !opts.http,

@@ -5,13 +5,20 @@
  * would find the record within a second by itself; `calsync sync` pushes it without any worker).
  */
 import type { Command } from 'commander';
-import { formatTime } from '../../model/time.js';
-import { priorityOf } from '../../model/priority.js';
 import type { HubEvent } from '../../model/event.js';
-import { createHubEvent, deleteHubEvent, restoreHubEvent, updateHubEvent } from '../../service/hub-events.js';
-import { drainOutbox } from '../../service/outbox/drainer.js';
 import { withContext, type CliContext } from '../context.js';
 import { formatTable, printJson, printLine } from '../output.js';
+
+/** What the actions use, imported when one runs (not for `--help`). */
+async function load() {
+  const [hub, drainer, time, priority] = await Promise.all([
+    import('../../service/hub-events.js'),
+    import('../../service/outbox/drainer.js'),
+    import('../../model/time.js'),
+    import('../../model/priority.js'),
+  ]);
+  return { ...hub, ...drainer, ...time, ...priority };
+}
 
 interface EventFieldOpts {
   title?: string;
@@ -62,6 +69,7 @@ function writeDeps(ctx: CliContext) {
 
 /** The write's outbox record becomes sync jobs now (no worker may run in this process). */
 async function queued(ctx: CliContext, written: HubEvent): Promise<HubEvent> {
+  const { drainOutbox } = await load();
   await drainOutbox({ store: ctx.runtime.store, clock: ctx.runtime.clock, queue: await ctx.queue() }, ctx.tenant.id);
   return written;
 }
@@ -74,6 +82,7 @@ export function registerEventCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (opts: { deleted?: boolean }, cmd: Command) =>
       withContext(cmd, async (ctx) => {
+        const { formatTime, priorityOf } = await load();
         const events = await ctx.runtime.store.events.list(ctx.tenant.id, { includeDeleted: opts.deleted === true });
         if (ctx.json) return printJson(events);
         if (events.length === 0) return printLine('no events yet; add one with: calsync event add --title "Ceremony" --start 2027-06-12T14:00 --tz Europe/London');
@@ -90,6 +99,7 @@ export function registerEventCommands(program: Command): void {
   withFieldOptions(event.command('add').description('add an event to the hub').requiredOption('--title <title>', 'what it is')).action(
     async (opts: EventFieldOpts, cmd: Command) =>
       withContext(cmd, async (ctx) => {
+        const { createHubEvent, priorityOf } = await load();
         const created = await queued(ctx, await createHubEvent(writeDeps(ctx), ctx.tenant.id, toInput(opts), 'cli'));
         if (ctx.json) return printJson(created);
         printLine(`added ${created.id} "${created.event.title}" (${created.event.wedding.kind}, ${priorityOf(created.event)} priority); it reaches your calendars on the next sync`);
@@ -98,6 +108,7 @@ export function registerEventCommands(program: Command): void {
   withFieldOptions(event.command('update <id>').description('change fields of a hub event').option('--title <title>', 'what it is')).action(
     async (id: string, opts: EventFieldOpts, cmd: Command) =>
       withContext(cmd, async (ctx) => {
+        const { updateHubEvent } = await load();
         const updated = await queued(ctx, await updateHubEvent(writeDeps(ctx), ctx.tenant.id, id, toInput(opts), 'cli'));
         if (ctx.json) return printJson(updated);
         printLine(`updated ${updated.id} "${updated.event.title}" (version ${updated.version})`);
@@ -109,6 +120,7 @@ export function registerEventCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (id: string, _opts, cmd: Command) =>
       withContext(cmd, async (ctx) => {
+        const { deleteHubEvent } = await load();
         const deleted = await queued(ctx, await deleteHubEvent(writeDeps(ctx), ctx.tenant.id, id, 'cli'));
         if (ctx.json) return printJson(deleted);
         printLine(`deleted ${deleted.id} "${deleted.event.title}"`);
@@ -132,6 +144,7 @@ export function registerEventCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (id: string, opts: { audit?: string }, cmd: Command) =>
       withContext(cmd, async (ctx) => {
+        const { restoreHubEvent } = await load();
         const restored = await queued(ctx, await restoreHubEvent(writeDeps(ctx), ctx.tenant.id, id, opts.audit ? { auditId: opts.audit } : {}));
         if (ctx.json) return printJson(restored);
         printLine(`restored ${restored.id} "${restored.event.title}" (version ${restored.version})`);

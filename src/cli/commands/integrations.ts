@@ -1,13 +1,20 @@
 /** `calsync integrations`, `calsync calendars <integration>`, `calsync disconnect <integration>`. */
 import type { Command } from 'commander';
 import { CalsyncError } from '../../errors.js';
-import { findIntegration } from '../../service/connect.js';
-import { integrationHealth } from '../../service/health.js';
-import { enqueuePushEnsures } from '../../service/webdav-push/jobs.js';
-import { withdrawRegistrations } from '../../service/withdraw-registrations.js';
 import type { SyncDirection } from '../../store/types.js';
 import { withContext } from '../context.js';
 import { formatTable, printJson, printLine } from '../output.js';
+
+/** What the actions use, imported when one runs (not for `--help`). */
+async function load() {
+  const [connect, health, push, withdraw] = await Promise.all([
+    import('../../service/connect.js'),
+    import('../../service/health.js'),
+    import('../../service/webdav-push/jobs.js'),
+    import('../../service/withdraw-registrations.js'),
+  ]);
+  return { ...connect, ...health, ...push, ...withdraw };
+}
 
 const DIRECTIONS: SyncDirection[] = ['two_way', 'import_only', 'export_only'];
 
@@ -19,6 +26,7 @@ export function registerIntegrationCommands(program: Command): void {
     .action(async (_opts, cmd: Command) =>
       withContext(cmd, async (ctx) => {
         const { store } = ctx.runtime;
+        const { integrationHealth } = await load();
         const integrations = await store.integrations.list(ctx.tenant.id);
         // The same health report as /api/v1/health and the dashboard (token, subscription, lag, queue, circuit).
         const health = await integrationHealth(store, await ctx.queue(), ctx.tenant.id, { providers: ctx.providers, clock: ctx.runtime.clock, pushConfigured: ctx.config.publicUrl !== undefined });
@@ -62,6 +70,7 @@ export function registerIntegrationCommands(program: Command): void {
     .action(async (ref: string, opts: { enable?: string[]; disable?: string[]; direction?: string }, cmd: Command) =>
       withContext(cmd, async (ctx) => {
         const { store } = ctx.runtime;
+        const { findIntegration, enqueuePushEnsures } = await load();
         const integration = await findIntegration(store, ctx.tenant.id, ref);
         if (opts.direction !== undefined && !DIRECTIONS.includes(opts.direction as SyncDirection)) {
           throw new CalsyncError('VALIDATION', `--direction must be one of ${DIRECTIONS.join(', ')}`);
@@ -92,6 +101,7 @@ export function registerIntegrationCommands(program: Command): void {
     .description('remove an integration: its credentials, calendars and links (hub events stay)')
     .action(async (ref: string, _opts, cmd: Command) =>
       withContext(cmd, async (ctx) => {
+        const { findIntegration, withdrawRegistrations } = await load();
         const integration = await findIntegration(ctx.runtime.store, ctx.tenant.id, ref);
         // Graph subscriptions / WebDAV-Push registrations first, while the credentials still exist.
         await withdrawRegistrations({ store: ctx.runtime.store, queue: await ctx.queue(), providers: ctx.providers, clock: ctx.runtime.clock, publicUrl: ctx.config.publicUrl }, integration);

@@ -4,16 +4,6 @@
  */
 import type { Command } from 'commander';
 import type { Integration } from '../../store/types.js';
-import { buildApp } from '../../server/app.js';
-import { createMetrics } from '../../server/metrics.js';
-import { startMetricsServer } from '../../server/routes/metrics.js';
-import { openNotificationEndpoints } from '../../service/notifications/endpoints.js';
-import { openLiveStatus } from '../../service/status/live.js';
-import { SubscriptionDirectory } from '../../service/outlook/subscription-directory.js';
-import { startWorkers } from '../../service/workers.js';
-import { PushDirectory } from '../../service/webdav-push/push-directory.js';
-import { withdrawRegistrations } from '../../service/withdraw-registrations.js';
-import { openServiceProcess } from '../service-process.js';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -23,6 +13,19 @@ export function registerServeCommand(program: Command): void {
     .option('--host <host>', 'address to bind (default: $HOST or 127.0.0.1)')
     .option('--no-workers', 'serve HTTP only: jobs run in separate `calsync worker` processes')
     .action(async (opts: { port?: string; host?: string; workers: boolean }) => {
+      // Imported when the command runs, not for `--help`.
+      const [{ buildApp }, { createMetrics }, { startMetricsServer }, { openNotificationEndpoints }, { openLiveStatus }, { SubscriptionDirectory }, { startWorkers }, { PushDirectory }, { withdrawRegistrations }, { openServiceProcess }] = await Promise.all([
+        import('../../server/app.js'),
+        import('../../server/metrics.js'),
+        import('../../server/routes/metrics.js'),
+        import('../../service/notifications/endpoints.js'),
+        import('../../service/status/live.js'),
+        import('../../service/outlook/subscription-directory.js'),
+        import('../../service/workers.js'),
+        import('../../service/webdav-push/push-directory.js'),
+        import('../../service/withdraw-registrations.js'),
+        import('../service-process.js'),
+      ]);
       const { config, logger, runtime, queue, providers } = await openServiceProcess();
       // One lookup cache for the webhook and the subscription manager: a new subscription is known at once.
       const subscriptionDirectory = new SubscriptionDirectory(runtime.store, runtime.clock);
@@ -63,7 +66,7 @@ export function registerServeCommand(program: Command): void {
         await closeAll();
         throw err;
       }
-      logger.info({ address, dataDir: config.dataDir, store: runtime.store.dialect, queue: queue.backend }, 'calsync is serving');
+      logger.info({ address, dataDir: config.dataDir, store: runtime.store.dialect, queue: queue.backend, node: process.version }, 'calsync is serving');
 
       let stopping = false;
       const shutdown = async (signal: string): Promise<void> => {

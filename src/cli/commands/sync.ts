@@ -7,9 +7,8 @@
  */
 import type { Command } from 'commander';
 import { CalsyncError } from '../../errors.js';
-import { findIntegration } from '../../service/connect.js';
-import { propagateNow, type TargetOutcome } from '../../service/outbox/propagate-now.js';
-import { runCalendarSync, type SyncServiceDeps } from '../../service/sync-jobs.js';
+import type { TargetOutcome } from '../../service/outbox/propagate-now.js';
+import type { SyncServiceDeps } from '../../service/sync-jobs.js';
 import type { SyncReport } from '../../sync/engine.js';
 import { withContext } from '../context.js';
 import { printJson, printLine } from '../output.js';
@@ -92,6 +91,12 @@ export function registerSyncCommand(program: Command): void {
     .action(async (ref: string, opts: SyncOpts, cmd: Command) =>
       withContext(cmd, async (ctx) => {
         const { store, clock } = ctx.runtime;
+        // Imported when the command runs, not for `--help`.
+        const [{ findIntegration }, { propagateNow }, { runCalendarSync }] = await Promise.all([
+          import('../../service/connect.js'),
+          import('../../service/outbox/propagate-now.js'),
+          import('../../service/sync-jobs.js'),
+        ]);
         const integration = await findIntegration(store, ctx.tenant.id, ref);
         const bar = progressBar(!ctx.json && process.stderr.isTTY === true);
         const deps: SyncServiceDeps = {

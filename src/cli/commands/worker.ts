@@ -5,12 +5,6 @@
  */
 import type { Command } from 'commander';
 import { CalsyncError } from '../../errors.js';
-import { openNotificationEndpoints } from '../../service/notifications/endpoints.js';
-import { openLiveStatus } from '../../service/status/live.js';
-import { createMetrics } from '../../server/metrics.js';
-import { startMetricsServer } from '../../server/routes/metrics.js';
-import { startWorkers } from '../../service/workers.js';
-import { openServiceProcess } from '../service-process.js';
 
 export function registerWorkerCommand(program: Command): void {
   program
@@ -20,6 +14,15 @@ export function registerWorkerCommand(program: Command): void {
     .option('--no-poll', "don't schedule polls from this process (every worker may poll: claims are atomic)")
     .option('--metrics-port <port>', 'serve /metrics, /healthz and /readyz of this worker on this port (default: $CALSYNC_METRICS_PORT; bound to $CALSYNC_METRICS_HOST, loopback by default)')
     .action(async (opts: { concurrency: string; poll: boolean; metricsPort?: string }) => {
+      // Imported when the command runs, not for `--help`.
+      const [{ openNotificationEndpoints }, { openLiveStatus }, { createMetrics }, { startMetricsServer }, { startWorkers }, { openServiceProcess }] = await Promise.all([
+        import('../../service/notifications/endpoints.js'),
+        import('../../service/status/live.js'),
+        import('../../server/metrics.js'),
+        import('../../server/routes/metrics.js'),
+        import('../../service/workers.js'),
+        import('../service-process.js'),
+      ]);
       const concurrency = Number(opts.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1) throw new CalsyncError('VALIDATION', `--concurrency must be a whole number of at least 1, got "${opts.concurrency}"`);
       const { config, logger, runtime, queue, providers } = await openServiceProcess();

@@ -63,6 +63,16 @@ export class GraphEmulatorAdmin {
     return this.ctx.faults.add(spec);
   }
 
+  /** Requests waiting on a `hold` fault. */
+  heldRequests(): number {
+    return this.ctx.faults.heldCount();
+  }
+
+  /** Lets the requests held by `hold` faults go on; returns how many. */
+  releaseHeld(): number {
+    return this.ctx.faults.releaseHeld();
+  }
+
   clearFaults(): void {
     this.ctx.faults.clear();
   }

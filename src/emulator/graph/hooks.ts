@@ -78,13 +78,14 @@ export function installGraphPipeline(app: FastifyInstance, ctx: EmulatorContext)
       return;
     }
     req.principal = ctx.tokens.authenticate(header(req, 'authorization'));
-    const { latencyMs, failure } = ctx.faults.take(req.method, req.url.slice('/v1.0'.length));
+    const { latencyMs, hold, failure } = ctx.faults.take(req.method, req.url.slice('/v1.0'.length));
     // The outer $batch request is not counted: each inner request is, on its own.
     if (!req.url.startsWith('/v1.0/$batch')) {
       req.releaseThrottle = ctx.throttle.enter(`${req.principal.clientId}|${throttleMailbox(ctx, req)}`);
     }
     // Injected latency is spent while the request holds its concurrency slot, as a slow Graph would.
     if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
+    if (hold) await ctx.faults.hold();
     if (failure) throw failure;
   });
 

@@ -108,6 +108,7 @@ export async function createGraphEmulator(options: GraphEmulatorOptions = {}): P
     async close() {
       ctx.subscriptions.close();
       notifier.close();
+      ctx.faults.releaseHeld();
       await app.close();
       await sender.close();
     },

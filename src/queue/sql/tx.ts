@@ -1,7 +1,7 @@
 /**
  * Writes to the queue tables.
  *
- * SQLite: better-sqlite3 is synchronous, so a connection waiting on another one's write lock
+ * SQLite: node:sqlite is synchronous, so a connection waiting on another one's write lock
  * (busy_timeout) blocks the whole thread, including the connection holding the lock: two connections in
  * one process would deadlock until the timeout. Every SQLite write of the queue therefore goes through
  * one in-process lock; across processes SQLite's own locking applies. Transactions start with BEGIN

@@ -1,8 +1,10 @@
-/** Picks the status bus for a configuration: Redis pub/sub when `REDIS_URL` is set, else the store's table. */
+/**
+ * Picks the status bus for a configuration: Redis pub/sub when `REDIS_URL` is set, else the store's table.
+ * ioredis is imported only in the first case.
+ */
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../util/clock.js';
 import type { StatusBus } from './bus.js';
-import { RedisStatusBus } from './redis-bus.js';
 import { StoreStatusBus } from './store-bus.js';
 
 export interface OpenStatusBusOptions {
@@ -16,6 +18,7 @@ export interface OpenStatusBusOptions {
 
 export async function openStatusBus(opts: OpenStatusBusOptions): Promise<StatusBus> {
   if (opts.redisUrl) {
+    const { RedisStatusBus } = await import('./redis-bus.js');
     const bus = new RedisStatusBus({ redisUrl: opts.redisUrl, ...(opts.prefix ? { prefix: opts.prefix } : {}) });
     await bus.ready();
     return bus;
