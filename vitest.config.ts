@@ -12,6 +12,8 @@ import { defineConfig } from 'vitest/config';
 const INTEGRATION = [
   'test/**/*.integration.test.ts',
   'test/twoproc/**/*.test.ts',
+  'test/service/poll-schedule-redis.test.ts',
+  'test/net/shared-politeness.test.ts',
   'test/browser/**/*.test.ts',
   'test/cli/serve.test.ts',
   'test/cli/serve-inprocess.test.ts',
