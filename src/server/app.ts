@@ -164,7 +164,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         registerApiKeyAuth(scope, edge);
         wsTicketRoute(scope, { sessions });
         healthApiRoutes(scope, { store: deps.store, providers: healthProviders, clock, ...(deps.queue ? { queue: deps.queue } : {}) });
-        if (notifications) notificationEndpointRoutes(scope, { endpoints: notifications, allowPrivateUrls });
+        if (notifications) notificationEndpointRoutes(scope, { endpoints: notifications, allowPrivateUrls, clock });
       },
       { prefix: '/api/v1' },
     );

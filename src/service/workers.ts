@@ -16,6 +16,7 @@ import type { NotificationEndpoints } from './notifications/endpoints.js';
 import { startHealthSweeps } from './notifications/health-sweep.js';
 import { notificationJobHandlers, scheduleChangeHook } from './notifications/jobs.js';
 import type { NotifierOptions } from './notifications/notifier.js';
+import { startEventWebhooks } from './notifications/event-webhooks.js';
 import { startOutboxDrainer } from './outbox/drainer.js';
 import { startPoller, type Poller } from './poller.js';
 import type { ProviderRegistry } from './providers.js';
@@ -97,6 +98,9 @@ export function startWorkers(deps: WorkerDeps, opts: WorkerOptions = {}): Worker
   const worker: QueueWorker = deps.queue.work(correlated(jobHandlers(deps), deps.logger), { concurrency: opts.concurrency ?? 4 });
   // Every process with workers drains: woken by its own hub writes, polling for the others'.
   const drainer = startOutboxDrainer(deps, opts.outboxPollMs === undefined ? {} : { pollMs: opts.outboxPollMs });
+  const endpoints = deps.notifications;
+  // Hub changes as event webhooks, in order per endpoint (dispatch jobs enqueued like the drainer's).
+  const eventWebhooks = endpoints ? startEventWebhooks({ ...deps, endpoints }, opts.outboxPollMs === undefined ? {} : { pollMs: opts.outboxPollMs }) : undefined;
   const poller: Poller | undefined = opts.poll === false ? undefined : startPoller(deps, opts.pollTickMs);
   // The subscription health sweeps run where the poller runs (one process per deployment).
   if (poller && deps.publicUrl) {
@@ -108,6 +112,7 @@ export function startWorkers(deps: WorkerDeps, opts: WorkerOptions = {}): Worker
     async stop(timeoutMs = 10_000) {
       await poller?.stop();
       await drainer.stop();
+      await eventWebhooks?.stop();
       await worker.stop(timeoutMs);
     },
   };
