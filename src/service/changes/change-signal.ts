@@ -18,7 +18,8 @@ interface Waiter {
 
 export class ChangeSignal {
   private readonly waiters = new Map<string, Set<Waiter>>();
-  private readonly unsubscribe: () => void;
+  /** Subscribed at the first wait: an app that never long-polls never listens. */
+  private unsubscribe: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly pollMs: number;
 
@@ -27,7 +28,6 @@ export class ChangeSignal {
     opts: ChangeSignalOptions = {},
   ) {
     this.pollMs = opts.pollMs ?? 100;
-    this.unsubscribe = store.outbox.onCommit((tenantId) => this.wakeTenant(tenantId));
   }
 
   /**
@@ -35,6 +35,7 @@ export class ChangeSignal {
    * `waitMs`, or when `signal` aborts (the client went away) — whichever comes first.
    */
   async wait(tenantId: string, afterSeq: number, waitMs: number, signal?: AbortSignal): Promise<void> {
+    this.unsubscribe ??= this.store.outbox.onCommit((id) => this.wakeTenant(id));
     await new Promise<void>((resolve) => {
       let set = this.waiters.get(tenantId);
       if (!set) this.waiters.set(tenantId, (set = new Set()));
@@ -60,7 +61,8 @@ export class ChangeSignal {
   }
 
   close(): void {
-    this.unsubscribe();
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
     if (this.timer) clearTimeout(this.timer);
     for (const set of this.waiters.values()) for (const w of [...set]) w.wake();
   }
