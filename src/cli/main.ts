@@ -12,6 +12,7 @@ import { registerDeadLetterCommands } from './commands/dead-letters.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerEmulatorCommand } from './commands/emulator.js';
 import { registerEventCommands } from './commands/events.js';
+import { registerHistoryCommands } from './commands/history.js';
 import { registerIntegrationCommands } from './commands/integrations.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerSyncCommand } from './commands/sync.js';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerIntegrationCommands(program);
   registerSyncCommand(program);
   registerEventCommands(program);
+  registerHistoryCommands(program);
   registerConflictCommands(program);
   registerDeadLetterCommands(program);
   registerTenantCommands(program);
