@@ -38,11 +38,12 @@ export async function run(): Promise<void> {
   // CalDAV polled every minute: the Outlook path is what is measured.
   const d: Deployment = await startDeployment({ davPollS: 60 });
   const stop = new AbortController();
+  let following: Promise<void> = Promise.resolve();
   try {
     await d.start();
     const client = new CalsyncClient({ baseUrl: d.base, apiKey: d.apiKey, retryDelayMs: 50 });
     const arrivals: { change: Change; atMs: number }[] = [];
-    const following = (async () => {
+    following = (async () => {
       for await (const change of client.followChanges({ wait: 30, signal: stop.signal })) arrivals.push({ change, atMs: Date.now() });
     })();
     const ceremony = await until('the ceremony imported', async () => arrivals.find((a) => a.change.event.title.startsWith('Ceremony'))?.change);
@@ -103,6 +104,7 @@ export async function run(): Promise<void> {
     writeBenchResult({ ...result, ...metrics } as typeof result);
   } finally {
     stop.abort();
+    await following;
     await d.close();
   }
 }
