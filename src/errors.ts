@@ -46,7 +46,12 @@ export type ErrorCode =
   // http
   | 'UNAUTHORIZED'
   | 'NOT_FOUND'
-  | 'PAYLOAD_TOO_LARGE';
+  | 'PAYLOAD_TOO_LARGE'
+  // the host-app contract (change feed, idempotent writes)
+  /** A change-feed cursor that cannot continue without a gap (history pruned, or a cursor from another past): start over from `/events`. */
+  | 'CHANGES_CURSOR_EXPIRED'
+  /** An `Idempotency-Key` sent again with a different request. */
+  | 'IDEMPOTENCY_KEY_REUSED';
 
 export interface CalsyncErrorOptions {
   cause?: unknown;
@@ -158,8 +163,11 @@ export function httpStatusFor(err: unknown): number {
     case 'PAYLOAD_TOO_LARGE':
     case 'ICAL_TOO_LARGE':
       return 413;
+    case 'CHANGES_CURSOR_EXPIRED':
+      return 410;
     case 'SYNC_MASS_DELETE':
     case 'SYNC_STORAGE_EMPTY':
+    case 'IDEMPOTENCY_KEY_REUSED':
       return 422;
     case 'PROVIDER_THROTTLED':
       return 429;

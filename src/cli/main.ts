@@ -27,6 +27,7 @@ const GROUPS: readonly { names: readonly string[]; load: () => Promise<Registrar
   { names: ['integrations', 'calendars', 'disconnect'], load: async () => [(await import('./commands/integrations.js')).registerIntegrationCommands] },
   { names: ['sync'], load: async () => [(await import('./commands/sync.js')).registerSyncCommand] },
   { names: ['events', 'event'], load: async () => [(await import('./commands/events.js')).registerEventCommands] },
+  { names: ['history'], load: async () => [(await import('./commands/history.js')).registerHistoryCommands] },
   { names: ['conflicts', 'resolve'], load: async () => [(await import('./commands/conflicts.js')).registerConflictCommands] },
   { names: ['dead-letters', 'replay', 'discard'], load: async () => [(await import('./commands/dead-letters.js')).registerDeadLetterCommands] },
   { names: ['tenant', 'apikey'], load: async () => [(await import('./commands/tenant.js')).registerTenantCommands] },

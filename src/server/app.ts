@@ -123,7 +123,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   };
 
   // OpenAPI: registered before any route so every route's schema lands in the document (/docs/json).
+  // Only tagged routes are documented: every /api/v1 route and the probes have a tag and a summary;
+  // internal routes (dashboard pages and assets, provider webhooks, /ws, /metrics) stay out of /docs.
   await app.register(swagger, {
+    hideUntagged: true,
     openapi: {
       info: { title: 'calsync API', version: '1', description: 'Two-way calendar sync for wedding businesses. Errors: {"error":{"code","message"}}.' },
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'A tenant API key (calsync apikey create <tenant>)' } } },
@@ -164,7 +167,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         registerApiKeyAuth(scope, edge);
         wsTicketRoute(scope, { sessions });
         healthApiRoutes(scope, { store: deps.store, providers: healthProviders, clock, ...(deps.queue ? { queue: deps.queue } : {}) });
-        if (notifications) notificationEndpointRoutes(scope, { endpoints: notifications, allowPrivateUrls });
+        if (notifications) notificationEndpointRoutes(scope, { endpoints: notifications, allowPrivateUrls, clock });
       },
       { prefix: '/api/v1' },
     );

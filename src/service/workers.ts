@@ -16,6 +16,7 @@ import type { NotificationEndpoints } from './notifications/endpoints.js';
 import { startHealthSweeps } from './notifications/health-sweep.js';
 import { notificationJobHandlers, scheduleChangeHook } from './notifications/jobs.js';
 import type { NotifierOptions } from './notifications/notifier.js';
+import { startEventWebhooks } from './notifications/event-webhooks.js';
 import { startOutboxDrainer } from './outbox/drainer.js';
 import { RedisPollSchedule } from './poll-schedule-redis.js';
 import { startPoller, type Poller } from './poller.js';
@@ -100,6 +101,9 @@ export function startWorkers(deps: WorkerDeps, opts: WorkerOptions = {}): Worker
   const worker: QueueWorker = deps.queue.work(correlated(jobHandlers(deps), deps.logger), { concurrency: opts.concurrency ?? 4 });
   // Every process with workers drains: woken by its own hub writes, polling for the others'.
   const drainer = startOutboxDrainer(deps, opts.outboxPollMs === undefined ? {} : { pollMs: opts.outboxPollMs });
+  const endpoints = deps.notifications;
+  // Hub changes as event webhooks, in order per endpoint (dispatch jobs enqueued like the drainer's).
+  const eventWebhooks = endpoints ? startEventWebhooks({ ...deps, endpoints }, opts.outboxPollMs === undefined ? {} : { pollMs: opts.outboxPollMs }) : undefined;
   const schedule = opts.poll !== false && deps.redis ? new RedisPollSchedule(deps.store, { redisUrl: deps.redis.url, prefix: deps.redis.prefix }) : undefined;
   const poller: Poller | undefined = opts.poll === false ? undefined : startPoller(schedule ? { ...deps, schedule } : deps, opts.pollTickMs);
   // The subscription health sweeps run where the poller runs (scheduled as coalesced jobs: several pollers schedule them once).
@@ -113,6 +117,7 @@ export function startWorkers(deps: WorkerDeps, opts: WorkerOptions = {}): Worker
       await poller?.stop();
       await schedule?.close();
       await drainer.stop();
+      await eventWebhooks?.stop();
       await worker.stop(timeoutMs);
     },
   };

@@ -240,6 +240,45 @@ const m005SyncStateClaim: Migration = {
 };
 
 /**
+ * The WedSync contract (issue 14):
+ * - `audit.version`: the event's version after the change, so the change feed says which version each
+ *   change made without counting history (older rows are backfilled by counting, which is exact: every
+ *   change bumps the version by one and writes one audit row).
+ * - `tenants.history_floor`: the highest seq whose history was pruned (0: none). A feed cursor below it
+ *   cannot continue without a gap and is answered 410.
+ * - `hub_event_external_ids`: WedSync's own id of an event (`externalId`), unique per tenant.
+ * - `idempotency_keys`: the first answer to a write sent with an `Idempotency-Key`, stored in the same
+ *   transaction as the write, so a retried request gets that answer and changes nothing twice.
+ */
+const m006WedsyncContract: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('audit').addColumn('version', 'integer').execute();
+    await sql`update audit set version = (select count(*) from audit a2 where a2.tenant_id = audit.tenant_id and a2.hub_event_id = audit.hub_event_id and a2.seq <= audit.seq)`.execute(db);
+    await db.schema.alterTable('tenants').addColumn('history_floor', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema
+      .createTable('hub_event_external_ids')
+      .addColumn('tenant_id', 'text', (c) => c.notNull())
+      .addColumn('external_id', 'text', (c) => c.notNull())
+      .addColumn('hub_event_id', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('hub_event_external_ids_pk', ['tenant_id', 'external_id'])
+      .addUniqueConstraint('hub_event_external_ids_event', ['tenant_id', 'hub_event_id'])
+      .addForeignKeyConstraint('hub_event_external_ids_event_fk', ['tenant_id', 'hub_event_id'], 'hub_events', ['tenant_id', 'id'], (fk) => fk.onDelete('cascade'))
+      .execute();
+    await db.schema
+      .createTable('idempotency_keys')
+      .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
+      .addColumn('key', 'text', (c) => c.notNull())
+      .addColumn('request_hash', 'text', (c) => c.notNull())
+      .addColumn('status', 'integer', (c) => c.notNull())
+      .addColumn('response', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('idempotency_keys_pk', ['tenant_id', 'key'])
+      .execute();
+    await db.schema.createIndex('idempotency_keys_created').on('idempotency_keys').columns(['created_at']).execute();
+  },
+};
+
+/**
  * Due-time polling (`store/repos/poll-schedule.ts`): each calendar's next poll time in epoch ms, indexed
  * so a poll tick reads only the calendars that are due. 0 is before every time: a new calendar, or one
  * whose poll settings changed, is due at once (its real next poll is computed then). A number rather
@@ -258,6 +297,7 @@ export const STORE_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '003_outbox': m003Outbox,
   '004_sync_state_written': m004SyncStateWritten,
   '005_sync_state_claim': m005SyncStateClaim,
+  '006_wedsync_contract': m006WedsyncContract,
   '008_poll_schedule': m008PollSchedule,
 };
 

@@ -12,6 +12,8 @@ export interface TenantsTable {
   name: string;
   /** Last hub-event seq handed out; bumped in the writing transaction (row lock = commit order). */
   seq: number | string;
+  /** The highest seq whose history was pruned (migration 006): feed cursors below it answer 410. */
+  history_floor: Generated<number | string>;
   created_at: string;
 }
 
@@ -80,6 +82,27 @@ export interface AuditTable {
   before: string | null;
   after: string | null;
   at: string;
+  /** The event's version after this change (migration 006). */
+  version: number | null;
+}
+
+/** WedSync's own id of a hub event, unique per tenant (migration 006). */
+export interface HubEventExternalIdsTable {
+  tenant_id: string;
+  external_id: string;
+  hub_event_id: string;
+}
+
+/** The first answer to a write sent with an `Idempotency-Key` (migration 006). */
+export interface IdempotencyKeysTable {
+  tenant_id: string;
+  key: string;
+  /** Hash of method, route and body: the same key with another request is refused. */
+  request_hash: string;
+  status: number;
+  /** The JSON body of the first answer. */
+  response: string;
+  created_at: string;
 }
 
 export interface LinksTable {
@@ -156,6 +179,8 @@ export interface StoreDatabase {
   conflicts: ConflictsTable;
   store_meta: StoreMetaTable;
   outbox_progress: OutboxProgressTable;
+  hub_event_external_ids: HubEventExternalIdsTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 /** bigint columns come back as strings from `pg` and as numbers from node:sqlite. */

@@ -12,8 +12,11 @@ import type { Dialect } from './connect.js';
 import type { RepoContext } from './context.js';
 import { SqlApiKeyRepo } from './repos/api-keys.js';
 import { SqlCalendarRepo } from './repos/calendars.js';
+import { SqlChangeFeedRepo } from './repos/changes.js';
+import { SqlExternalIdRepo } from './repos/external-ids.js';
 import { SqlConflictRepo } from './repos/conflicts.js';
 import { SqlHubEventRepo } from './repos/hub-events.js';
+import { SqlIdempotencyRepo } from './repos/idempotency.js';
 import { SqlIntegrationRepo } from './repos/integrations.js';
 import { SqlLinkRepo } from './repos/links.js';
 import { SqlOutboxRepo } from './repos/outbox.js';
@@ -48,6 +51,9 @@ export class SqlStore implements Store {
   readonly conflicts: SqlConflictRepo;
   readonly outbox: SqlOutboxRepo;
   readonly pollSchedule: SqlPollScheduleRepo;
+  readonly changes: SqlChangeFeedRepo;
+  readonly externalIds: SqlExternalIdRepo;
+  readonly idempotency: SqlIdempotencyRepo;
 
   /** The open transaction of the calling async context, and the tenants whose hub it wrote. */
   private readonly current = new AsyncLocalStorage<{ trx: Kysely<StoreDatabase>; hubWrites: Set<string> }>();
@@ -80,6 +86,9 @@ export class SqlStore implements Store {
       this.commitListeners.add(listener);
       return () => void this.commitListeners.delete(listener);
     });
+    this.changes = new SqlChangeFeedRepo(ctx);
+    this.externalIds = new SqlExternalIdRepo(ctx);
+    this.idempotency = new SqlIdempotencyRepo(ctx);
   }
 
   /**

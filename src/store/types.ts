@@ -454,6 +454,77 @@ export interface OutboxRepo {
   onCommit(listener: (tenantId: string) => void): () => void;
 }
 
+/** One committed hub change as the host-app change feed reports it (an audit row). */
+export interface ChangeEntry {
+  /** The tenant's change sequence: the feed's order, the commit order. */
+  seq: number;
+  /** The audit entry (`GET /events/{id}/history`, restore by `auditId`). */
+  auditId: string;
+  hubEventId: string;
+  action: AuditEntry['action'];
+  /** The event's version after the change. */
+  version: number;
+  source: ChangeSource;
+  at: string;
+  /** The event after the change; for a deletion, the content it had when deleted. */
+  event: CalendarEvent;
+}
+
+/** Where a tenant's change feed stands. */
+export interface ChangePosition {
+  /** The latest committed seq (0: no change yet). */
+  seq: number;
+  /** The highest seq whose history was pruned (0: none): a cursor below it cannot continue. */
+  floor: number;
+}
+
+/**
+ * The host-app change feed over the audit table (the same rows the outbox drainer reads), and pruning
+ * of old history. Reading "after seq N" never misses a smaller seq that commits later: seqs are handed
+ * out under the tenant row's lock, so they commit in order.
+ */
+export interface ChangeFeedRepo {
+  /** Changes with seq greater than `afterSeq`, ascending, at most `limit`. */
+  read(tenantId: string, afterSeq: number, limit: number): Promise<ChangeEntry[]>;
+  position(tenantId: string): Promise<ChangePosition>;
+  /**
+   * Deletes history entries made before `before` (ISO) that the outbox drainer has dispatched, keeping
+   * each event's latest entry (its current content), and raises the floor to the highest seq deleted.
+   * Returns how many entries went and the floor after.
+   */
+  pruneHistory(tenantId: string, before: string): Promise<{ pruned: number; floor: number }>;
+}
+
+/** WedSync's own ids of hub events (`externalId`), unique per tenant. */
+export interface ExternalIdRepo {
+  /** The hub event carrying `externalId`, if any. */
+  find(tenantId: string, externalId: string): Promise<string | undefined>;
+  /** Gives the hub event its external id; STORE_CONFLICT when another event carries it already. */
+  assign(tenantId: string, hubEventId: string, externalId: string): Promise<void>;
+  /** hub event id → external id, for the events that have one. */
+  of(tenantId: string, hubEventIds: readonly string[]): Promise<Map<string, string>>;
+}
+
+/** A stored first answer to a write sent with an `Idempotency-Key`. */
+export interface IdempotentAnswer {
+  requestHash: string;
+  status: number;
+  body: unknown;
+  createdAt: string;
+}
+
+export interface IdempotencyRepo {
+  /** The answer stored for the key, if any. */
+  get(tenantId: string, key: string): Promise<IdempotentAnswer | undefined>;
+  /**
+   * Stores the answer unless the key has one already (then returns that one, and the caller's
+   * transaction must not commit its write). Call it inside the write's transaction.
+   */
+  save(tenantId: string, key: string, answer: Omit<IdempotentAnswer, 'createdAt'>): Promise<IdempotentAnswer | undefined>;
+  /** Forgets answers stored before `before` (ISO); returns how many. */
+  expire(before: string): Promise<number>;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly tenants: TenantRepo;
@@ -466,6 +537,9 @@ export interface Store {
   readonly conflicts: ConflictRepo;
   readonly outbox: OutboxRepo;
   readonly pollSchedule: PollScheduleRepo;
+  readonly changes: ChangeFeedRepo;
+  readonly externalIds: ExternalIdRepo;
+  readonly idempotency: IdempotencyRepo;
   /** Runs `fn` in one transaction; the store passed to `fn` is bound to it. Nested calls join it. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /** A cheap round trip (readiness checks). */

@@ -13,7 +13,7 @@ import { startWorkers, type Workers } from '../../src/service/workers.js';
 import { generateSecretKey } from '../../src/util/crypto.js';
 import { makeEvent, makeWeddingEvent, zoned } from '../support/events.js';
 import { makeService, type ServiceHarness } from '../service/harness.js';
-import { startReceiver, type Receiver } from './receiver.js';
+import { startReceiver, verifyStandard, type Receiver } from './receiver.js';
 
 describe('signatures', () => {
   const body = '{"id":"e1"}';
@@ -145,7 +145,7 @@ describe('notification endpoints and deliveries', () => {
   });
 
   it('sends a signed schedule.changed when a synced ceremony moves, retrying until the endpoint takes it', async () => {
-    const { secret } = await endpoints.create(h.tenantId, { url: receiver.url });
+    const { secret } = await endpoints.create(h.tenantId, { url: receiver.url, events: ['schedule.changed'], legacyHeaders: true });
     const { calendars } = await h.addIntegration('icloud');
     const cal = calendars[0]!;
     const other = h.server.otherClient(cal.remoteId);
@@ -167,6 +167,9 @@ describe('notification endpoints and deliveries', () => {
     const last = receiver.received[2]!;
     const verdict = verifySignature({ secret, body: last.body, timestamp: String(last.headers['x-calsync-timestamp']), signature: String(last.headers['x-calsync-signature']), nowMs: h.clock.now() });
     expect(verdict).toEqual({ ok: true });
+    // The Standard Webhooks headers too, checked by the reference verifier; the same id across retries.
+    expect(verifyStandard(secret, last, h.clock.now())).toMatchObject({ type: 'schedule.changed' });
+    expect(new Set(receiver.received.map((r) => r.headers['webhook-id'])).size).toBe(1);
     const body = JSON.parse(last.body) as { type: string; data: { fields: string[]; before: { location: string }; after: { location: string } } };
     expect(body).toMatchObject({ type: 'schedule.changed', data: { fields: ['location'], before: { location: 'Chapel' }, after: { location: 'Barn' } } });
     expect(await queue.deadLetters(h.tenantId)).toEqual([]);

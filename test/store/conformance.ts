@@ -5,6 +5,7 @@
 import { describe } from 'vitest';
 import type { StoreBackend } from './harness.js';
 import { conflictTests } from './suites/conflicts.js';
+import { contractTests } from './suites/contract.js';
 import { hubEventTests } from './suites/events.js';
 import { integrationAndCalendarTests } from './suites/integrations-calendars.js';
 import { lifecycleTests } from './suites/lifecycle.js';
@@ -23,5 +24,6 @@ export function storeConformance(backend: StoreBackend): void {
     lifecycleTests(backend);
     outboxTests(backend);
     pollScheduleTests(backend);
+    contractTests(backend);
   });
 }

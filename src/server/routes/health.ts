@@ -7,9 +7,9 @@ import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../app.js';
 
 export function registerHealthRoutes(app: FastifyInstance, deps: AppDeps): void {
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/healthz', { schema: { tags: ['probes'], summary: 'Liveness: 200 while the process runs' } }, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', async (_req, reply) => {
+  app.get('/readyz', { schema: { tags: ['probes'], summary: 'Readiness: 200 when the store (and the queue) can be reached, else 503 with the failing checks' } }, async (_req, reply) => {
     const checks: Record<string, 'ok' | string> = {};
     try {
       await deps.store.ping();

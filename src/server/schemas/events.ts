@@ -21,7 +21,11 @@ const properties = {
   emergency: { type: 'boolean', description: 'WedSync flags the change as an emergency: its syncs jump the queue' },
 };
 
-export const createEventBody = { type: 'object', additionalProperties: false, required: input.required, properties } as const;
+const externalId = { type: 'string', minLength: 1, maxLength: 200, description: "WedSync's own id of the event, unique per tenant: POST with a known one updates that event (an upsert)" } as const;
+
+export const createEventBody = { type: 'object', additionalProperties: false, required: input.required, properties: { ...properties, externalId } } as const;
+
+export const externalIdParams = { type: 'object', required: ['externalId'], properties: { externalId } } as const;
 
 export const patchEventBody = {
   type: 'object',
@@ -29,6 +33,7 @@ export const patchEventBody = {
   minProperties: 1,
   properties: {
     ...properties,
+    externalId,
     expectedVersion: { type: 'integer', minimum: 1, description: 'The version the client read (or send `If-Match: "<version>"`); a mismatch answers 409' },
   },
 } as const;
@@ -38,6 +43,7 @@ export const hubEventSchema = {
   required: ['id', 'version', 'seq', 'event', 'createdAt', 'updatedAt'],
   properties: {
     id: { type: 'string' },
+    externalId: { type: 'string', description: "WedSync's own id of the event, when it has one" },
     version: { type: 'integer' },
     seq: { type: 'integer' },
     priority: { type: 'string', enum: ['high', 'medium', 'low'] },
@@ -61,7 +67,33 @@ export const eventListQuery = {
 export const eventListSchema = {
   type: 'object',
   required: ['items'],
-  properties: { items: { type: 'array', items: hubEventSchema }, next: { type: 'string', description: 'Pass as `after` for the next page' } },
+  properties: {
+    items: { type: 'array', items: hubEventSchema },
+    next: { type: 'string', description: 'Pass as `after` for the next page' },
+    cursor: { type: 'string', description: 'First page only: the change-feed cursor taken before the listing; follow GET /changes from it to miss nothing' },
+  },
+} as const;
+
+export const calendarSyncStateSchema = {
+  type: 'object',
+  required: ['calendarId', 'calendarName', 'integrationId', 'status'],
+  properties: {
+    calendarId: { type: 'string' },
+    calendarName: { type: 'string' },
+    integrationId: { type: 'string' },
+    status: { type: 'string', enum: ['synced', 'pending', 'conflict', 'failed'], description: 'synced: the calendar has the current version; pending: it is on its way; conflict: an open conflict holds it; failed: the calendar\'s last sync failed (see reason)' },
+    remoteId: { type: 'string' },
+    conflictId: { type: 'string' },
+    conflictFields: { type: 'array', items: { type: 'string' } },
+    reason: { type: 'string' },
+    lastSyncedAt: { type: 'string' },
+  },
+} as const;
+
+export const eventWithSyncSchema = {
+  ...hubEventSchema,
+  required: [...hubEventSchema.required, 'sync'],
+  properties: { ...hubEventSchema.properties, sync: { type: 'array', items: calendarSyncStateSchema, description: 'Per calendar the event belongs in' } },
 } as const;
 
 export const getEventQuery = {

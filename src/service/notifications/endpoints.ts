@@ -6,7 +6,7 @@
  * `integration.unhealthy` sweep) lives here too.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Kysely, Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
 import { migrateToLatest } from '../../store/migrations.js';
 import { loadSecretKey } from '../../store/secret-key.js';
 import { isoNow, systemClock, type Clock } from '../../util/clock.js';
@@ -16,9 +16,17 @@ export const ENDPOINTS_TABLE = 'calsync_notification_endpoints';
 export const HEALTH_TABLE = 'calsync_integration_health';
 export const SNAPSHOTS_TABLE = 'calsync_schedule_snapshots';
 export const CURSOR_TABLE = 'calsync_schedule_cursor';
+/** How far each endpoint has the hub's changes (`event.*` webhooks follow the change feed). */
+export const FEED_CURSOR_TABLE = 'calsync_webhook_feed_cursor';
+/** The open conflicts last announced per tenant (`conflict.opened` / `conflict.resolved`). */
+export const CONFLICT_WATCH_TABLE = 'calsync_conflict_watch';
 
-export type NotificationType = 'schedule.changed' | 'integration.unhealthy';
-export const NOTIFICATION_TYPES: readonly NotificationType[] = ['schedule.changed', 'integration.unhealthy'];
+export type EventChangeType = 'event.created' | 'event.updated' | 'event.deleted' | 'event.restored';
+export const EVENT_CHANGE_TYPES: readonly EventChangeType[] = ['event.created', 'event.updated', 'event.deleted', 'event.restored'];
+export type NotificationType = EventChangeType | 'conflict.opened' | 'conflict.resolved' | 'schedule.changed' | 'integration.unhealthy';
+export const NOTIFICATION_TYPES: readonly NotificationType[] = [...EVENT_CHANGE_TYPES, 'conflict.opened', 'conflict.resolved', 'schedule.changed', 'integration.unhealthy'];
+/** What `webhook.test` deliveries are typed ("send test event"): any endpoint receives them. */
+export const TEST_TYPE = 'webhook.test';
 
 export interface NotificationEndpoint {
   id: string;
@@ -27,11 +35,15 @@ export interface NotificationEndpoint {
   description?: string;
   /** Which notifications it receives. */
   events: NotificationType[];
+  /** Also sends the pre-Standard-Webhooks `X-Calsync-*` headers (kept for one release; on for endpoints registered before it). */
+  legacyHeaders: boolean;
   createdAt: string;
 }
 
 export interface NotificationTables {
-  [ENDPOINTS_TABLE]: { id: string; tenant_id: string; url: string; description: string | null; events: string; secret: string; created_at: string };
+  [ENDPOINTS_TABLE]: { id: string; tenant_id: string; url: string; description: string | null; events: string; secret: string; created_at: string; legacy_headers: number };
+  [FEED_CURSOR_TABLE]: { endpoint_id: string; tenant_id: string; seq: number | string; paused: number };
+  [CONFLICT_WATCH_TABLE]: { tenant_id: string; conflict_id: string };
   [HEALTH_TABLE]: { tenant_id: string; integration_id: string; healthy: number; reasons: string; changed_at: string };
   [SNAPSHOTS_TABLE]: { tenant_id: string; hub_event_id: string; snapshot: string };
   [CURSOR_TABLE]: { tenant_id: string; seq: number | string };
@@ -83,6 +95,28 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  '0003_event_webhooks': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Endpoints registered before Standard Webhooks keep the headers their receivers check.
+      await db.schema.alterTable(ENDPOINTS_TABLE).addColumn('legacy_headers', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+      await db.schema
+        .createTable(FEED_CURSOR_TABLE)
+        .ifNotExists()
+        .addColumn('endpoint_id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        // Set while a failed dispatch retries or waits as a dead letter: no new dispatch until it succeeds.
+        .addColumn('paused', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema
+        .createTable(CONFLICT_WATCH_TABLE)
+        .ifNotExists()
+        .addColumn('tenant_id', 'text', (c) => c.notNull())
+        .addColumn('conflict_id', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('calsync_conflict_watch_pk', ['tenant_id', 'conflict_id'])
+        .execute();
+    },
+  },
 };
 
 const context = (id: string): string => `notification-endpoint:${id}`;
@@ -94,6 +128,7 @@ function present(row: Tables[typeof ENDPOINTS_TABLE]): NotificationEndpoint {
     url: row.url,
     ...(row.description ? { description: row.description } : {}),
     events: JSON.parse(row.events) as NotificationType[],
+    legacyHeaders: Number(row.legacy_headers) === 1,
     createdAt: row.created_at,
   };
 }
@@ -111,10 +146,14 @@ export class NotificationEndpoints {
     return new NotificationEndpoints(opts.db as Kysely<Tables>, opts.secretKey, opts.clock ?? systemClock);
   }
 
-  /** Registers an endpoint; the secret is returned here and never again. */
-  async create(tenantId: string, input: { url: string; description?: string; events?: NotificationType[] }): Promise<{ endpoint: NotificationEndpoint; secret: string }> {
+  /**
+   * Registers an endpoint; the secret is returned here and never again. It is a Standard Webhooks secret
+   * (`whsec_` + base64 of 32 random bytes), so the reference verifiers take it as it is. The endpoint
+   * receives hub changes (`event.*`) made from its registration on.
+   */
+  async create(tenantId: string, input: { url: string; description?: string; events?: NotificationType[]; legacyHeaders?: boolean }): Promise<{ endpoint: NotificationEndpoint; secret: string }> {
     const id = randomUUID();
-    const secret = `whsec_${randomBytes(32).toString('base64url')}`;
+    const secret = `whsec_${randomBytes(32).toString('base64')}`;
     const row = {
       id,
       tenant_id: tenantId,
@@ -123,8 +162,13 @@ export class NotificationEndpoints {
       events: JSON.stringify(input.events && input.events.length > 0 ? [...new Set(input.events)] : NOTIFICATION_TYPES),
       secret: seal(this.secretKey, secret, context(id)),
       created_at: isoNow(this.clock),
+      legacy_headers: input.legacyHeaders ? 1 : 0,
     };
-    await this.db.insertInto(ENDPOINTS_TABLE).values(row).execute();
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto(ENDPOINTS_TABLE).values(row).execute();
+      const tenant = await sql<{ seq: number | string }>`select seq from tenants where id = ${tenantId}`.execute(trx);
+      await trx.insertInto(FEED_CURSOR_TABLE).values({ endpoint_id: id, tenant_id: tenantId, seq: Number(tenant.rows[0]?.seq ?? 0), paused: 0 }).execute();
+    });
     return { endpoint: present(row), secret };
   }
 
@@ -141,7 +185,39 @@ export class NotificationEndpoints {
 
   async delete(tenantId: string, id: string): Promise<boolean> {
     const result = await this.db.deleteFrom(ENDPOINTS_TABLE).where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+    await this.db.deleteFrom(FEED_CURSOR_TABLE).where('tenant_id', '=', tenantId).where('endpoint_id', '=', id).execute();
     return Number(result.numDeletedRows) > 0;
+  }
+
+  /** The last hub seq the endpoint has been sent (or skipped past); an endpoint from before event webhooks starts at the present. */
+  async feedCursor(tenantId: string, endpointId: string): Promise<number> {
+    const row = await this.db.selectFrom(FEED_CURSOR_TABLE).select('seq').where('tenant_id', '=', tenantId).where('endpoint_id', '=', endpointId).executeTakeFirst();
+    if (row) return Number(row.seq);
+    const tenant = await sql<{ seq: number | string }>`select seq from tenants where id = ${tenantId}`.execute(this.db);
+    const seq = Number(tenant.rows[0]?.seq ?? 0);
+    await this.db.insertInto(FEED_CURSOR_TABLE).values({ endpoint_id: endpointId, tenant_id: tenantId, seq, paused: 0 }).onConflict((oc) => oc.column('endpoint_id').doNothing()).execute();
+    return this.feedCursor(tenantId, endpointId);
+  }
+
+  /** Moves the endpoint's feed cursor compare-and-set; false when it is no longer `from`. */
+  async advanceFeedCursor(tenantId: string, endpointId: string, from: number, to: number): Promise<boolean> {
+    const result = await this.db.updateTable(FEED_CURSOR_TABLE).set({ seq: to }).where('tenant_id', '=', tenantId).where('endpoint_id', '=', endpointId).where('seq', '=', from).executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** Pauses (a dispatch failed: it retries, or waits as a dead letter) or resumes the endpoint's event-webhook dispatches. */
+  async setFeedPaused(tenantId: string, endpointId: string, paused: boolean): Promise<void> {
+    await this.db.updateTable(FEED_CURSOR_TABLE).set({ paused: paused ? 1 : 0 }).where('tenant_id', '=', tenantId).where('endpoint_id', '=', endpointId).execute();
+  }
+
+  /** Endpoints taking `event.*` whose feed cursor is behind their tenant's latest change (one query, every tenant). */
+  async behindFeed(): Promise<{ tenantId: string; endpointId: string }[]> {
+    const rows = await sql<{ tenant_id: string; endpoint_id: string; events: string }>`
+      select c.tenant_id, c.endpoint_id, e.events from ${sql.table(FEED_CURSOR_TABLE)} c
+      join ${sql.table(ENDPOINTS_TABLE)} e on e.id = c.endpoint_id
+      join tenants t on t.id = c.tenant_id
+      where t.seq > c.seq and c.paused = 0`.execute(this.db);
+    return rows.rows.filter((r) => (JSON.parse(r.events) as string[]).some((t) => t.startsWith('event.'))).map((r) => ({ tenantId: r.tenant_id, endpointId: r.endpoint_id }));
   }
 
   /** Records an integration's health; returns true when it changed (or was first seen unhealthy). */

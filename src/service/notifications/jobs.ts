@@ -1,9 +1,12 @@
 /**
- * The notification side of the workers: the job handlers, and the hook the sync job calls after a sync
- * to announce schedule changes.
+ * The notification side of the workers: the job handlers (single deliveries, health sweeps, the ordered
+ * event-webhook dispatches), and the hook the sync job calls after a sync to announce schedule changes
+ * and conflicts.
  */
 import type { JobHandler } from '../../queue/types.js';
 import { HEALTH_SWEEP_JOB, healthSweepHandler, type HealthSweepDeps } from './health-sweep.js';
+import { notifyConflictChanges } from './conflict-watch.js';
+import { WEBHOOK_DISPATCH_JOB, dispatchHandler } from './event-webhooks.js';
 import { NOTIFY_DELIVER_JOB, deliveryHandler, notify, type NotifierDeps } from './notifier.js';
 import { ScheduleWatch } from './schedule-watch.js';
 
@@ -11,6 +14,7 @@ export function notificationJobHandlers(deps: HealthSweepDeps): Record<string, J
   return {
     [NOTIFY_DELIVER_JOB]: deliveryHandler(deps) as JobHandler<never>,
     [HEALTH_SWEEP_JOB]: healthSweepHandler(deps) as JobHandler<never>,
+    [WEBHOOK_DISPATCH_JOB]: dispatchHandler(deps) as JobHandler<never>,
   };
 }
 
@@ -23,10 +27,12 @@ export async function notifyScheduleChanges(deps: NotifierDeps & Pick<HealthSwee
 
 /**
  * The `afterSync` hook of the sync job. Every sync scans — not only those that changed the hub: a change
- * made through the API or the CLI reaches the calendars by syncs too, and the scan finds it there.
+ * made through the API or the CLI reaches the calendars by syncs too, and the scan finds it there. It
+ * also announces conflicts opened or resolved since the last scan.
  */
 export function scheduleChangeHook(deps: NotifierDeps & Pick<HealthSweepDeps, 'store'>) {
   return async (tenantId: string): Promise<void> => {
     await notifyScheduleChanges(deps, tenantId);
+    await notifyConflictChanges(deps, tenantId);
   };
 }

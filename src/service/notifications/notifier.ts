@@ -1,8 +1,9 @@
 /**
  * Sending notifications: one `notify.deliver` job per (notification, endpoint), so each endpoint is
  * retried with backoff on its own and dead-lettered after its last attempt without holding up the
- * others. A delivery is a signed POST (see signature.ts); any answer but 2xx, a timeout or a network
- * error is a failed attempt.
+ * others (hub changes, `event.*`, go in order through `event-webhooks.ts` instead). A delivery is a
+ * signed POST (Standard Webhooks, see signature.ts); any answer but 2xx, a timeout or a network error
+ * is a failed attempt. The body is `{id, type, timestamp, tenantId, data}`.
  */
 import { randomUUID } from 'node:crypto';
 import { CalsyncError } from '../../errors.js';
@@ -14,17 +15,23 @@ import type { JobHandler, JobQueue } from '../../queue/types.js';
 import type { Clock } from '../../util/clock.js';
 import { isoNow } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
-import type { NotificationEndpoints, NotificationType } from './endpoints.js';
-import { EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign } from './signature.js';
+import type { NotificationEndpoint, NotificationEndpoints, NotificationType, TEST_TYPE } from './endpoints.js';
+import { EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, standardHeaders } from './signature.js';
 
 export const NOTIFY_DELIVER_JOB = 'notify.deliver';
 
 export interface DeliveryPayload {
   endpointId: string;
   eventId: string;
-  type: NotificationType;
+  type: NotificationType | typeof TEST_TYPE;
   /** The exact body sent on every attempt (the signature covers it). */
   body: string;
+}
+
+/** The body of a notification (the same on every attempt). */
+export function notificationBody(eventId: string, type: DeliveryPayload['type'], tenantId: string, data: unknown, clock: Clock): string {
+  const timestamp = isoNow(clock);
+  return JSON.stringify({ id: eventId, type, timestamp, createdAt: timestamp, tenantId, data });
 }
 
 export interface NotifierOptions {
@@ -53,8 +60,8 @@ export async function notify(deps: NotifierDeps, tenantId: string, type: Notific
   const targets = await deps.endpoints.list(tenantId, type);
   const opts = deps.notifierOptions ?? {};
   for (const endpoint of targets) {
-    const eventId = randomUUID();
-    const body = JSON.stringify({ id: eventId, type, createdAt: isoNow(deps.clock), tenantId, data });
+    const eventId = `msg_${randomUUID()}`;
+    const body = notificationBody(eventId, type, tenantId, data, deps.clock);
     await deps.queue.enqueue<DeliveryPayload>({
       type: NOTIFY_DELIVER_JOB,
       tenantId,
@@ -68,20 +75,25 @@ export async function notify(deps: NotifierDeps, tenantId: string, type: Notific
   return targets.length;
 }
 
-export function deliveryHandler(deps: NotifierDeps): JobHandler<DeliveryPayload> {
+export type DeliverFn = (target: { endpoint: NotificationEndpoint; secret: string }, delivery: Omit<DeliveryPayload, 'endpointId'>) => Promise<void>;
+
+/**
+ * One attempt of one delivery: the signed POST, resolved on 2xx. Throws `PROVIDER_UNAVAILABLE`
+ * (retryable) on any other answer or a network failure, and `VALIDATION` (permanent) when the address
+ * guard refuses the endpoint.
+ */
+export function deliverer(deps: Pick<NotifierDeps, 'clock' | 'notifierOptions'>): DeliverFn {
   const opts = deps.notifierOptions ?? {};
   // The one outbound edge (src/net): node:http, the address connected to checked unless private URLs are allowed.
   let http: FetchLike | undefined = opts.fetch ?? (opts.allowPrivateUrls ? unguardedFetch() : undefined);
-  return async (payload, job) => {
-    const target = await deps.endpoints.withSecret(job.tenantId, payload.endpointId);
-    if (!target) {
-      deps.logger?.info({ endpointId: payload.endpointId }, 'notification endpoint was deleted; delivery dropped');
-      return;
-    }
+  return async (target, payload) => {
     // Checked at connect time on the address actually connected to (literals and every DNS answer):
     // a name that later points inward, or an inward literal in any spelling, is refused.
     http ??= guardedFetch();
     const timestamp = Math.floor(deps.clock.now() / 1000);
+    const legacy: Record<string, string> = target.endpoint.legacyHeaders
+      ? { [EVENT_ID_HEADER]: payload.eventId, [EVENT_TYPE_HEADER]: payload.type, [TIMESTAMP_HEADER]: String(timestamp), [SIGNATURE_HEADER]: sign(target.secret, timestamp, payload.body) }
+      : {};
     let status: number;
     try {
       const response = await http(target.endpoint.url, {
@@ -91,10 +103,8 @@ export function deliveryHandler(deps: NotifierDeps): JobHandler<DeliveryPayload>
         headers: {
           'content-type': 'application/json',
           'user-agent': 'calsync-notifications/1',
-          [EVENT_ID_HEADER]: payload.eventId,
-          [EVENT_TYPE_HEADER]: payload.type,
-          [TIMESTAMP_HEADER]: String(timestamp),
-          [SIGNATURE_HEADER]: sign(target.secret, timestamp, payload.body),
+          ...standardHeaders(target.secret, payload.eventId, timestamp, payload.body),
+          ...legacy,
         },
         body: payload.body,
       });
@@ -111,6 +121,18 @@ export function deliveryHandler(deps: NotifierDeps): JobHandler<DeliveryPayload>
       });
     }
     if (status < 200 || status >= 300) throw new CalsyncError('PROVIDER_UNAVAILABLE', `notification endpoint answered HTTP ${status}`, { retryable: true, details: { status } });
+  };
+}
+
+export function deliveryHandler(deps: NotifierDeps): JobHandler<DeliveryPayload> {
+  const deliver = deliverer(deps);
+  return async (payload, job) => {
+    const target = await deps.endpoints.withSecret(job.tenantId, payload.endpointId);
+    if (!target) {
+      deps.logger?.info({ endpointId: payload.endpointId }, 'notification endpoint was deleted; delivery dropped');
+      return;
+    }
+    await deliver(target, payload);
     deps.logger?.info({ endpointId: payload.endpointId, eventId: payload.eventId, type: payload.type }, 'notification delivered');
   };
 }

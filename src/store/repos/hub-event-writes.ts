@@ -17,7 +17,7 @@ import type { HubEventRow } from './hub-event-rows.js';
 import { reserveSeqs } from './tenants.js';
 
 const EVENT_COLUMNS = ['id', 'tenant_id', 'uid', 'event', 'version', 'seq', 'deleted_at', 'created_at', 'updated_at'] as const;
-const AUDIT_COLUMNS = ['id', 'tenant_id', 'hub_event_id', 'seq', 'source', 'action', 'before', 'after', 'at'] as const;
+const AUDIT_COLUMNS = ['id', 'tenant_id', 'hub_event_id', 'seq', 'source', 'action', 'before', 'after', 'at', 'version'] as const;
 
 /** A row's state in the plan: `readVersion` is what the database holds now (undefined = not there yet). */
 interface Planned {
@@ -83,6 +83,7 @@ export async function putMany(ctx: RepoContext, tenantId: string, inputs: readon
         before: prior ? prior.row.event : null,
         after: eventJson,
         at: now,
+        version: row.version,
       });
       results.push(row);
     });
@@ -144,6 +145,7 @@ export async function writeChange(
       before: current.event,
       after: change.action === 'delete' ? null : change.eventJson,
       at: now,
+      version: row.version,
     })
     .execute();
   return row;
