@@ -239,12 +239,43 @@ const m005SyncStateClaim: Migration = {
   },
 };
 
+/**
+ * Dashboard sign-in (issue 13): people of a tenant with a scrypt password hash (API keys stay for
+ * machines), and one-time sign-in links the CLI prints (only the token's hash is kept).
+ */
+const m007TenantUsers: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('tenant_users')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
+      .addColumn('email', 'text', (c) => c.notNull().unique())
+      .addColumn('name', 'text')
+      .addColumn('password_hash', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('last_sign_in_at', 'text')
+      .execute();
+    await db.schema.createIndex('tenant_users_tenant').on('tenant_users').columns(['tenant_id', 'email']).execute();
+    await db.schema
+      .createTable('sign_in_links')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
+      .addColumn('user_id', 'text', (c) => c.references('tenant_users.id').onDelete('cascade'))
+      .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+      .addColumn('expires_at', 'text', (c) => c.notNull())
+      .addColumn('used_at', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
 export const STORE_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001_initial': m001Initial,
   '002_link_write_intent': m002LinkWriteIntent,
   '003_outbox': m003Outbox,
   '004_sync_state_written': m004SyncStateWritten,
   '005_sync_state_claim': m005SyncStateClaim,
+  '007_tenant_users': m007TenantUsers,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -19,6 +19,7 @@ import { SqlLinkRepo } from './repos/links.js';
 import { SqlOutboxRepo } from './repos/outbox.js';
 import { SqlSyncStateRepo } from './repos/sync-state.js';
 import { SqlTenantRepo } from './repos/tenants.js';
+import { SqlSignInLinkRepo, SqlTenantUserRepo } from './repos/tenant-users.js';
 import type { StoreDatabase } from './schema.js';
 import type { Store } from './types.js';
 
@@ -46,6 +47,8 @@ export class SqlStore implements Store {
   readonly syncState: SqlSyncStateRepo;
   readonly conflicts: SqlConflictRepo;
   readonly outbox: SqlOutboxRepo;
+  readonly users: SqlTenantUserRepo;
+  readonly signInLinks: SqlSignInLinkRepo;
 
   /** The open transaction of the calling async context, and the tenants whose hub it wrote. */
   private readonly current = new AsyncLocalStorage<{ trx: Kysely<StoreDatabase>; hubWrites: Set<string> }>();
@@ -73,6 +76,8 @@ export class SqlStore implements Store {
     this.links = new SqlLinkRepo(ctx);
     this.syncState = new SqlSyncStateRepo(ctx);
     this.conflicts = new SqlConflictRepo(ctx);
+    this.users = new SqlTenantUserRepo(ctx);
+    this.signInLinks = new SqlSignInLinkRepo(ctx);
     this.outbox = new SqlOutboxRepo(ctx, (listener) => {
       this.commitListeners.add(listener);
       return () => void this.commitListeners.delete(listener);

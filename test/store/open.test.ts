@@ -164,7 +164,7 @@ describe('migration 003_outbox', () => {
       const { '001_initial': initial } = STORE_MIGRATIONS;
       expect(await migrateToLatest(conn.db, { '001_initial': initial! })).toEqual(['001_initial']);
       await sql`insert into tenants (id, name, seq, created_at) values ('t1', 'studio', 7, '2026-01-01T00:00:00.000Z')`.execute(conn.db);
-      expect(await migrateToLatest(conn.db)).toEqual(['002_link_write_intent', '003_outbox', '004_sync_state_written', '005_sync_state_claim']);
+      expect(await migrateToLatest(conn.db)).toEqual(['002_link_write_intent', '003_outbox', '004_sync_state_written', '005_sync_state_claim', '007_tenant_users']);
       const rows = await sql<{ tenant_id: string; drained_seq: number }>`select tenant_id, drained_seq from outbox_progress`.execute(conn.db);
       expect(rows.rows).toEqual([{ tenant_id: 't1', drained_seq: 7 }]);
     } finally {
