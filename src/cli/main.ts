@@ -16,6 +16,7 @@ import { registerIntegrationCommands } from './commands/integrations.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerSyncCommand } from './commands/sync.js';
 import { registerTenantCommands } from './commands/tenant.js';
+import { registerUserCommands } from './commands/users.js';
 import { registerWorkerCommand } from './commands/worker.js';
 
 export function buildProgram(): Command {
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerConflictCommands(program);
   registerDeadLetterCommands(program);
   registerTenantCommands(program);
+  registerUserCommands(program);
   registerCorpusCommand(program);
   registerEmulatorCommand(program);
   registerDoctorCommand(program);

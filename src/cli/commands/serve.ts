@@ -14,6 +14,8 @@ import { startWorkers } from '../../service/workers.js';
 import { PushDirectory } from '../../service/webdav-push/push-directory.js';
 import { withdrawRegistrations } from '../../service/withdraw-registrations.js';
 import { openServiceProcess } from '../service-process.js';
+import { firstRunMessage } from '../first-run.js';
+import { dashboardBaseUrl } from './users.js';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -64,6 +66,10 @@ export function registerServeCommand(program: Command): void {
         throw err;
       }
       logger.info({ address, dataDir: config.dataDir, store: runtime.store.dialect, queue: queue.backend }, 'calsync is serving');
+      // For the person who ran it: where to go and how to sign in (stderr: stdout stays JSON log lines).
+      const listening = app.server.address();
+      const boundPort = typeof listening === 'object' && listening ? listening.port : port;
+      process.stderr.write(await firstRunMessage(runtime.store, runtime.clock, dashboardBaseUrl({ host, port: boundPort }), { workers: opts.workers !== false }));
 
       let stopping = false;
       const shutdown = async (signal: string): Promise<void> => {

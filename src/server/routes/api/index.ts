@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { registerApiKeyAuth } from '../../auth.js';
+import { agendaRoutes } from './agenda.js';
 import { calendarRoutes } from './calendars.js';
 import { conflictRoutes } from './conflicts.js';
 import type { ApiDeps } from './context.js';
@@ -26,5 +27,6 @@ export async function apiRoutes(scope: FastifyInstance, deps: ApiDeps): Promise<
     syncRoutes(authed, deps);
     conflictRoutes(authed, deps);
     deadLetterRoutes(authed, deps);
+    agendaRoutes(authed, deps);
   });
 }
