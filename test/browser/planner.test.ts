@@ -151,7 +151,7 @@ describe('a planner in Chromium', () => {
         await page.click('#refresh');
         await page.waitForSelector('body[data-ready="true"]');
         return tick.getAttribute('data-state');
-      }, { timeout: 30_000, intervals: [500] })
+      }, { timeout: 30_000, interval: 500 })
       .toBe('synced');
   });
 
