@@ -3,7 +3,7 @@
  * itself here; `calsync --help` and `calsync <command> --help` list everything.
  */
 import { Command, CommanderError } from 'commander';
-import { reportError } from './output.js';
+import { exitCodesHelp, printLine, reportError } from './output.js';
 import { registerConflictCommands } from './commands/conflicts.js';
 import { registerConnectCommands } from './commands/connect.js';
 import { registerConnectOutlookCommand } from './commands/connect-outlook.js';
@@ -27,7 +27,8 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     // Set before the commands are added: subcommands copy it when created, so a usage error in
     // `calsync connect caldav` throws to `main` instead of calling process.exit.
-    .exitOverride();
+    .exitOverride()
+    .addHelpText('after', '\nExit codes: 0 ok, 1 failure, 2 usage, 4 auth (calsync help exit-codes).\nFirst steps: npm start, then open the link it prints; or calsync signin-link.');
   registerServeCommand(program);
   registerWorkerCommand(program);
   registerConnectCommands(program);
@@ -51,6 +52,11 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   // it is read back here so the code is returned to the caller, not left behind for a later command.
   const previous = process.exitCode;
   process.exitCode = undefined;
+  if (argv[2] === 'help' && argv[3] === 'exit-codes') {
+    printLine(exitCodesHelp());
+    process.exitCode = previous;
+    return 0;
+  }
   try {
     await program.parseAsync(argv);
     return Number(process.exitCode ?? 0);

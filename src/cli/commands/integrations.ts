@@ -7,7 +7,7 @@ import { enqueuePushEnsures } from '../../service/webdav-push/jobs.js';
 import { withdrawRegistrations } from '../../service/withdraw-registrations.js';
 import type { SyncDirection } from '../../store/types.js';
 import { withContext } from '../context.js';
-import { formatTable, printJson, printLine } from '../output.js';
+import { confirm, formatTable, printJson, printLine } from '../output.js';
 
 const DIRECTIONS: SyncDirection[] = ['two_way', 'import_only', 'export_only'];
 
@@ -90,14 +90,20 @@ export function registerIntegrationCommands(program: Command): void {
   program
     .command('disconnect <integration>')
     .description('remove an integration: its credentials, calendars and links (hub events stay)')
-    .action(async (ref: string, _opts, cmd: Command) =>
+    .option('--yes', 'do not ask for confirmation (required when not run in a terminal)')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', '\nExamples:\n  calsync disconnect "Studio iPad" --yes\n  calsync disconnect "dav.example.com ana" --yes --json')
+    .action(async (ref: string, opts: { yes?: boolean }, cmd: Command) =>
       withContext(cmd, async (ctx) => {
         const integration = await findIntegration(ctx.runtime.store, ctx.tenant.id, ref);
+        await confirm(opts.yes, `Disconnect "${integration.name}"`);
         // Graph subscriptions / WebDAV-Push registrations first, while the credentials still exist.
         await withdrawRegistrations({ store: ctx.runtime.store, queue: await ctx.queue(), providers: ctx.providers, clock: ctx.runtime.clock, publicUrl: ctx.config.publicUrl }, integration);
         await ctx.providers.forget(integration.id);
         await ctx.runtime.store.integrations.delete(ctx.tenant.id, integration.id);
+        if (ctx.json) return printJson({ disconnected: { id: integration.id, name: integration.name } });
         printLine(`disconnected ${integration.name}; its events stay in the hub`);
+        return undefined;
       }),
     );
 }

@@ -8,7 +8,7 @@ import { CalsyncError } from '../../errors.js';
 import { addTenantUser, issueSignInLink, SIGN_IN_LINK_TTL_MS } from '../../service/sign-in.js';
 import { normalizeEmail } from '../../store/repos/tenant-users.js';
 import { withContext } from '../context.js';
-import { formatTable, printJson, printLine } from '../output.js';
+import { confirm, formatTable, printJson, printLine } from '../output.js';
 
 /** Where people open the dashboard: `--url`, else this machine's `serve` address. */
 export function dashboardBaseUrl(config: Pick<Config, 'host' | 'port'>, url?: string): string {
@@ -67,7 +67,7 @@ export function registerUserCommands(program: Command, io: { readPassword?: () =
       withContext(cmd, async (ctx) => {
         const found = (await ctx.runtime.store.users.list(ctx.tenant.id)).find((u) => u.email === normalizeEmail(email));
         if (!found) throw new CalsyncError('NOT_FOUND', `no person "${email}" in ${ctx.tenant.name} (see: calsync user list)`, { retryable: false });
-        if (!opts.yes) throw new CalsyncError('VALIDATION', `removing "${found.email}" cannot be undone; run again with --yes to confirm`, { retryable: false });
+        await confirm(opts.yes, `Remove ${found.email}`);
         await ctx.runtime.store.users.remove(ctx.tenant.id, found.id);
         if (ctx.json) printJson({ removed: found.email });
         else printLine(`removed ${found.email}`);
