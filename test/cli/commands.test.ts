@@ -85,7 +85,7 @@ describe('tenants and API keys', () => {
   it('creates tenants and keys, scopes commands with --tenant, and revokes keys', async () => {
     const created = await cliJson<Tenant>('tenant', 'create', 'bloom', '--json');
     expect(created.name).toBe('bloom');
-    expect(await cliOk('tenant', 'create', 'petal')).toMatch(/created tenant petal .*\nnext: calsync --tenant "petal" user add "you@example.com" --password-stdin\n  or: calsync apikey create "petal"/);
+    expect(await cliOk('tenant', 'create', 'petal')).toMatch(/created tenant petal .*\nnext: calsync --tenant "petal" user add "you@example.com" --password-stdin\n {2}or: calsync apikey create "petal"/);
     const dup = await runCli('tenant', 'create', 'bloom');
     expect(dup.code).toBe(2);
     expect(dup.stderr).toContain('tenant "bloom" exists already');
