@@ -13,7 +13,7 @@ export function renderAttention({ integrations, conflicts, deadLetters, onReconn
     if (i.status === 'needs_reauth') {
       const what = i.provider === 'outlook' ? 'Outlook sign-in expired' : i.provider === 'icloud' ? 'iCloud stopped accepting the app-specific password' : 'The calendar server stopped accepting the password';
       items.push(h('li', { 'data-testid': 'attention-reauth' }, `${what} for “${i.name}”. `,
-        i.provider === 'outlook' ? 'Connect Outlook again to continue.' : h('button', { type: 'button', class: 'small primary', onclick: () => onReconnect(i) }, 'Sign in again')));
+        i.provider === 'outlook' ? h('span', {}, 'Sign in again as the same mailbox: ', h('code', {}, 'calsync connect outlook'))  : h('button', { type: 'button', class: 'small primary', onclick: () => onReconnect(i) }, 'Sign in again')));
     } else if (i.status === 'flagged') {
       items.push(h('li', {}, `Syncing “${i.name}” is paused: ${i.statusReason ?? 'a safety check stopped it'}.`));
     }
