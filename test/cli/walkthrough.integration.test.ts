@@ -116,6 +116,22 @@ describe('the README walkthrough', () => {
     }
   });
 
+  it('speaks noun–verb like gh, the old spellings kept', async () => {
+    const listed = await cliJson<HubEvent[]>('event', 'list', '--json');
+    expect(listed.map((e) => e.event.title)).toEqual(['Smith & Jones ceremony']);
+    expect(await cliJson<HubEvent[]>('events', '--json')).toEqual(listed);
+    const view = await cliOk('event', 'view', listed[0]!.id);
+    expect(view).toContain('Smith & Jones ceremony');
+    expect(view).toMatch(/in calendars\s+Weddings/);
+    expect(await cliOk('conflict', 'list')).toBe('no open conflicts\n');
+    expect((await runCli('conflict', 'view', 'nope')).stderr).toContain('calsync conflict list');
+    expect(await cliOk('calendar', 'disable', 'Studio', 'Weddings')).toMatch(/Weddings\s+no\s+two_way/);
+    expect(await cliOk('calendar', 'enable', 'Studio', 'Weddings', '--direction', 'export_only')).toMatch(/Weddings\s+yes\s+export_only/);
+    expect(await cliOk('calendar', 'list', 'Studio')).toMatch(/Weddings\s+yes\s+export_only/);
+    expect((await runCli('calendar', 'enable', 'Studio', 'Nope')).stderr).toContain('calsync calendar list "Studio"');
+    expect(await cliOk('event', 'list', '--help')).toContain('Examples:');
+  });
+
   it('documents its exit codes', async () => {
     const help = await cliOk('help', 'exit-codes');
     expect(help).toContain('4  authentication');
