@@ -5,7 +5,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { reportError } from './output.js';
+import { exitCodesHelp, printLine, reportError } from './output.js';
 
 type Registrar = (program: Command) => void;
 
@@ -24,13 +24,14 @@ const GROUPS: readonly { names: readonly string[]; load: () => Promise<Registrar
       return [connect.registerConnectCommands, outlook.registerConnectOutlookCommand];
     },
   },
-  { names: ['integrations', 'calendars', 'disconnect'], load: async () => [(await import('./commands/integrations.js')).registerIntegrationCommands] },
+  { names: ['integrations', 'calendars', 'calendar', 'disconnect'], load: async () => [(await import('./commands/integrations.js')).registerIntegrationCommands] },
   { names: ['sync'], load: async () => [(await import('./commands/sync.js')).registerSyncCommand] },
   { names: ['events', 'event'], load: async () => [(await import('./commands/events.js')).registerEventCommands] },
   { names: ['history'], load: async () => [(await import('./commands/history.js')).registerHistoryCommands] },
-  { names: ['conflicts', 'resolve'], load: async () => [(await import('./commands/conflicts.js')).registerConflictCommands] },
+  { names: ['conflicts', 'conflict', 'resolve'], load: async () => [(await import('./commands/conflicts.js')).registerConflictCommands] },
   { names: ['dead-letters', 'replay', 'discard'], load: async () => [(await import('./commands/dead-letters.js')).registerDeadLetterCommands] },
   { names: ['tenant', 'apikey'], load: async () => [(await import('./commands/tenant.js')).registerTenantCommands] },
+  { names: ['user', 'signin-link'], load: async () => [(await import('./commands/users.js')).registerUserCommands] },
   { names: ['corpus'], load: async () => [(await import('./commands/corpus.js')).registerCorpusCommand] },
   { names: ['emulator'], load: async () => [(await import('./commands/emulator.js')).registerEmulatorCommand] },
   { names: ['doctor'], load: async () => [(await import('./commands/doctor.js')).registerDoctorCommand] },
@@ -68,7 +69,8 @@ export async function buildProgram(args?: readonly string[]): Promise<Command> {
     .showHelpAfterError('(run with --help for usage)')
     // Set before the commands are added: subcommands copy it when created, so a usage error in
     // `calsync connect caldav` throws to `main` instead of calling process.exit.
-    .exitOverride();
+    .exitOverride()
+    .addHelpText('after', '\nExit codes: 0 ok, 1 failure, 2 usage, 4 auth (calsync help exit-codes).\nFirst steps: npm start, then open the link it prints; or calsync signin-link.');
   const registrars = await Promise.all(groupsFor(args).map((g) => g.load()));
   for (const register of registrars.flat()) register(program);
   return program;
@@ -80,6 +82,11 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   // it is read back here so the code is returned to the caller, not left behind for a later command.
   const previous = process.exitCode;
   process.exitCode = undefined;
+  if (argv[2] === 'help' && argv[3] === 'exit-codes') {
+    printLine(exitCodesHelp());
+    process.exitCode = previous;
+    return 0;
+  }
   try {
     await program.parseAsync(argv);
     return Number(process.exitCode ?? 0);
@@ -104,4 +111,7 @@ function isEntryPoint(): boolean {
 if (isEntryPoint()) {
   const code = await main();
   if (code !== 0) process.exitCode = code;
+  // `doctor` gave up on a check that still holds a socket (an unreachable Redis retrying): the report is
+  // out, so leave now rather than wait for it. The timer is unref'd: it never keeps the process alive.
+  if (commandWord(process.argv.slice(2)) === 'doctor' && (await import('./commands/doctor.js')).abandonedWork()) setTimeout(() => process.exit(code), 200).unref();
 }

@@ -1,8 +1,37 @@
 /**
  * How commands talk to people and scripts: human text on stdout, JSON with `--json`, errors on stderr
- * with what to do next, and exit codes (0 ok, 1 failure, 2 usage/config error).
+ * with what to do next, and exit codes (`EXIT_CODES`: 0 ok, 1 failure, 2 usage/config, 4 auth).
  */
-import { isCalsyncError } from '../errors.js';
+import { createInterface } from 'node:readline/promises';
+import { CalsyncError, isCalsyncError } from '../errors.js';
+
+/** The exit codes every command uses (`calsync help exit-codes`), after `gh`'s. */
+export const EXIT_CODES = [
+  { code: 0, meaning: 'success' },
+  { code: 1, meaning: 'failure: the command ran and something failed (a sync error, an unreachable server, a failed doctor check)' },
+  { code: 2, meaning: 'usage: a wrong option or argument, bad configuration, or a destructive command run without --yes' },
+  { code: 4, meaning: 'authentication: a calendar refused the credentials (reconnect it), or a key or sign-in was refused' },
+] as const;
+
+export function exitCodesHelp(): string {
+  return ['Exit codes of calsync:', '', ...EXIT_CODES.map((e) => `  ${e.code}  ${e.meaning}`), '', 'With --json, errors are printed to stderr as {"error":{"code","message"}}.'].join('\n');
+}
+
+/**
+ * A destructive command goes ahead with `--yes`, or after a "y" typed at a terminal; without a
+ * terminal and without `--yes` it is a usage error (exit 2) that says how to confirm.
+ */
+export async function confirm(yes: boolean | undefined, what: string): Promise<void> {
+  if (yes) return;
+  if (!process.stdin.isTTY) throw new CalsyncError('VALIDATION', `${what} cannot be undone; run again with --yes to confirm`, { retryable: false });
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`${what}? This cannot be undone. [y/N] `);
+    if (!/^y(es)?$/i.test(answer.trim())) throw new CalsyncError('VALIDATION', 'not confirmed; nothing was changed', { retryable: false });
+  } finally {
+    rl.close();
+  }
+}
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -28,6 +57,7 @@ export function reportError(err: unknown, json = false): number {
   } else {
     process.stderr.write(`calsync: ${message}${hintFor(code)}\n`);
   }
+  if (code === 'PROVIDER_AUTH' || code === 'UNAUTHORIZED') return 4;
   return code === 'CONFIG' || code === 'VALIDATION' ? 2 : 1;
 }
 

@@ -33,6 +33,9 @@ export interface UrlCheckOptions {
  * Throws VALIDATION unless `url` is an http(s) URL the service may connect to. Host names are resolved
  * and every address is checked, so `internal.example.com → 10.0.0.5` is refused too.
  */
+/** What allows a server on this machine or a private network, named in every such refusal (issue 13). */
+const ALLOW_HINT = ' (for a server on this machine or your own network: connect with --allow-private, or run the service with CALSYNC_ALLOW_PRIVATE_URLS=1)';
+
 export async function assertAllowedUrl(url: string, options: UrlCheckOptions = {}): Promise<URL> {
   let parsed: URL;
   try {
@@ -45,17 +48,17 @@ export async function assertAllowedUrl(url: string, options: UrlCheckOptions = {
   }
   if (options.allowPrivate) return parsed;
   if (parsed.protocol === 'http:') {
-    throw new CalsyncError('VALIDATION', 'plain http would send credentials in clear text; use https', { details: { url: parsed.origin } });
+    throw new CalsyncError('VALIDATION', `plain http would send credentials in clear text; use https${ALLOW_HINT}`, { details: { url: parsed.origin } });
   }
   const host = parsed.hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
   if (host === 'localhost' || host.endsWith('.localhost')) {
-    throw new CalsyncError('VALIDATION', 'loopback addresses are not allowed', { details: { url: parsed.origin } });
+    throw new CalsyncError('VALIDATION', `loopback addresses are not allowed${ALLOW_HINT}`, { details: { url: parsed.origin } });
   }
   const literal = addressRange(host) !== undefined;
   const addresses = literal ? [host] : await (options.lookup ?? defaultLookup)(host).catch(() => [] as string[]);
   const refused = addresses.find(isPrivateAddress);
   if (refused !== undefined) {
-    throw new CalsyncError('VALIDATION', 'private, loopback or special-purpose addresses are not allowed', {
+    throw new CalsyncError('VALIDATION', `private, loopback or special-purpose addresses are not allowed${ALLOW_HINT}`, {
       details: { url: parsed.origin, range: addressRange(refused) },
     });
   }

@@ -159,7 +159,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
     const api: ApiDeps = { ...deps.api, store: deps.store, providers, clock, allowPrivateUrls, auth: edge, ...(deps.queue ? { queue: deps.queue } : {}), ...(deps.logger ? { logger: deps.logger } : {}) };
     await app.register(async (scope) => apiRoutes(scope, api), { prefix: '/api/v1' });
-    await app.register(async (scope) => sessionRoutes(scope, { verifier: edge.verifier, sessions }), { prefix: '/api/v1' });
+    await app.register(async (scope) => sessionRoutes(scope, { verifier: edge.verifier, sessions, store: deps.store }), { prefix: '/api/v1' });
     const healthProviders = providers;
     const notifications = deps.notifications;
     await app.register(

@@ -11,9 +11,9 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { CalsyncError } from '../errors.js';
-import { SESSION_COOKIE, type BrowserSessions } from './edge/sessions.js';
+import { SESSION_COOKIE, type BrowserSessions, type Principal } from './edge/sessions.js';
 import type { EdgeLimits } from './edge/rate-limits.js';
-import type { ApiKeyRecord, Store, Tenant } from '../store/types.js';
+import type { ApiKeyRecord, Store, Tenant, TenantUser } from '../store/types.js';
 import { systemClock, type Clock } from '../util/clock.js';
 
 declare module 'fastify' {
@@ -22,8 +22,10 @@ declare module 'fastify' {
     tenant: Tenant;
     /** The API key used (id, label, prefix — never the key). */
     apiKey: ApiKeyRecord;
-    /** The verified API key itself, for the ticket route (never logged, never sent back). */
-    presentedApiKey?: string;
+    /** Who was verified (the API key itself, or the signed-in user), for the ticket route (never logged, never sent back). */
+    caller?: Principal;
+    /** The signed-in tenant user, when the request rides on a user's session. */
+    user?: TenantUser;
   }
 }
 
@@ -65,13 +67,39 @@ export function sessionId(req: FastifyRequest): string | undefined {
   return value && value.length <= MAX_KEY_LENGTH ? value : undefined;
 }
 
-/** The API key a request presents: the Bearer header, else its sign-in session's key. */
-export function presentedKey(req: FastifyRequest, sessions: BrowserSessions | undefined): { key: string; session?: string } | undefined {
+/**
+ * Who a request presents: the Bearer header's API key, else its sign-in session's principal (an API
+ * key or a tenant user). A user principal only ever comes from a session made by signing in.
+ */
+export function presentedPrincipal(req: FastifyRequest, sessions: BrowserSessions | undefined): { principal: Principal; session?: string } | undefined {
   const bearer = bearerToken(req);
-  if (bearer !== undefined) return { key: bearer };
+  if (bearer !== undefined) return { principal: { kind: 'key', key: bearer } };
   const id = sessions ? sessionId(req) : undefined;
-  const key = id === undefined ? undefined : sessions?.keyOfSession(id);
-  return key === undefined || id === undefined ? undefined : { key, session: id };
+  const principal = id === undefined ? undefined : sessions?.principalOfSession(id);
+  return principal === undefined || id === undefined ? undefined : { principal, session: id };
+}
+
+/** What a verified principal stands for: the tenant, the key record (a user gets a `user:` one), the user. */
+export interface Verified {
+  tenant: Tenant;
+  record: ApiKeyRecord;
+  user?: TenantUser;
+}
+
+/** A user's requests are attributed (rate limits, `resolvedBy`) like a key's, under `user:<id>`. */
+function userRecord(user: TenantUser): ApiKeyRecord {
+  return { id: `user:${user.id}`, tenantId: user.tenantId, label: user.name ?? user.email, prefix: 'user', createdAt: user.createdAt };
+}
+
+/** Verifies a principal: the API key through the verifier (cached), a user by reading it (removed users end here). */
+export async function verifyPrincipal(verifier: Pick<ApiKeyVerifier, 'verify'>, store: Store, p: Principal): Promise<Verified | undefined> {
+  if (p.kind === 'key') return verifier.verify(p.key);
+  if (p.kind === 'tenant') {
+    const tenant = await store.tenants.get(p.tenantId);
+    return tenant && { tenant, record: { id: `link:${tenant.id}`, tenantId: tenant.id, label: 'sign-in link', prefix: 'link', createdAt: tenant.createdAt } };
+  }
+  const found = await store.users.getWithTenant(p.userId);
+  return found && { tenant: found.tenant, record: userRecord(found.user), user: found.user };
 }
 
 export class ApiKeyVerifier {
@@ -80,7 +108,7 @@ export class ApiKeyVerifier {
   private readonly ttlMs: number;
   private readonly size: number;
 
-  constructor(private readonly opts: AuthOptions) {
+  constructor(readonly opts: AuthOptions) {
     this.clock = opts.clock ?? systemClock;
     this.ttlMs = opts.cacheTtlMs ?? 30_000;
     this.size = opts.cacheSize ?? 1_000;
@@ -126,17 +154,18 @@ export function registerApiKeyAuth(scope: FastifyInstance, opts: AuthOptions | E
   scope.decorateRequest('tenant', null as unknown as Tenant);
   scope.decorateRequest('apiKey', null as unknown as ApiKeyRecord);
   scope.addHook('onRequest', async (req, reply) => {
-    let found: Awaited<ReturnType<ApiKeyVerifier['verify']>>;
+    let found: Verified | undefined;
     try {
-      const presented = presentedKey(req, edge.sessions);
+      const presented = presentedPrincipal(req, edge.sessions);
       if (!presented) throw unauthorized('missing Authorization header; send "Authorization: Bearer <api key>" or sign in');
-      found = await verifier.verify(presented.key);
+      found = await verifyPrincipal(verifier, verifier.opts.store, presented.principal);
       if (!found) {
-        // A session whose key was revoked ends here.
-        edge.sessions?.forgetKey(presented.key);
-        throw unauthorized('invalid API key');
+        // A session whose key was revoked (or whose user was removed) ends here.
+        edge.sessions?.forget(presented.principal);
+        throw unauthorized(presented.principal.kind === 'key' ? 'invalid API key' : 'your sign-in has ended; sign in again');
       }
-      req.presentedApiKey = presented.key;
+      req.caller = presented.principal;
+      if (found.user) req.user = found.user;
     } catch (err) {
       void reply.header('www-authenticate', 'Bearer realm="calsync"');
       throw err;

@@ -279,6 +279,36 @@ const m006WedsyncContract: Migration = {
 };
 
 /**
+ * Dashboard sign-in (issue 13): people of a tenant with a scrypt password hash (API keys stay for
+ * machines), and one-time sign-in links the CLI prints (only the token's hash is kept).
+ */
+const m007TenantUsers: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('tenant_users')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
+      .addColumn('email', 'text', (c) => c.notNull().unique())
+      .addColumn('name', 'text')
+      .addColumn('password_hash', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('last_sign_in_at', 'text')
+      .execute();
+    await db.schema.createIndex('tenant_users_tenant').on('tenant_users').columns(['tenant_id', 'email']).execute();
+    await db.schema
+      .createTable('sign_in_links')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
+      .addColumn('user_id', 'text', (c) => c.references('tenant_users.id').onDelete('cascade'))
+      .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+      .addColumn('expires_at', 'text', (c) => c.notNull())
+      .addColumn('used_at', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
+/**
  * Due-time polling (`store/repos/poll-schedule.ts`): each calendar's next poll time in epoch ms, indexed
  * so a poll tick reads only the calendars that are due. 0 is before every time: a new calendar, or one
  * whose poll settings changed, is due at once (its real next poll is computed then). A number rather
@@ -298,6 +328,7 @@ export const STORE_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '004_sync_state_written': m004SyncStateWritten,
   '005_sync_state_claim': m005SyncStateClaim,
   '006_wedsync_contract': m006WedsyncContract,
+  '007_tenant_users': m007TenantUsers,
   '008_poll_schedule': m008PollSchedule,
 };
 

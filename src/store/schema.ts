@@ -167,6 +167,26 @@ export interface StoreMetaTable {
   value: string;
 }
 
+export interface TenantUsersTable {
+  id: string;
+  tenant_id: string;
+  email: string;
+  name: string | null;
+  password_hash: string | null;
+  created_at: string;
+  last_sign_in_at: string | null;
+}
+
+export interface SignInLinksTable {
+  id: string;
+  tenant_id: string;
+  user_id: string | null;
+  token_hash: string;
+  expires_at: string;
+  used_at: string | null;
+  created_at: string;
+}
+
 export interface StoreDatabase {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
@@ -181,6 +201,8 @@ export interface StoreDatabase {
   outbox_progress: OutboxProgressTable;
   hub_event_external_ids: HubEventExternalIdsTable;
   idempotency_keys: IdempotencyKeysTable;
+  tenant_users: TenantUsersTable;
+  sign_in_links: SignInLinksTable;
 }
 
 /** bigint columns come back as strings from `pg` and as numbers from node:sqlite. */

@@ -23,6 +23,7 @@ import { SqlOutboxRepo } from './repos/outbox.js';
 import { SqlPollScheduleRepo } from './repos/poll-schedule.js';
 import { SqlSyncStateRepo } from './repos/sync-state.js';
 import { SqlTenantRepo } from './repos/tenants.js';
+import { SqlSignInLinkRepo, SqlTenantUserRepo } from './repos/tenant-users.js';
 import type { StoreDatabase } from './schema.js';
 import type { Store } from './types.js';
 
@@ -54,6 +55,8 @@ export class SqlStore implements Store {
   readonly changes: SqlChangeFeedRepo;
   readonly externalIds: SqlExternalIdRepo;
   readonly idempotency: SqlIdempotencyRepo;
+  readonly users: SqlTenantUserRepo;
+  readonly signInLinks: SqlSignInLinkRepo;
 
   /** The open transaction of the calling async context, and the tenants whose hub it wrote. */
   private readonly current = new AsyncLocalStorage<{ trx: Kysely<StoreDatabase>; hubWrites: Set<string> }>();
@@ -82,6 +85,8 @@ export class SqlStore implements Store {
     this.syncState = new SqlSyncStateRepo(ctx);
     this.conflicts = new SqlConflictRepo(ctx);
     this.pollSchedule = new SqlPollScheduleRepo(ctx);
+    this.users = new SqlTenantUserRepo(ctx);
+    this.signInLinks = new SqlSignInLinkRepo(ctx);
     this.outbox = new SqlOutboxRepo(ctx, (listener) => {
       this.commitListeners.add(listener);
       return () => void this.commitListeners.delete(listener);

@@ -254,6 +254,39 @@ export interface ApiKeyRepo {
   revoke(tenantId: string, id: string): Promise<boolean>;
 }
 
+/** A person who signs in to the dashboard (API keys are for machines). */
+export interface TenantUser {
+  id: string;
+  tenantId: string;
+  /** Lower-cased; unique across tenants (a sign-in names no tenant). */
+  email: string;
+  name?: string;
+  createdAt: string;
+  lastSignInAt?: string;
+}
+
+export interface TenantUserRepo {
+  /** `passwordHash` is a `util/password.ts` hash (or absent: the user signs in by one-time link only). Throws VALIDATION when the email is taken. */
+  create(tenantId: string, input: { email: string; name?: string; passwordHash?: string }): Promise<TenantUser>;
+  get(tenantId: string, id: string): Promise<TenantUser | undefined>;
+  /** A user of any tenant by email, with the stored hash and the tenant (sign-in). */
+  findForSignIn(email: string): Promise<{ user: TenantUser; tenant: Tenant; passwordHash?: string } | undefined>;
+  /** A user and their tenant by user id (a session re-checks that its user still exists). */
+  getWithTenant(id: string): Promise<{ user: TenantUser; tenant: Tenant } | undefined>;
+  list(tenantId: string): Promise<TenantUser[]>;
+  setPassword(tenantId: string, id: string, passwordHash: string): Promise<void>;
+  touchSignIn(id: string): Promise<void>;
+  remove(tenantId: string, id: string): Promise<boolean>;
+}
+
+/** One-time sign-in links (`calsync signin-link`): only the token's hash is stored. */
+export interface SignInLinkRepo {
+  /** Stores a new link for the tenant (optionally for one user) valid until `expiresAt`; returns the token once. */
+  issue(tenantId: string, input: { userId?: string; expiresAt: string }): Promise<{ token: string }>;
+  /** Spends the link: its tenant (and user) once, if unexpired and unused; undefined otherwise. */
+  redeem(token: string): Promise<{ tenant: Tenant; userId?: string } | undefined>;
+}
+
 export interface IntegrationRepo {
   create(
     tenantId: string,
@@ -540,6 +573,8 @@ export interface Store {
   readonly changes: ChangeFeedRepo;
   readonly externalIds: ExternalIdRepo;
   readonly idempotency: IdempotencyRepo;
+  readonly users: TenantUserRepo;
+  readonly signInLinks: SignInLinkRepo;
   /** Runs `fn` in one transaction; the store passed to `fn` is bound to it. Nested calls join it. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /** A cheap round trip (readiness checks). */

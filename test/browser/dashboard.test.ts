@@ -1,13 +1,15 @@
 /**
- * The dashboard end to end in real headless Chromium (Debian's, driven by playwright-core): load it
- * with an API key, watch a sync run live over the WebSocket, resolve a conflict field by field, and
+ * The dashboard end to end in real headless Chromium (Debian's, driven by playwright-core): sign in
+ * (email and password; the demo's API-key link), watch a sync run live over the WebSocket, resolve a conflict field by field, and
  * check that both sides agree afterwards. A screenshot is kept in test-artifacts/dashboard.png.
  */
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { CalendarRecord } from '../../src/store/types.js';
+import { addTenantUser } from '../../src/service/sign-in.js';
 import { makeWeddingEvent, zoned } from '../support/events.js';
+import { seriousViolations } from './axe.js';
 import { launchChromium } from './chromium.js';
 import { remoteEvent, startDashboardHarness, type DashboardHarness } from './harness.js';
 
@@ -49,6 +51,7 @@ beforeAll(async () => {
   // Data is text, never markup: this title must show up verbatim.
   await h.store.events.put(h.tenantId, { event: makeWeddingEvent('other', { title: XSS_TITLE, start: zoned('2026-09-01T09:00:00'), end: zoned('2026-09-01T09:30:00') }), source: 'api' });
 
+  await addTenantUser(h.store, h.tenantId, { email: 'planner@studio.example', password: 'a long enough password' });
   mkdirSync(ARTIFACTS, { recursive: true });
   chrome = await launchChromium();
   page = await chrome.context.newPage();
@@ -64,15 +67,18 @@ afterAll(async () => {
 });
 
 describe('dashboard in Chromium', () => {
-  it('asks for an API key and refuses a wrong one', async () => {
+  it('asks for an email and password and refuses a wrong one', async () => {
     const login = await chrome.context.newPage();
     try {
       await login.goto(`${h.baseUrl}/dashboard`);
       await login.waitForSelector('#login:not([hidden])', STEP);
-      await login.fill('#api-key', 'csk_not_a_real_key');
+      await login.fill('#email', 'planner@studio.example');
+      await login.fill('#password', 'not the password at all');
       await login.click('#login-form button[type="submit"]');
-      await expect.poll(() => login.textContent('#login-error'), STEP).toContain('not accepted');
-      await login.fill('#api-key', h.apiKey);
+      await expect.poll(() => login.textContent('#login-error'), STEP).toContain('do not match');
+      // The page never asks for an API key.
+      expect(await login.locator('#login input').evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).name))).toEqual(['email', 'password']);
+      await login.fill('#password', 'a long enough password');
       await login.click('#login-form button[type="submit"]');
       await login.waitForSelector('body[data-ready="true"]', STEP);
       expect(await login.isVisible('#login')).toBe(false);
@@ -92,7 +98,7 @@ describe('dashboard in Chromium', () => {
     // The test calendars have no push channel: each enabled one says it is checked on a schedule.
     const badges = await page.locator('[data-testid="push-state"]').allTextContents();
     expect(badges.length).toBeGreaterThan(0);
-    expect(new Set(badges)).toEqual(new Set(['polled']));
+    expect(new Set(badges)).toEqual(new Set(['every few min']));
   });
 
   it('shows a sync live: started, in progress, completed with a summary', async () => {
@@ -154,6 +160,7 @@ describe('dashboard in Chromium', () => {
     await expect.poll(() => page.locator('[data-testid="audit-entry"]').count(), STEP).toBeGreaterThanOrEqual(3);
     expect(await page.locator('[data-testid="audit"]').textContent()).toContain('by resolving a conflict');
     await page.locator('#history').screenshot({ path: `${ARTIFACTS}/dashboard-history.png` });
+    expect(await seriousViolations(page)).toEqual([]);
     // Back to the version first seen in the calendar.
     await page.locator('[data-testid="audit-entry"]').last().locator('button', { hasText: 'Restore this version' }).click();
     await expect.poll(async () => (await h.store.events.getByUid(h.tenantId, tastingUid))?.event.title, STEP).toBe('Menu tasting');
@@ -176,6 +183,7 @@ describe('dashboard in Chromium', () => {
     await page.click('#refresh');
     await item.waitFor(STEP);
     await page.locator('#dead-letters').screenshot({ path: `${ARTIFACTS}/dashboard-failed-job.png` });
+    expect(await seriousViolations(page)).toEqual([]);
     await item.locator('[data-testid="discard"]').click();
     await expect.poll(() => item.count(), STEP).toBe(0);
     expect(await h.queue.deadLetters(h.tenantId)).toHaveLength(0);

@@ -42,13 +42,14 @@ export interface DashboardHarness {
   close(): Promise<void>;
 }
 
-export async function startDashboardHarness(): Promise<DashboardHarness> {
+export async function startDashboardHarness(opts: { allowPrivateUrls?: boolean } = {}): Promise<DashboardHarness> {
+  const allowPrivateUrls = opts.allowPrivateUrls ?? false;
   const clock = systemClock;
   const dataDir = mkdtempSync(join(tmpdir(), 'calsync-dashboard-'));
   const store = await openStore({ databaseUrl: 'sqlite::memory:', dataDir, clock });
   const queue = await openQueue({ db: store.db, dialect: store.dialect });
   const server = new MemoryCalendarServer({ clock, seed: 7 });
-  const providers = new ProviderRegistry({ store, clock, allowPrivateUrls: false });
+  const providers = new ProviderRegistry({ store, clock, allowPrivateUrls });
   providers.register('memory', (integration) => {
     // `config.unreachable`: a server that is down, for failed jobs.
     if (integration.config.unreachable === true) throw new CalsyncError('PROVIDER_UNAVAILABLE', 'calendar server unreachable', { retryable: false });
@@ -60,7 +61,7 @@ export async function startDashboardHarness(): Promise<DashboardHarness> {
   // The server's log, kept to prove that no key ever reaches it.
   const logLines: string[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void logLines.push(line) });
-  const app = await buildApp({ store, queue, clock, providers, statusBus, logger, api: { onSyncStatus: onStatus } });
+  const app = await buildApp({ store, queue, clock, providers, statusBus, logger, allowPrivateUrls, api: { onSyncStatus: onStatus } });
   const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
 
   const tenant = await store.tenants.ensureDefault();

@@ -31,7 +31,7 @@ afterAll(async () => {
 it('refuses a wrong password before saving, and connects with the right one', async () => {
   process.env.CALSYNC_TEST_PW = 'wrong';
   const refused = await runCli('connect', 'caldav', '--url', radicale.url, '--username', 'alice', '--password-env', 'CALSYNC_TEST_PW', '--allow-private');
-  expect(refused.code).toBe(1);
+  expect(refused.code).toBe(4);
   expect(refused.stderr).toContain('reconnect the integration with a fresh (app-specific) password');
   expect(await cliJson<Integration[]>('integrations', '--json')).toEqual([]);
 

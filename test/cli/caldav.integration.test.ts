@@ -204,7 +204,8 @@ describe('calsync against Radicale', () => {
   });
 
   it('disconnects an integration; its hub events stay', async () => {
-    expect(await cliOk('disconnect', 'Home')).toContain('disconnected Home');
+    expect((await runCli('disconnect', 'Home')).code).toBe(2);
+    expect(await cliOk('disconnect', 'Home', '--yes')).toContain('disconnected Home');
     expect((await cliJson<Integration[]>('integrations', '--json')).map((i) => i.name)).toEqual(['Studio']);
     expect(await cliJson<HubEvent[]>('events', '--json')).toHaveLength(1);
     const missing = await runCli('sync', 'Home', '--json');

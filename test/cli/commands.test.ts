@@ -85,7 +85,7 @@ describe('tenants and API keys', () => {
   it('creates tenants and keys, scopes commands with --tenant, and revokes keys', async () => {
     const created = await cliJson<Tenant>('tenant', 'create', 'bloom', '--json');
     expect(created.name).toBe('bloom');
-    expect(await cliOk('tenant', 'create', 'petal')).toMatch(/created tenant petal .*\nnext: calsync apikey create petal/);
+    expect(await cliOk('tenant', 'create', 'petal')).toMatch(/created tenant petal .*\nnext: calsync --tenant "petal" user add "you@example.com" --password-stdin\n {2}or: calsync apikey create "petal"/);
     const dup = await runCli('tenant', 'create', 'bloom');
     expect(dup.code).toBe(2);
     expect(dup.stderr).toContain('tenant "bloom" exists already');
@@ -105,10 +105,10 @@ describe('tenants and API keys', () => {
     expect(await cliOk('--tenant', 'bloom', 'apikey', 'list')).toContain(`${key.prefix}…`);
 
     // A key of tenant bloom cannot be revoked from the default tenant.
-    const wrongTenant = await runCli('apikey', 'revoke', key.id);
+    const wrongTenant = await runCli('apikey', 'revoke', key.id, '--yes');
     expect(wrongTenant.code).toBe(1);
     expect(wrongTenant.stderr).toContain(`no API key ${key.id}`);
-    expect(await cliOk('--tenant', 'bloom', 'apikey', 'revoke', key.id)).toBe(`revoked ${key.id}\n`);
+    expect(await cliOk('--tenant', 'bloom', 'apikey', 'revoke', key.id, '--yes')).toBe(`revoked ${key.id}\n`);
     expect((await cliJson<ApiKeyRecord[]>('--tenant', 'bloom', 'apikey', 'list', '--json')).map((k) => k.label)).toEqual(['api']);
 
     // Events are scoped the same way.
@@ -295,10 +295,10 @@ describe('dead letters', () => {
     expect(doctor.stdout).toMatch(/✗ dead letters: 3 job\(s\) failed every attempt\n {4}→ calsync dead-letters/);
 
     expect(await cliOk('replay', first)).toContain(`replaying ${first}`);
-    expect(await cliOk('discard', second)).toBe(`discarded ${second}\n`);
+    expect(await cliOk('discard', second, '--yes')).toBe(`discarded ${second}\n`);
     expect(await cliJson<Job[]>('dead-letters', '--json')).toEqual([]);
     expect((await runCli('replay', second)).code).toBe(1);
-    const foreign = await runCli('discard', elsewhere);
+    const foreign = await runCli('discard', elsewhere, '--yes');
     expect(foreign.code).toBe(1);
     expect(foreign.stderr).toContain(`no dead job ${elsewhere}`);
     expect((await cliJson<Job[]>('--tenant', 'other', 'dead-letters', '--json')).map((j) => j.id)).toEqual([elsewhere]);
@@ -349,7 +349,7 @@ describe('conflicts with the memory provider', () => {
 
   it('drops the conflicts of a disconnected integration; the hub keeps its version', async () => {
     const { conflict, eventId } = await conflictOnTitle();
-    await cliOk('disconnect', 'outlook');
+    await cliOk('disconnect', 'outlook', '--yes');
     expect(await cliJson<ConflictRecord[]>('conflicts', '--all', '--json')).toEqual([]);
     const result = await runCli('resolve', conflict.id, '--take', 'provider');
     expect(result.code).toBe(1);

@@ -72,7 +72,7 @@ describe('calsync connect outlook (emulator)', () => {
       expect(out).toContain('change notifications subscribed for 1 calendar(s)');
       expect(emu.admin.subscriptions()).toHaveLength(1);
       expect(emu.admin.subscriptions()[0]?.notificationUrl.startsWith(`${process.env.CALSYNC_PUBLIC_URL}/webhooks/graph/notify?`)).toBe(true);
-      await cliOk('disconnect', 'Second');
+      await cliOk('disconnect', 'Second', '--yes');
       expect(emu.admin.subscriptions()).toHaveLength(0);
     } finally {
       await app.close();

@@ -5,6 +5,7 @@
  * would find the record within a second by itself; `calsync sync` pushes it without any worker).
  */
 import type { Command } from 'commander';
+import { CalsyncError } from '../../errors.js';
 import type { HubEvent } from '../../model/event.js';
 import { withContext, type CliContext } from '../context.js';
 import { formatTable, printJson, printLine } from '../output.js';
@@ -74,10 +75,10 @@ async function queued(ctx: CliContext, written: HubEvent): Promise<HubEvent> {
   return written;
 }
 
-export function registerEventCommands(program: Command): void {
-  program
-    .command('events')
+function listCommand(cmd: Command): Command {
+  return cmd
     .description('list hub events')
+    .addHelpText('after', '\nExamples:\n  calsync event list\n  calsync event list --deleted --json')
     .option('--deleted', 'include deleted events')
     .option('--json', 'machine-readable output')
     .action(async (opts: { deleted?: boolean }, cmd: Command) =>
@@ -94,8 +95,38 @@ export function registerEventCommands(program: Command): void {
         );
       }),
     );
+}
 
-  const event = program.command('event').description('add, change or delete hub events');
+export function registerEventCommands(program: Command): void {
+  listCommand(program.command('events'));
+  const event = program.command('event').description('list, view, add, change or delete hub events');
+  listCommand(event.command('list'));
+  event
+    .command('view <id>')
+    .description('one hub event: its fields, and where it is linked')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', '\nExamples:\n  calsync event view <id>\n  calsync event view <id> --json')
+    .action(async (id: string, _opts, cmd: Command) =>
+      withContext(cmd, async (ctx) => {
+        const { formatTime, priorityOf } = await load();
+        const found = await ctx.runtime.store.events.get(ctx.tenant.id, id, { includeDeleted: true });
+        if (!found) throw new CalsyncError('NOT_FOUND', `no event ${id} (list them with: calsync event list)`, { retryable: false });
+        const links = await ctx.runtime.store.links.listByHubEvent(ctx.tenant.id, found.id);
+        if (ctx.json) return printJson({ ...found, calendars: links.map((l) => l.calendarId) });
+        const names = new Map((await ctx.runtime.store.calendars.list(ctx.tenant.id)).map((c) => [c.id, c.name]));
+        const e = found.event;
+        printLine(`${e.title}${found.deletedAt ? ' (deleted)' : ''}`);
+        printLine(formatTable(['', ''], [
+          ['starts', formatTime(e.start)],
+          ['ends', e.end ? formatTime(e.end) : '-'],
+          ['place', e.location ?? '-'],
+          ['kind', `${e.wedding.kind} (${priorityOf(e)} priority)`],
+          ['in calendars', links.map((l) => names.get(l.calendarId) ?? l.calendarId).join(', ') || 'none yet'],
+          ['version', String(found.version)],
+        ]).split('\n').slice(2).join('\n'));
+        return undefined;
+      }),
+    );
   withFieldOptions(event.command('add').description('add an event to the hub').requiredOption('--title <title>', 'what it is')).action(
     async (opts: EventFieldOpts, cmd: Command) =>
       withContext(cmd, async (ctx) => {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { CalsyncError } from '../../errors.js';
 import type { SyncDirection } from '../../store/types.js';
 import { withContext } from '../context.js';
-import { formatTable, printJson, printLine } from '../output.js';
+import { confirm, formatTable, printJson, printLine } from '../output.js';
 
 /** What the actions use, imported when one runs (not for `--help`). */
 async function load() {
@@ -96,18 +96,72 @@ export function registerIntegrationCommands(program: Command): void {
       }),
     );
 
-  program
-    .command('disconnect <integration>')
-    .description('remove an integration: its credentials, calendars and links (hub events stay)')
+  // `calsync calendar list|enable|disable` (noun–verb); `calsync calendars <integration> --enable …` stays.
+  const calendar = program.command('calendar').description("an integration's calendars: list, enable, disable");
+  const setEnabled = (enabled: boolean) => async (ref: string, names: string[], opts: { direction?: string }, cmd: Command) =>
+    withContext(cmd, async (ctx) => {
+      const { store } = ctx.runtime;
+      const integration = await findIntegration(store, ctx.tenant.id, ref);
+      if (opts.direction !== undefined && !DIRECTIONS.includes(opts.direction as SyncDirection)) throw new CalsyncError('VALIDATION', `--direction must be one of ${DIRECTIONS.join(', ')}`);
+      const calendars = await store.calendars.list(ctx.tenant.id, integration.id);
+      const picked = names.map((key) => {
+        const found = calendars.find((c) => c.id === key || c.name === key || c.remoteId === key);
+        if (!found) throw new CalsyncError('NOT_FOUND', `no calendar "${key}" in ${integration.name} (see: calsync calendar list ${JSON.stringify(integration.name)})`);
+        return found;
+      });
+      for (const c of picked) await store.calendars.update(ctx.tenant.id, c.id, { enabled, ...(enabled && opts.direction ? { direction: opts.direction as SyncDirection } : {}) });
+      if (integration.provider === 'caldav' || integration.provider === 'icloud') await enqueuePushEnsures(await ctx.queue(), integration, picked.map((c) => c.id));
+      const after = await store.calendars.list(ctx.tenant.id, integration.id);
+      if (ctx.json) return printJson(after);
+      printLine(formatTable(['name', 'enabled', 'direction'], after.map((c) => [c.name, c.enabled ? 'yes' : 'no', c.direction])));
+      return undefined;
+    });
+  calendar
+    .command('list <integration>')
+    .description("list an integration's calendars")
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', '\nExamples:\n  calsync calendar list "Studio iPad"')
     .action(async (ref: string, _opts, cmd: Command) =>
       withContext(cmd, async (ctx) => {
         const { findIntegration, withdrawRegistrations } = await load();
         const integration = await findIntegration(ctx.runtime.store, ctx.tenant.id, ref);
+        const calendars = await ctx.runtime.store.calendars.list(ctx.tenant.id, integration.id);
+        if (ctx.json) return printJson(calendars);
+        printLine(formatTable(['name', 'enabled', 'direction'], calendars.map((c) => [c.name, c.enabled ? 'yes' : 'no', c.direction])));
+        return undefined;
+      }),
+    );
+  calendar
+    .command('enable <integration> <calendar...>')
+    .description('sync these calendars (by name or id)')
+    .option('--direction <direction>', DIRECTIONS.join(' | '))
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', '\nExamples:\n  calsync calendar enable "Studio iPad" Weddings --direction two_way')
+    .action(setEnabled(true));
+  calendar
+    .command('disable <integration> <calendar...>')
+    .description('stop syncing these calendars (nothing is deleted)')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', '\nExamples:\n  calsync calendar disable "Studio iPad" Birthdays')
+    .action(setEnabled(false));
+
+  program
+    .command('disconnect <integration>')
+    .description('remove an integration: its credentials, calendars and links (hub events stay)')
+    .option('--yes', 'do not ask for confirmation (required when not run in a terminal)')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', '\nExamples:\n  calsync disconnect "Studio iPad" --yes\n  calsync disconnect "dav.example.com ana" --yes --json')
+    .action(async (ref: string, opts: { yes?: boolean }, cmd: Command) =>
+      withContext(cmd, async (ctx) => {
+        const integration = await findIntegration(ctx.runtime.store, ctx.tenant.id, ref);
+        await confirm(opts.yes, `Disconnect "${integration.name}"`);
         // Graph subscriptions / WebDAV-Push registrations first, while the credentials still exist.
         await withdrawRegistrations({ store: ctx.runtime.store, queue: await ctx.queue(), providers: ctx.providers, clock: ctx.runtime.clock, publicUrl: ctx.config.publicUrl }, integration);
         await ctx.providers.forget(integration.id);
         await ctx.runtime.store.integrations.delete(ctx.tenant.id, integration.id);
+        if (ctx.json) return printJson({ disconnected: { id: integration.id, name: integration.name } });
         printLine(`disconnected ${integration.name}; its events stay in the hub`);
+        return undefined;
       }),
     );
 }

@@ -14,7 +14,7 @@ export function registerServeCommand(program: Command): void {
     .option('--no-workers', 'serve HTTP only: jobs run in separate `calsync worker` processes')
     .action(async (opts: { port?: string; host?: string; workers: boolean }) => {
       // Imported when the command runs, not for `--help`.
-      const [{ buildApp }, { createMetrics }, { startMetricsServer }, { openNotificationEndpoints }, { openLiveStatus }, { SubscriptionDirectory }, { startWorkers }, { PushDirectory }, { withdrawRegistrations }, { openServiceProcess }] = await Promise.all([
+      const [{ buildApp }, { createMetrics }, { startMetricsServer }, { openNotificationEndpoints }, { openLiveStatus }, { SubscriptionDirectory }, { startWorkers }, { PushDirectory }, { withdrawRegistrations }, { openServiceProcess }, { firstRunMessage }, { dashboardBaseUrl }] = await Promise.all([
         import('../../server/app.js'),
         import('../../server/metrics.js'),
         import('../../server/routes/metrics.js'),
@@ -25,6 +25,8 @@ export function registerServeCommand(program: Command): void {
         import('../../service/webdav-push/push-directory.js'),
         import('../../service/withdraw-registrations.js'),
         import('../service-process.js'),
+        import('../first-run.js'),
+        import('./users.js'),
       ]);
       const { config, logger, runtime, queue, providers } = await openServiceProcess();
       // One lookup cache for the webhook and the subscription manager: a new subscription is known at once.
@@ -67,6 +69,10 @@ export function registerServeCommand(program: Command): void {
         throw err;
       }
       logger.info({ address, dataDir: config.dataDir, store: runtime.store.dialect, queue: queue.backend, node: process.version }, 'calsync is serving');
+      // For the person who ran it: where to go and how to sign in (stderr: stdout stays JSON log lines).
+      const listening = app.server.address();
+      const boundPort = typeof listening === 'object' && listening ? listening.port : port;
+      process.stderr.write(await firstRunMessage(runtime.store, runtime.clock, dashboardBaseUrl({ host, port: boundPort }), { workers: opts.workers !== false }));
 
       let stopping = false;
       const shutdown = async (signal: string): Promise<void> => {

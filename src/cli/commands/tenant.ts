@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { CalsyncError } from '../../errors.js';
 import { withContext } from '../context.js';
-import { formatTable, printJson, printLine } from '../output.js';
+import { confirm, formatTable, printJson, printLine } from '../output.js';
 
 export function registerTenantCommands(program: Command): void {
   const tenant = program.command('tenant').description('manage tenants (each business is one tenant; data never crosses tenants)');
@@ -15,7 +15,7 @@ export function registerTenantCommands(program: Command): void {
         if (await ctx.runtime.store.tenants.getByName(name)) throw new CalsyncError('VALIDATION', `tenant "${name}" exists already`);
         const created = await ctx.runtime.store.tenants.create(name);
         if (ctx.json) printJson(created);
-        else printLine(`created tenant ${created.name} (${created.id})\nnext: calsync apikey create ${created.name}`);
+        else printLine(`created tenant ${created.name} (${created.id})\nnext: calsync --tenant ${JSON.stringify(created.name)} user add "you@example.com" --password-stdin\n  or: calsync apikey create ${JSON.stringify(created.name)}`);
       }),
     );
   tenant
@@ -40,7 +40,7 @@ export function registerTenantCommands(program: Command): void {
       withContext(cmd, async (ctx) => {
         const store = ctx.runtime.store;
         const owner = (await store.tenants.getByName(tenantName)) ?? (await store.tenants.get(tenantName));
-        if (!owner) throw new CalsyncError('VALIDATION', `no tenant "${tenantName}" (create it with: calsync tenant create ${tenantName})`);
+        if (!owner) throw new CalsyncError('VALIDATION', `no tenant "${tenantName}" (create it with: calsync tenant create ${JSON.stringify(tenantName)})`);
         const { key, record } = await store.apiKeys.create(owner.id, opts.label);
         if (ctx.json) printJson({ key, ...record });
         else printLine(`API key for ${owner.name} (${record.label}):\n\n  ${key}\n\nStore it now: calsync keeps only its hash.`);
@@ -60,10 +60,15 @@ export function registerTenantCommands(program: Command): void {
   apikey
     .command('revoke <id>')
     .description('revoke an API key')
-    .action(async (id: string, _opts, cmd: Command) =>
+    .option('--yes', 'do not ask for confirmation (required when not run in a terminal)')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, opts: { yes?: boolean }, cmd: Command) =>
       withContext(cmd, async (ctx) => {
+        await confirm(opts.yes, `Revoke API key ${id}`);
         if (!(await ctx.runtime.store.apiKeys.revoke(ctx.tenant.id, id))) throw new CalsyncError('NOT_FOUND', `no API key ${id} in tenant ${ctx.tenant.name}`);
+        if (ctx.json) return printJson({ revoked: id });
         printLine(`revoked ${id}`);
+        return undefined;
       }),
     );
 }

@@ -1,24 +1,37 @@
 /**
- * Browser sign-in without a key in any URL (issue 10, finding 4). `POST /api/v1/session {key}` checks
- * the key and answers with a session cookie — a random 256-bit id, HttpOnly, SameSite=Strict, Secure
- * when the request came over https — whose record (the key, its expiry) lives only in this process's
- * memory. The WebSocket accepts that cookie, or a single-use ticket valid for 30 s
+ * Browser sign-in without a key in any URL (issue 10, finding 4; issue 13). `POST /api/v1/session`
+ * checks an email and password, a one-time sign-in link, or (machines, the demo) an API key, and answers
+ * with a session cookie — a random 256-bit id, HttpOnly, SameSite=Strict, Secure when the request came
+ * over https — whose record (who signed in: the key or the tenant user, and the expiry) lives only in
+ * this process's memory. The WebSocket accepts that cookie, or a single-use ticket valid for 30 s
  * (`POST /api/v1/ws-ticket`) for clients that cannot send cookies or headers.
  *
  * Both tables are bounded and expire on the injected clock. The key itself never leaves the server
- * again: every request made with a session re-verifies it, so a revoked key ends its sessions.
+ * again: every request made with a session re-verifies it, so a revoked key (or a removed user) ends
+ * its sessions.
  */
 import { randomBytes } from 'node:crypto';
 import { systemClock, type Clock } from '../../util/clock.js';
 
 export const SESSION_COOKIE = 'calsync_session';
 
+/**
+ * Who a session or ticket stands for: an API key, a tenant user who signed in with a password or their
+ * one-time link, or a tenant (a one-time link printed for the tenant rather than for one user).
+ */
+export type Principal = { kind: 'key'; key: string } | { kind: 'user'; userId: string } | { kind: 'tenant'; tenantId: string };
+
+/** A stable in-memory name for a principal (never logged: a key principal's name contains the key). */
+export function principalName(p: Principal): string {
+  return p.kind === 'key' ? `key:${p.key}` : p.kind === 'user' ? `user:${p.userId}` : `tenant:${p.tenantId}`;
+}
+
 interface Entry {
-  key: string;
+  principal: Principal;
   expires: number;
 }
 
-/** A bounded map of random ids → API key with expiry; the oldest entry is dropped first when full. */
+/** A bounded map of random ids → principal with expiry; the oldest entry is dropped first when full. */
 class ExpiringKeys {
   private readonly entries = new Map<string, Entry>();
 
@@ -28,7 +41,7 @@ class ExpiringKeys {
     private readonly max: number,
   ) {}
 
-  issue(key: string): { id: string; expiresAt: number } {
+  issue(principal: Principal): { id: string; expiresAt: number } {
     this.sweep();
     if (this.entries.size >= this.max) {
       const oldest = this.entries.keys().next();
@@ -36,27 +49,28 @@ class ExpiringKeys {
     }
     const id = randomBytes(32).toString('base64url');
     const expires = this.clock.now() + this.ttlMs;
-    this.entries.set(id, { key, expires });
+    this.entries.set(id, { principal, expires });
     return { id, expiresAt: expires };
   }
 
-  get(id: string): string | undefined {
+  get(id: string): Principal | undefined {
     const entry = this.entries.get(id);
     if (!entry) return undefined;
     if (entry.expires <= this.clock.now()) {
       this.entries.delete(id);
       return undefined;
     }
-    return entry.key;
+    return entry.principal;
   }
 
   delete(id: string): void {
     this.entries.delete(id);
   }
 
-  /** Drops every entry holding `key` (its key was found revoked). */
-  forgetKey(key: string): void {
-    for (const [id, entry] of this.entries) if (entry.key === key) this.entries.delete(id);
+  /** Drops every entry of `principal` (its key was found revoked, its user removed). */
+  forget(principal: Principal): void {
+    const name = principalName(principal);
+    for (const [id, entry] of this.entries) if (principalName(entry.principal) === name) this.entries.delete(id);
   }
 
   private sweep(): void {
@@ -89,32 +103,42 @@ export class BrowserSessions {
     this.tickets = new ExpiringKeys(clock, this.ticketTtlMs, opts.max ?? 10_000);
   }
 
-  open(key: string): { id: string; expiresAt: number } {
-    return this.sessions.issue(key);
+  open(who: Principal | string): { id: string; expiresAt: number } {
+    return this.sessions.issue(typeof who === 'string' ? { kind: 'key', key: who } : who);
   }
 
-  keyOfSession(id: string): string | undefined {
+  principalOfSession(id: string): Principal | undefined {
     return this.sessions.get(id);
+  }
+
+  /** The API key behind a key session (undefined for a user's session). */
+  keyOfSession(id: string): string | undefined {
+    const p = this.sessions.get(id);
+    return p?.kind === 'key' ? p.key : undefined;
   }
 
   close(id: string): void {
     this.sessions.delete(id);
   }
 
-  issueTicket(key: string): { id: string; expiresAt: number } {
-    return this.tickets.issue(key);
+  issueTicket(who: Principal | string): { id: string; expiresAt: number } {
+    return this.tickets.issue(typeof who === 'string' ? { kind: 'key', key: who } : who);
   }
 
-  /** The key behind a ticket; the ticket is spent whether or not it was valid. */
-  redeemTicket(id: string): string | undefined {
-    const key = this.tickets.get(id);
+  /** Who a ticket stands for; the ticket is spent whether or not it was valid. */
+  redeemTicket(id: string): Principal | undefined {
+    const who = this.tickets.get(id);
     this.tickets.delete(id);
-    return key;
+    return who;
   }
 
-  /** A revoked key: its sessions and tickets end now. */
+  /** A revoked key or a removed user: their sessions and tickets end now. */
+  forget(who: Principal): void {
+    this.sessions.forget(who);
+    this.tickets.forget(who);
+  }
+
   forgetKey(key: string): void {
-    this.sessions.forgetKey(key);
-    this.tickets.forgetKey(key);
+    this.forget({ kind: 'key', key });
   }
 }

@@ -14,8 +14,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from '@fastify/websocket';
 import type { StatusBus } from '../../service/status/bus.js';
 import type { Store } from '../../store/types.js';
-import { presentedKey } from '../auth.js';
-import type { BrowserSessions } from '../edge/sessions.js';
+import { presentedPrincipal, verifyPrincipal } from '../auth.js';
+import { principalName, type BrowserSessions, type Principal } from '../edge/sessions.js';
 
 export interface WsRouteOptions {
   store: Store;
@@ -27,48 +27,50 @@ export interface WsRouteOptions {
   revalidateMs?: number;
 }
 
-/** The API key a WebSocket request presents: Bearer header, session cookie, or a single-use ticket. */
-function wsKey(req: FastifyRequest, sessions: BrowserSessions | undefined): string | undefined {
-  let presented: ReturnType<typeof presentedKey>;
+/** Who a WebSocket request presents: Bearer header, session cookie, or a single-use ticket. */
+function wsPrincipal(req: FastifyRequest, sessions: BrowserSessions | undefined): Principal | undefined {
+  let presented: ReturnType<typeof presentedPrincipal>;
   try {
-    presented = presentedKey(req, sessions);
+    presented = presentedPrincipal(req, sessions);
   } catch {
     return undefined;
   }
-  if (presented) return presented.key;
+  if (presented) return presented.principal;
   const ticket = (req.query as Record<string, unknown> | undefined)?.ticket;
   return typeof ticket === 'string' && ticket !== '' && ticket.length <= 512 ? sessions?.redeemTicket(ticket) : undefined;
 }
 
-/** Open sockets by the key that opened them; `check` closes the sockets of keys that no longer verify. */
+/** Open sockets by who opened them; `check` closes the sockets of keys (users) that no longer verify. */
 class SocketsByKey {
-  private readonly byKey = new Map<string, Set<WebSocket>>();
+  private readonly byKey = new Map<string, { principal: Principal; sockets: Set<WebSocket> }>();
 
-  add(key: string, socket: WebSocket): void {
-    let set = this.byKey.get(key);
-    if (!set) this.byKey.set(key, (set = new Set()));
-    set.add(socket);
+  add(principal: Principal, socket: WebSocket): void {
+    const name = principalName(principal);
+    let entry = this.byKey.get(name);
+    if (!entry) this.byKey.set(name, (entry = { principal, sockets: new Set() }));
+    entry.sockets.add(socket);
   }
 
-  remove(key: string, socket: WebSocket): void {
-    const set = this.byKey.get(key);
-    set?.delete(socket);
-    if (set?.size === 0) this.byKey.delete(key);
+  remove(principal: Principal, socket: WebSocket): void {
+    const name = principalName(principal);
+    const entry = this.byKey.get(name);
+    entry?.sockets.delete(socket);
+    if (entry?.sockets.size === 0) this.byKey.delete(name);
   }
 
   async check(store: Store, sessions: BrowserSessions | undefined): Promise<void> {
-    for (const [key, sockets] of [...this.byKey]) {
-      if (await store.apiKeys.verify(key)) continue;
-      sessions?.forgetKey(key);
-      for (const socket of sockets) socket.close(1008, 'api key revoked');
-      this.byKey.delete(key);
+    for (const [name, { principal, sockets }] of [...this.byKey]) {
+      if (await verifyPrincipal(store.apiKeys, store, principal)) continue;
+      sessions?.forget(principal);
+      for (const socket of sockets) socket.close(1008, principal.kind === 'key' ? 'api key revoked' : 'signed out');
+      this.byKey.delete(name);
     }
   }
 }
 
 export async function wsRoutes(app: FastifyInstance, opts: WsRouteOptions): Promise<void> {
   await app.register(websocket);
-  const verified = new WeakMap<FastifyRequest, { tenantId: string; key: string }>();
+  const verified = new WeakMap<FastifyRequest, { tenantId: string; principal: Principal }>();
   const heartbeatMs = opts.heartbeatMs ?? 30_000;
   const open = new SocketsByKey();
   let checking = false;
@@ -89,20 +91,20 @@ export async function wsRoutes(app: FastifyInstance, opts: WsRouteOptions): Prom
       websocket: true,
       // Runs before the upgrade: a failure is a plain HTTP 401, never an open socket.
       preValidation: async (req, reply) => {
-        const key = wsKey(req, opts.sessions);
-        const found = key ? await opts.store.apiKeys.verify(key) : undefined;
-        if (!found || key === undefined) {
+        const principal = wsPrincipal(req, opts.sessions);
+        const found = principal ? await verifyPrincipal(opts.store.apiKeys, opts.store, principal) : undefined;
+        if (!found || principal === undefined) {
           void reply.header('www-authenticate', 'Bearer realm="calsync"');
           return reply.code(401).send({ error: { code: 'UNAUTHORIZED', message: 'a valid API key, session or ticket is required' } });
         }
-        verified.set(req, { tenantId: found.tenant.id, key });
+        verified.set(req, { tenantId: found.tenant.id, principal });
         return undefined;
       },
     },
     (socket, req) => {
       const who = verified.get(req);
       if (who === undefined) return socket.close(1008, 'unauthorized');
-      open.add(who.key, socket);
+      open.add(who.principal, socket);
       const unsubscribe = opts.bus.subscribe(who.tenantId, (event) => {
         if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(event));
       });
@@ -116,7 +118,7 @@ export async function wsRoutes(app: FastifyInstance, opts: WsRouteOptions): Prom
       socket.on('close', () => {
         clearInterval(heartbeat);
         unsubscribe();
-        open.remove(who.key, socket);
+        open.remove(who.principal, socket);
       });
       socket.send(JSON.stringify({ type: 'hello', tenantId: who.tenantId }));
     },

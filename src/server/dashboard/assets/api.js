@@ -1,7 +1,7 @@
-// The REST API under /api/v1. The API key is used once, to sign in: `POST /api/v1/session` trades it
-// for an HttpOnly session cookie, and every later call (and the /ws WebSocket) rides on that cookie.
-// The key is never stored by the page and never put in a URL. It comes from the sign-in form, or from
-// `?key=` once (the demo's link), which is removed from the address bar at once.
+// The REST API under /api/v1. A person signs in once — email and password, or the token of a one-time
+// link (`#signin=…`, a URL fragment: never sent to the server, removed from the address bar at once) —
+// and `POST /api/v1/session` answers with an HttpOnly session cookie every later call (and the /ws
+// WebSocket) rides on. Machines use API keys; the demo's `?key=` link still works and is removed too.
 
 /** The key of a `?key=` link, removed from the address bar (and so from history); undefined without one. */
 export function takeKeyFromUrl() {
@@ -13,8 +13,17 @@ export function takeKeyFromUrl() {
   return key;
 }
 
-/** Signs in with an API key; throws ApiError (401) when it is not accepted. */
-export const signIn = (key) => call('POST', '/session', { key });
+/** The token of a `#signin=…` link, removed from the address bar; undefined without one. */
+export function takeSignInTokenFromUrl() {
+  const match = /(?:^#|&)signin=([^&]+)/.exec(location.hash);
+  if (!match) return undefined;
+  history.replaceState(null, '', location.pathname + location.search);
+  return decodeURIComponent(match[1]);
+}
+
+/** Signs in (`{email, password}`, `{token}` or `{key}`); throws ApiError (401) when it is not accepted. */
+export const signIn = (credentials) => call('POST', '/session', typeof credentials === 'string' ? { key: credentials } : credentials);
+export const whoAmI = () => call('GET', '/session');
 export const signOut = () => call('DELETE', '/session');
 
 export class ApiError extends Error {
@@ -53,10 +62,15 @@ export const api = {
   health: () => call('GET', '/health'),
   integrations: async () => list(await call('GET', '/integrations'), 'integrations'),
   calendars: async () => list(await call('GET', '/calendars'), 'calendars'),
+  agenda: (days = 42) => call('GET', `/agenda?days=${days}`),
+  connect: (kind, body) => call('POST', `/integrations/${kind === 'icloud' ? 'icloud' : 'caldav'}`, body),
+  startOutlook: (body) => call('POST', '/integrations/outlook/start', body),
+  updateCalendar: (calendarId, patch) => call('PATCH', `/calendars/${id(calendarId)}`, patch),
   syncCalendar: (calendarId) => call('POST', `/calendars/${id(calendarId)}/sync`, {}),
   conflicts: async () => list(await call('GET', '/conflicts?status=open'), 'conflicts'),
   resolveConflict: (conflictId, choice) => call('POST', `/conflicts/${id(conflictId)}/resolve`, choice),
   deadLetters: async () => list(await call('GET', '/dead-letters'), 'deadLetters'),
+  notificationEndpoints: async () => list(await call('GET', '/notification-endpoints'), 'endpoints'),
   replayDeadLetter: (jobId) => call('POST', `/dead-letters/${id(jobId)}/replay`, {}),
   discardDeadLetter: (jobId) => call('DELETE', `/dead-letters/${id(jobId)}`),
   events: async () => list(await call('GET', '/events?limit=500'), 'events'),

@@ -9,7 +9,7 @@ const TYPE_TEXT = {
   field: 'Both sides changed the same detail',
   edit_delete: 'Changed in WedSync, deleted in the calendar',
   delete_edit: 'Deleted in WedSync, changed in the calendar',
-  wedding_critical: 'Wedding-critical change: needs your decision',
+  wedding_critical: 'A wedding-day change: needs your decision',
 };
 
 let conflicts = [];
@@ -31,6 +31,15 @@ export async function renderConflicts() {
   $('conflict-empty').hidden = conflicts.length > 0;
   $('conflicts').classList.toggle('has-items', conflicts.length > 0);
   if (!conflicts.some((c) => c.id === selectedId)) selectedId = conflicts[0]?.id;
+  replace($('conflict-list'), conflicts.map(listItem));
+  renderDetail();
+  return conflicts;
+}
+
+/** Selects a conflict (from the agenda's "needs your decision" tick). */
+export function selectConflict(id) {
+  if (!conflicts.some((c) => c.id === id)) return;
+  selectedId = id;
   replace($('conflict-list'), conflicts.map(listItem));
   renderDetail();
 }
@@ -63,9 +72,9 @@ function fieldsToShow(c) {
   return FIELDS.filter((f) => shown.includes(f)).concat(shown.filter((f) => !FIELDS.includes(f)));
 }
 
-function cell(event, field, changed, missingText) {
-  if (!event) return h('td', { class: 'missing' }, missingText);
-  return h('td', { class: changed ? 'changed' : '' }, fieldText(event, field));
+function cell(event, field, changed, missingText, label) {
+  if (!event) return h('td', { class: 'missing', 'data-label': label }, missingText);
+  return h('td', { class: changed ? 'changed' : '', 'data-label': label }, fieldText(event, field));
 }
 
 function renderDetail() {
@@ -73,6 +82,7 @@ function renderDetail() {
   const c = conflicts.find((x) => x.id === selectedId);
   if (!c) return replace(el);
   const inConflict = new Set(c.fields);
+  const calendarLabel = calendarNames.get(c.calendarId) ?? 'Calendar';
   const choices = {}; // field → 'wedsync' | 'provider'
   const rows = fieldsToShow(c).map((field) => {
     const hubChanged = c.base && c.hub ? differs(c.base, c.hub, field) : false;
@@ -85,16 +95,18 @@ function renderDetail() {
         h('label', { class: 'choice' },
           h('input', { type: 'radio', name: `choice-${field}`, value: side, checked: side === 'wedsync', 'data-testid': `choose-${field}-${side}`, onchange: () => (choices[field] = side) }),
           label);
-      choice = h('td', { class: 'choice-cell' }, radio('wedsync', 'WedSync'), radio('provider', 'Calendar'));
+      choice = h('td', { class: 'choice-cell', 'data-label': 'Keep' },
+        h('fieldset', { class: 'choice-group' }, h('legend', { class: 'sr-only' }, `Which ${(FIELD_LABELS[field] ?? field).toLowerCase()} to keep`), radio('wedsync', 'WedSync’s'), radio('provider', 'The calendar’s')));
     } else {
       // Changed on one side only: the merge keeps that change, nothing to choose.
-      choice = h('td', { class: 'choice-cell muted' }, hubChanged && !remoteChanged ? 'WedSync’s change kept' : remoteChanged && !hubChanged ? 'calendar’s change kept' : '');
+      const kept = hubChanged && !remoteChanged ? 'WedSync’s change kept' : remoteChanged && !hubChanged ? 'calendar’s change kept' : '';
+      choice = h('td', { class: `choice-cell muted${kept ? '' : ' blank'}`, 'data-label': 'Keep' }, kept);
     }
     return h('tr', { class: conflicting ? 'conflicting' : '', dataset: { field } },
       h('th', { scope: 'row' }, FIELD_LABELS[field] ?? field, conflicting ? h('span', { class: 'tag' }, 'conflict') : null),
-      c.base ? h('td', { class: 'base' }, fieldText(c.base, field)) : h('td', { class: 'missing' }, 'new'),
-      cell(c.hub, field, hubChanged, 'deleted in WedSync'),
-      cell(c.remote, field, remoteChanged, 'deleted in the calendar'),
+      c.base ? h('td', { class: 'base', 'data-label': 'Before' }, fieldText(c.base, field)) : h('td', { class: 'missing', 'data-label': 'Before' }, 'new'),
+      cell(c.hub, field, hubChanged, 'deleted in WedSync', 'WedSync'),
+      cell(c.remote, field, remoteChanged, 'deleted in the calendar', calendarLabel),
       choice,
     );
   });
@@ -115,11 +127,12 @@ function renderDetail() {
   const both = c.hub && c.remote;
   replace(el,
     h('div', { class: 'detail-head' },
-      h('div', {}, h('h3', {}, titleOf(c)), h('p', { class: 'muted' }, `${TYPE_TEXT[c.type] ?? c.type} · ${eventSummary(c.hub ?? c.remote)} · found ${when(c.createdAt)}`)),
+      h('div', {}, h('h3', { tabindex: '-1' }, titleOf(c)), h('p', { class: 'muted' }, `${TYPE_TEXT[c.type] ?? c.type} · ${eventSummary(c.hub ?? c.remote)} · found ${when(c.createdAt)}`)),
     ),
     h('div', { class: 'diff-wrap' },
       h('table', { class: 'diff', 'data-testid': 'diff' },
-        h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, 'Before (agreed)'), h('th', {}, 'WedSync'), h('th', {}, calendarNames.get(c.calendarId) ?? 'Calendar'), h('th', {}, both ? 'Keep' : ''))),
+        h('caption', { class: 'sr-only' }, `${titleOf(c)}: the event before, in WedSync and in ${calendarLabel}`),
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Detail')), h('th', { scope: 'col' }, 'Before (agreed)'), h('th', { scope: 'col' }, 'WedSync'), h('th', { scope: 'col' }, calendarLabel), h('th', { scope: 'col' }, both ? 'Keep' : h('span', { class: 'sr-only' }, 'Result')))),
         h('tbody', {}, rows),
       ),
     ),

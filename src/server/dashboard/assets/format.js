@@ -1,7 +1,25 @@
 // Turning API values into words a wedding coordinator reads: dates, durations, event fields.
+// One date format everywhere ("Sat 15 Aug 2026, 14:00"), in this browser's time zone and language.
 
 const dateFmt = new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' });
-const dateTimeFmt = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+const dateTimeFmt = new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+const dayFmt = new Intl.DateTimeFormat(undefined, { weekday: 'long', day: 'numeric', month: 'long' });
+const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+
+/** An agenda day heading: "Today", "Tomorrow", else "Saturday 15 August". */
+export function dayHeading(iso) {
+  const d = new Date(iso);
+  const key = (x) => `${x.getFullYear()}-${x.getMonth()}-${x.getDate()}`;
+  const today = new Date();
+  const tomorrow = new Date(today.getTime() + 86_400_000);
+  if (key(d) === key(today)) return `Today, ${dayFmt.format(d)}`;
+  if (key(d) === key(tomorrow)) return `Tomorrow, ${dayFmt.format(d)}`;
+  return dayFmt.format(d);
+}
+
+export function timeOfDay(iso) {
+  return timeFmt.format(new Date(iso));
+}
 
 /** "3 min ago", "in 2 h"; undefined → "never". */
 export function ago(iso) {
@@ -38,13 +56,27 @@ export function eventTime(t) {
     case 'date':
       return `${dateFmt.format(new Date(`${t.date}T12:00:00Z`))} · all day`;
     case 'floating':
-      return `${t.local.replace('T', ' ').slice(0, 16)} (local time)`;
+      return `${dateTimeFmt.format(new Date(`${t.local.slice(0, 19)}`))} (local time)`;
     case 'zoned':
-      return `${t.local.replace('T', ' ').slice(0, 16)} ${t.iana ?? t.tzid}`;
+      return zonedText(t);
     case 'utc':
       return when(t.utc);
     default:
       return JSON.stringify(t);
+  }
+}
+
+/** A zoned time in this browser's zone when the zone is known ("Sat 15 Aug 2026, 14:00"), else as written. */
+function zonedText(t) {
+  const zone = t.iana ?? t.tzid;
+  try {
+    // The wall time in its zone → the instant: format in that zone, correct by the offset seen.
+    const guess = new Date(`${t.local.slice(0, 19)}Z`);
+    const inZone = new Date(guess.toLocaleString('en-US', { timeZone: zone }));
+    const inUtc = new Date(guess.toLocaleString('en-US', { timeZone: 'UTC' }));
+    return dateTimeFmt.format(new Date(guess.getTime() - (inZone.getTime() - inUtc.getTime())));
+  } catch {
+    return `${t.local.replace('T', ' ').slice(0, 16)} ${zone}`;
   }
 }
 

@@ -1,8 +1,11 @@
-// The dashboard's entry point: sign in with an API key, render every section from the REST API, then
-// keep it current from the live feed (/ws) — sync progress directly, everything else by re-reading
-// the section a message concerns.
-import { ApiError, api, signIn, signOut, takeKeyFromUrl } from './api.js';
-import { configureConflicts, renderConflicts } from './conflicts.js';
+// The dashboard's entry point: sign in (email and password, or a one-time link), render every section
+// from the REST API — the agenda first — then keep it current from the live feed (/ws): sync progress
+// directly, everything else by re-reading the section a message concerns.
+import { ApiError, api, signIn, signOut, takeKeyFromUrl, takeSignInTokenFromUrl, whoAmI } from './api.js';
+import { renderAgenda, setAgendaNames } from './agenda.js';
+import { renderAttention } from './attention.js';
+import { configureConflicts, renderConflicts, selectConflict } from './conflicts.js';
+import { openConnect, setConnectState, setupConnect } from './connect.js';
 import { renderDeadLetters, setDeadLetterNames } from './dead-letters.js';
 import { $, notify } from './dom.js';
 import { setupHistory } from './history.js';
@@ -11,26 +14,39 @@ import { connectLive } from './live.js';
 import { applySyncStatus, setCalendarNames } from './sync-panel.js';
 
 let live;
+let state = { integrations: [], conflicts: 0, deadLetters: 0 };
 
 async function refreshIntegrations() {
-  const { integrations, calendars, health } = await renderIntegrations();
+  const { integrations, calendars, health } = await renderIntegrations({ changed: () => refreshAll() });
   showTenant(health);
   setCalendarNames(integrations, calendars);
   setDeadLetterNames(calendars);
-  configureConflicts({ integrations, calendars, resolved: () => void refreshIntegrations() });
+  setAgendaNames(integrations, calendars);
+  setConnectState(integrations, () => void refreshAll());
+  configureConflicts({ integrations, calendars, resolved: () => void refreshAll() });
+  state.integrations = integrations;
 }
 
-/** The tenant's name in the header and the queue depth over the live panel, from GET /health. */
+/** The queue depth over the live panel, from GET /health. */
 function showTenant(health) {
   if (!health) return;
   if (health.tenant?.name) $('tenant').textContent = health.tenant.name;
   const depth = health.queue?.depth;
-  $('queue-depth').textContent = depth ? `${depth} job${depth === 1 ? '' : 's'} queued` : '';
+  $('queue-depth').textContent = depth ? `${depth} update${depth === 1 ? '' : 's'} waiting` : '';
+}
+
+/** Opens a conflict from an agenda tick: the inbox selects it and scrolls into view. */
+function openConflict(conflictId) {
+  selectConflict(conflictId);
+  $('conflicts').scrollIntoView({ block: 'start' });
+  $('conflict-detail').querySelector('h3')?.focus();
 }
 
 async function refreshAll() {
   await refreshIntegrations();
-  await Promise.all([renderConflicts(), renderDeadLetters()]);
+  const [conflicts, deadLetters] = await Promise.all([renderConflicts(), renderDeadLetters(), renderAgenda({ onConflict: openConflict })]);
+  state = { ...state, conflicts: conflicts?.length ?? 0, deadLetters: deadLetters?.length ?? 0 };
+  renderAttention({ ...state, onReconnect: (integration) => openConnect(integration) });
   document.body.dataset.ready = 'true';
 }
 
@@ -73,15 +89,21 @@ function showLogin(message) {
   $('sign-out').hidden = true;
   $('login').hidden = false;
   $('login-error').textContent = message ?? '';
-  $('api-key').focus();
+  $('email').focus();
 }
 
-/** Signs in with a key (form or link), then opens the dashboard; a refused key shows the form again. */
-async function signInWith(key) {
+const REFUSED = {
+  password: 'That email and password do not match.',
+  token: 'This sign-in link was used already or has expired. Ask for a new one (calsync signin-link).',
+  key: 'That API key was not accepted.',
+};
+
+/** Signs in (form, one-time link or the demo's key link), then opens the dashboard; a refusal shows the form again. */
+async function signInWith(credentials, how) {
   try {
-    await signIn(key);
+    await signIn(credentials);
   } catch (err) {
-    if (err instanceof ApiError && (err.status === 401 || err.status === 400)) return showLogin('That API key was not accepted.');
+    if (err instanceof ApiError && (err.status === 401 || err.status === 400)) return showLogin(REFUSED[how]);
     if (err instanceof ApiError && err.status === 429) return showLogin('Too many attempts; wait a minute and try again.');
     return showLogin(`Could not sign in: ${err.message}`);
   }
@@ -99,6 +121,9 @@ async function start({ quiet = false } = {}) {
   $('login').hidden = true;
   $('app').hidden = false;
   $('sign-out').hidden = false;
+  whoAmI()
+    .then((me) => ($('tenant').textContent = me.user ? `${me.user.name ?? me.user.email} · ${me.tenant.name}` : me.tenant.name))
+    .catch(() => undefined);
   live?.close();
   // On every (re)connect re-read everything: messages sent while the feed was down are gone.
   let first = true;
@@ -107,13 +132,16 @@ async function start({ quiet = false } = {}) {
 
 function init() {
   const linkKey = takeKeyFromUrl();
+  const linkToken = takeSignInTokenFromUrl();
   setupHistory();
+  setupConnect();
   $('login-form').addEventListener('submit', (e) => {
     e.preventDefault();
-    const key = $('api-key').value.trim();
-    if (!key) return;
-    $('api-key').value = '';
-    void signInWith(key);
+    const email = $('email').value.trim();
+    const password = $('password').value;
+    if (!email || !password) return;
+    $('password').value = '';
+    void signInWith({ email, password }, 'password');
   });
   $('sign-out').addEventListener('click', () => {
     live?.close();
@@ -124,7 +152,8 @@ function init() {
   setInterval(() => {
     if (!$('app').hidden) refreshIntegrations().catch(() => undefined);
   }, 30_000);
-  if (linkKey) void signInWith(linkKey);
+  if (linkToken) void signInWith({ token: linkToken }, 'token');
+  else if (linkKey) void signInWith({ key: linkKey }, 'key');
   else void start({ quiet: true });
 }
 

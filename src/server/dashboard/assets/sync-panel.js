@@ -16,12 +16,13 @@ function rowFor(calendarId) {
   let row = rows.get(calendarId);
   if (row) return row;
   const bar = h('div', { class: 'bar-fill' });
-  const progress = h('div', { class: 'bar', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100', 'data-testid': 'progress' }, bar);
+  const name = names.get(calendarId) ?? 'A calendar';
+  const progress = h('div', { class: 'bar', role: 'progressbar', 'aria-label': `Sync of ${name}`, 'aria-valuemin': '0', 'aria-valuemax': '100', 'data-testid': 'progress' }, bar);
   const state = h('span', { class: 'sync-state', 'data-testid': 'sync-state' });
   const text = h('span', { class: 'sync-text' });
   const op = h('p', { class: 'sync-op', 'data-testid': 'sync-operation' });
   const li = h('li', { class: 'sync', 'data-testid': 'sync-row', dataset: { calendarId } },
-    h('div', { class: 'sync-head' }, h('strong', {}, names.get(calendarId) ?? calendarId), state),
+    h('div', { class: 'sync-head' }, h('strong', {}, name), state),
     progress, h('div', { class: 'sync-foot' }, text), op);
   row = { li, bar, progress, state, text, op };
   rows.set(calendarId, row);

@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { registerApiKeyAuth } from '../../auth.js';
 import { ChangeSignal } from '../../../service/changes/change-signal.js';
+import { agendaRoutes } from './agenda.js';
 import { calendarRoutes } from './calendars.js';
 import { changeRoutes } from './changes.js';
 import { conflictRoutes } from './conflicts.js';
@@ -39,5 +40,6 @@ export async function apiRoutes(scope: FastifyInstance, deps: ApiDeps): Promise<
     syncRoutes(authed, deps);
     conflictRoutes(authed, deps);
     deadLetterRoutes(authed, deps);
+    agendaRoutes(authed, deps);
   });
 }
