@@ -124,6 +124,11 @@ export interface WrittenItem {
    * there before calsync saw it — no listing can tell the two apart (`plan.ts`, `createAgain`).
    */
   unsure?: true;
+  /**
+   * A create's, saved before the run executes: set until that run completes. Found on a later sync, the
+   * run died (a crash) — its create may have been sent or not; it counts as `unsure`.
+   */
+  pending?: true;
 }
 
 export interface WrittenSinceCursor {

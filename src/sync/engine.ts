@@ -9,14 +9,14 @@ import type { CalendarRecord, Store, SyncState } from '../store/types.js';
 import { isoNow, type Clock } from '../util/clock.js';
 import { describe, type SyncAction } from './actions.js';
 import type { ApplyContext } from './apply.js';
-import { execute, ownWritesEnd, type ItemError } from './execute.js';
+import { execute, ownWritesEnd, type ExecutionResult, type ItemError } from './execute.js';
 import { SyncFence } from './fence.js';
 import { DeletionBudget, type GuardOptions } from './guards.js';
 import { observe, type HeldItem, type Observation } from './observe.js';
 import { planSync, type ItemPlan, type PlanContext } from './plan.js';
 import { countActions, emptyCounts, type SyncCounts } from './report.js';
 import { effectiveRules } from './rules.js';
-import { intentsOf, mergeWritten, touchedBy, unsettled, unsureCreates, writtenAfter } from './written.js';
+import { asPending, intentsOf, mergeWritten, touchedBy, unsettled, unsureCreates, writtenAfter } from './written.js';
 
 /** The slice of a pino logger the engine uses. */
 export interface SyncLogger {
@@ -208,16 +208,23 @@ export async function syncCalendar(deps: SyncDeps, target: SyncTarget, opts: Syn
   // The last check before the first write: a sync of this calendar that saved its state since this
   // sync began (its listing may be newer than ours) or a lost lease stops this one here.
   await fence.check();
-  if (touched.length > 0) {
-    const written = mergeWritten(state.written, touched);
-    await fence.save({ ...state, ...(written ? { written } : {}) }, state.cursor ?? null);
-  }
+  const preSaved = touched.length > 0 ? mergeWritten(state.written, asPending(touched)) : undefined;
+  if (preSaved) await fence.save({ ...state, written: preSaved }, state.cursor ?? null);
   const apply: ApplyContext = { store, provider, tenantId: target.tenantId, calendarId: calendar.id, remoteCalendarId: calendar.remoteId, source: `calendar:${calendar.id}`, hold: (tx) => fence.hold(tx) };
-  const result = await execute(apply, plan, ctx, {
-    onAction: (done, total, action) => deps.onProgress?.({ calendarId: calendar.id, phase: 'execute', done, total, operation: describe(action) }),
-    budget,
-    fence: () => fence.check(),
-  });
+  let result: ExecutionResult;
+  try {
+    result = await execute(apply, plan, ctx, {
+      onAction: (done, total, action) => deps.onProgress?.({ calendarId: calendar.id, phase: 'execute', done, total, operation: describe(action) }),
+      budget,
+      fence: () => fence.check(),
+    });
+  } catch (err) {
+    // An abort (rejected credentials, a store failure) is no crash: the creates this run sent had their
+    // answers (a wave finishes before the run stops), so its intents stop being `pending`. Where that
+    // save fails too (the store is down, the lease lost), they stay pending and count as a crash's.
+    if (preSaved && !fence.aborted) await fence.save({ ...state, written: mergeWritten(state.written, touched) ?? preSaved }, state.cursor ?? null, preSaved).catch(() => undefined);
+    throw err;
+  }
   report.phases.executeMs = clock.now() - started - report.phases.observeMs - report.phases.planMs;
   Object.assign(report, countActions(result.applied));
   report.plan = result.applied.map(describe);

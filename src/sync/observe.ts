@@ -296,7 +296,8 @@ export async function observe(store: Store, provider: CalendarProvider, tenantId
     const hubId = item.hub?.id ?? item.link?.hubEventId;
     if ((hubId !== undefined && heldHub.has(hubId)) || (item.link !== undefined && unreadable.has(item.link.remoteId))) table.byKey.delete(key);
   }
-  const unsure = new Set((state.written?.items ?? []).flatMap((w) => (w.unsure && w.hubEventId !== undefined ? [w.hubEventId] : [])));
+  // A create whose outcome is unknown: its answer was lost, or the run that sent it died (`pending`).
+  const unsure = new Set((state.written?.items ?? []).flatMap((w) => ((w.unsure || w.pending) && w.hubEventId !== undefined ? [w.hubEventId] : [])));
   for (const item of table.byKey.values()) {
     // Our create whose answer was lost, and the calendar does not have its item now (see plan.ts).
     if (!item.link && !item.remote && item.hub && unsure.has(item.hub.id)) item.createUnsure = true;

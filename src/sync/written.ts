@@ -40,6 +40,14 @@ function intentOf(action: SyncAction): WrittenItem | undefined {
   }
 }
 
+/**
+ * The entries saved before a run executes: its creates marked `pending` until the run completes and
+ * saves them again (a crash leaves them pending: see `WrittenItem.pending`).
+ */
+export function asPending(items: readonly WrittenItem[]): WrittenItem[] {
+  return items.map((w) => (w.hubEventId !== undefined && w.remoteId === undefined && w.sent !== undefined ? { ...w, pending: true as const } : w));
+}
+
 /** The calendar writes a plan intends. */
 export function intentsOf(plan: readonly ItemPlan[]): WrittenItem[] {
   return plan.flatMap((item) => item.actions.flatMap((a) => intentOf(a) ?? []));
@@ -60,7 +68,8 @@ export function mergeWritten(a: WrittenSinceCursor | undefined, b: readonly Writ
     const sent = mergeSent(earlier?.sent, item.sent);
     byKey.delete(key);
     // A create that may have landed stays so until the item is linked (then its entry is by remote id).
-    byKey.set(key, { ...item, ...(sent ? { sent } : {}), ...(earlier?.unsure || item.unsure ? { unsure: true as const } : {}) });
+    // `pending` is the later entry's alone: a completed run's entry replaces its own pre-run one.
+    byKey.set(key, { ...item, ...(sent ? { sent } : {}), ...(earlier?.unsure || item.unsure || earlier?.pending ? { unsure: true as const } : {}) });
   }
   if (byKey.size > MAX_WRITTEN) return { items: [], full: true };
   return byKey.size === 0 ? undefined : { items: [...byKey.values()] };
@@ -124,7 +133,8 @@ export function unsettled(written: WrittenSinceCursor | undefined, settled: read
  */
 export function mayHaveApplied(err: unknown): boolean {
   if (!isCalsyncError(err) || (err.code !== 'PROVIDER_UNAVAILABLE' && err.code !== 'PROVIDER_TIMEOUT')) return false;
-  return err.details?.['status'] !== 503;
+  // `sent: false`: a request before the write failed (the Graph provider's UID lookup).
+  return err.details?.['status'] !== 503 && err.details?.['sent'] !== false;
 }
 
 /** The hub events whose create failed so that it may have landed anyway (see `WrittenItem.unsure`). */

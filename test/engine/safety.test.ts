@@ -136,7 +136,10 @@ describe('failures', () => {
     expect(hub.remote()).toHaveLength(2);
     expect(await hub.hubEvents()).toHaveLength(2);
     expect(sameEvents(await hub.hubEvents(), hub.remote().map((i) => i.event))).toBe(true);
-    expect(await hub.store.conflicts.list(hub.tenantId)).toEqual([]);
+    // No conflict to answer; a crash after a create was sent leaves at most the settled record of a
+    // create repeated without knowing whether the first one landed (plan.ts createAgain).
+    const conflicts = await hub.store.conflicts.list(hub.tenantId);
+    expect(conflicts.filter((c) => c.status !== 'resolved' || c.resolution?.by !== 'sync:create-unsure')).toEqual([]);
   });
 
   it('a create whose response was lost is matched on retry, not duplicated', async () => {

@@ -291,6 +291,42 @@ describe('simulation findings of the second 10,000-run campaign (seed 20261207)'
     expect(report).toBe('');
   });
 
+  it('an event re-created after a crash mid-export and a deletion nobody could see carries a deletion conflict', async () => {
+    // Run 1000 (after the fix above): sim-4's PUT lands, the worker dies before the link is saved, the
+    // iPhone user deletes it. The run's create intents were saved before it executed (`pending`) and
+    // never completed: the next sync cannot know which creates were sent, so a re-create is on record.
+    const report = await check({
+      steps: [
+        { before: [{ who: 'hub', op: 'create', recurring: false }, { who: 'hub', op: 'create', recurring: false }], a: 'graph', b: 'caldav' },
+        { before: [{ who: 'caldav', op: 'delete', n: 4 }], a: 'caldav' },
+        { before: [], a: 'caldav', b: 'caldav' },
+      ],
+      injections: [
+        { at: 4, what: { kind: 'fault', fault: 'throttled' } },
+        { at: 17, what: { kind: 'crash' } },
+      ],
+    });
+    expect(report).toBe('');
+  });
+
+  it('a lost answer to the UID lookup before an Outlook create is no doubt about the create', async () => {
+    // Run 342: the GET $filter that precedes our POST loses its answer; nothing was posted, so the
+    // next create is a plain one, not a repeat on record (the record was a conflict nobody made).
+    const report = await check({
+      steps: [
+        { before: [{ who: 'graph', op: 'create', recurring: false }], a: 'graph', b: 'caldav' },
+        { before: [], a: 'graph' },
+        { before: [{ who: 'hub', op: 'move', n: 0, value: 0 }, { who: 'hub', op: 'create', recurring: false }], a: 'graph', b: 'graph' },
+      ],
+      injections: [
+        { at: 2, what: { kind: 'user', action: { who: 'graph', op: 'create', recurring: false } } },
+        { at: 24, what: { kind: 'fault', fault: 'reset' } },
+        { at: 38, what: { kind: 'fault', fault: 'throttled' } },
+      ],
+    });
+    expect(report).toBe('');
+  });
+
   it('an Outlook PATCH whose read-back answer is lost links what it wrote instead of raising a conflict on it', async () => {
     // Run 9243: our PATCH of sim-1 lands, the GET that reads it back loses its answer; the link kept the
     // old base, and the next sync met Outlook's copy of our own write as an edit of the description the

@@ -101,6 +101,7 @@ export function registerIntegrationCommands(program: Command): void {
   const setEnabled = (enabled: boolean) => async (ref: string, names: string[], opts: { direction?: string }, cmd: Command) =>
     withContext(cmd, async (ctx) => {
       const { store } = ctx.runtime;
+      const { findIntegration, enqueuePushEnsures } = await load();
       const integration = await findIntegration(store, ctx.tenant.id, ref);
       if (opts.direction !== undefined && !DIRECTIONS.includes(opts.direction as SyncDirection)) throw new CalsyncError('VALIDATION', `--direction must be one of ${DIRECTIONS.join(', ')}`);
       const calendars = await store.calendars.list(ctx.tenant.id, integration.id);
@@ -123,7 +124,7 @@ export function registerIntegrationCommands(program: Command): void {
     .addHelpText('after', '\nExamples:\n  calsync calendar list "Studio iPad"')
     .action(async (ref: string, _opts, cmd: Command) =>
       withContext(cmd, async (ctx) => {
-        const { findIntegration, withdrawRegistrations } = await load();
+        const { findIntegration } = await load();
         const integration = await findIntegration(ctx.runtime.store, ctx.tenant.id, ref);
         const calendars = await ctx.runtime.store.calendars.list(ctx.tenant.id, integration.id);
         if (ctx.json) return printJson(calendars);
@@ -153,6 +154,7 @@ export function registerIntegrationCommands(program: Command): void {
     .addHelpText('after', '\nExamples:\n  calsync disconnect "Studio iPad" --yes\n  calsync disconnect "dav.example.com ana" --yes --json')
     .action(async (ref: string, opts: { yes?: boolean }, cmd: Command) =>
       withContext(cmd, async (ctx) => {
+        const { findIntegration, withdrawRegistrations } = await load();
         const integration = await findIntegration(ctx.runtime.store, ctx.tenant.id, ref);
         await confirm(opts.yes, `Disconnect "${integration.name}"`);
         // Graph subscriptions / WebDAV-Push registrations first, while the credentials still exist.

@@ -139,7 +139,9 @@ export class GraphProvider implements CalendarProvider {
   async create(calendarId: string, event: CalendarEvent, opts: WriteOptions): Promise<WriteResult> {
     // Refuse an unsupported recurrence before any request (PROVIDER_REJECTED, nothing written).
     eventToGraph(event, { floatingZone: this.ctx.floatingZone });
-    const existing = await this.findByUid(calendarId, event.uid);
+    const existing = await this.findByUid(calendarId, event.uid).catch((err: unknown) => {
+      throw notSent(err);
+    });
     if (existing) {
       throw new CalsyncError('PROVIDER_CONFLICT', `an event with UID ${event.uid} already exists in the calendar`, { details: { uid: event.uid, remoteId: existing.remoteId } });
     }
@@ -209,4 +211,13 @@ export class GraphProvider implements CalendarProvider {
     const item = itemOf(this.ctx, read, series);
     return { item, ours: series !== undefined && seriesIsOurs(master, read, series, writes), writtenEtag };
   }
+}
+
+/**
+ * A failure of the lookup that comes before a create (`details.sent: false`): the create itself was
+ * never sent, so a lost answer here cannot have created anything (see `mayHaveApplied`).
+ */
+function notSent(err: unknown): unknown {
+  if (!(err instanceof CalsyncError)) return err;
+  return new CalsyncError(err.code, err.message, { cause: err, ...(err.retryAfterS === undefined ? {} : { retryAfterS: err.retryAfterS }), details: { ...err.details, sent: false } });
 }

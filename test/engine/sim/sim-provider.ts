@@ -68,7 +68,11 @@ export class SimProvider implements CalendarProvider {
   async create(calendarId: string, event: CalendarEvent, opts: WriteOptions): Promise<WriteAnswer> {
     this.check(calendarId);
     if (this.model.name === 'graph') {
-      const existing = await this.findByUid(calendarId, event.uid);
+      // As the Graph provider: a failed lookup says the create was never sent (details.sent).
+      const existing = await this.findByUid(calendarId, event.uid).catch((err: unknown) => {
+        if (err instanceof CalsyncError) throw new CalsyncError(err.code, err.message, { cause: err, ...(err.retryAfterS === undefined ? {} : { retryAfterS: err.retryAfterS }), details: { ...err.details, sent: false } });
+        throw err;
+      });
       if (existing) throw new CalsyncError('PROVIDER_CONFLICT', `UID ${event.uid} already exists`, { details: { remoteId: existing.remoteId, uid: event.uid } });
     }
     const written = await this.request(this.model.name === 'graph' ? 'POST' : 'PUT create', () => this.model.create(event, opts.hubId));
