@@ -15,6 +15,7 @@ import type { Clock } from '../../util/clock.js';
 import { GraphError, badRequest } from './graph-error.js';
 import type { WebhookPoster } from './http-post.js';
 import type { StoreChange } from './model.js';
+import type { StrictOptions } from './options.js';
 import type { Notifier } from './notifier.js';
 import { type LifecycleEvent, type Subscription, changeNotification, lifecycleNotification } from './subscription-json.js';
 import { CHANGE_TYPES, checkExpiration, checkNotificationUrl, parseResource, validationHandshake } from './subscription-rules.js';
@@ -56,6 +57,7 @@ export class SubscriptionService {
     private readonly notifier: Notifier,
     private readonly sender: WebhookPoster,
     private readonly opts: SubscriptionOptions,
+    private readonly strict: Pick<StrictOptions, 'createAlsoUpdates' | 'formEncodedValidationToken'> = { createAlsoUpdates: true, formEncodedValidationToken: true },
   ) {
     store.onChange((c) => this.onChange(c));
     this.timer = setInterval(() => this.tick(), opts.tickIntervalMs);
@@ -68,7 +70,7 @@ export class SubscriptionService {
     };
   }
 
-  async create(principal: Principal, body: unknown): Promise<Subscription> {
+  async create(principal: Principal, body: unknown, prefs: { immutableIds?: boolean } = {}): Promise<Subscription> {
     if (!isRecord(body)) throw badRequest('The request body must be a JSON object.');
     const { changeType, notificationUrl, resource, expirationDateTime, clientState, lifecycleNotificationUrl } = body;
     if (typeof changeType !== 'string' || changeType.split(',').some((c) => !CHANGE_TYPES.includes(c.trim())))
@@ -87,8 +89,9 @@ export class SubscriptionService {
     const active = [...this.subs.values()].filter((s) => s.mailboxId === scope.mailboxId && s.expirationMs > this.clock.now());
     if (active.length >= this.opts.maxPerMailbox)
       throw new GraphError(403, 'ExtensionError', 'Operation: Create; Exception: [Status Code: Forbidden; Reason: Number of subscriptions exceeds limit]');
-    await validationHandshake(this.sender, notificationUrl, this.opts.validationTimeoutMs);
-    if (typeof lifecycleNotificationUrl === 'string') await validationHandshake(this.sender, lifecycleNotificationUrl, this.opts.validationTimeoutMs);
+    const formEncoded = this.strict.formEncodedValidationToken;
+    await validationHandshake(this.sender, notificationUrl, this.opts.validationTimeoutMs, formEncoded);
+    if (typeof lifecycleNotificationUrl === 'string') await validationHandshake(this.sender, lifecycleNotificationUrl, this.opts.validationTimeoutMs, formEncoded);
     const sub: Subscription = {
       id: randomUUID(),
       resource,
@@ -106,6 +109,7 @@ export class SubscriptionService {
       includeResourceData: body.includeResourceData === true,
       tokenExpiresMs: principal.tokenExpiresMs ?? null,
       lastReauthNoticeMs: null,
+      immutableIds: prefs.immutableIds === true,
     };
     this.subs.set(sub.id, sub);
     return sub;
@@ -217,13 +221,17 @@ export class SubscriptionService {
   private onChange(change: StoreChange): void {
     this.tick();
     const now = this.clock.now();
+    // Live Graph follows a `created` with an `updated` for the same event (microsoft-graph-docs#7598).
+    const changes: StoreChange[] = change.changeType === 'created' && this.strict.createAlsoUpdates ? [change, { ...change, changeType: 'updated' }] : [change];
     for (const sub of this.subs.values()) {
       if (sub.mailboxId !== change.mailbox.id || sub.calendarId !== change.calendarId) continue;
-      if (!sub.changeType.split(',').includes(change.changeType)) continue;
-      const item = changeNotification(sub, change);
-      const paused = sub.tokenExpiresMs !== null && now - sub.tokenExpiresMs > this.opts.reauthorizationGraceMs;
-      if (paused) this.notifier.discard(sub.notificationUrl, item, 'subscription awaits reauthorization');
-      else this.notifier.enqueue(sub.notificationUrl, item);
+      for (const c of changes) {
+        if (!sub.changeType.split(',').includes(c.changeType)) continue;
+        const item = changeNotification(sub, c);
+        const paused = sub.tokenExpiresMs !== null && now - sub.tokenExpiresMs > this.opts.reauthorizationGraceMs;
+        if (paused) this.notifier.discard(sub.notificationUrl, item, 'subscription awaits reauthorization');
+        else this.notifier.enqueue(sub.notificationUrl, item);
+      }
     }
   }
 }
