@@ -116,6 +116,9 @@ function appliedPreferences(prefer: string | undefined): string | undefined {
   if (zone) applied.push(zone[0]);
   const pageSize = /odata\.maxpagesize\s*=\s*\d+/i.exec(prefer);
   if (pageSize) applied.push(pageSize[0]);
+  const body = /outlook\.body-content-type\s*=\s*"?(text|html)"?/i.exec(prefer);
+  if (body) applied.push(`outlook.body-content-type="${body[1]?.toLowerCase()}"`);
+  if (/IdType\s*=\s*"?ImmutableId"?/i.test(prefer)) applied.push('IdType="ImmutableId"');
   return applied.length > 0 ? applied.join(', ') : undefined;
 }
 

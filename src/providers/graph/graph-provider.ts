@@ -20,7 +20,7 @@ import { EXPAND_QUERY, calendarEventsPath } from './context.js';
 import { asListingFailure, deltaListing, fullListing } from './change-listing.js';
 import type { GraphCalendar, GraphEvent } from './graph-types.js';
 import { collectListing, collectPages } from './http/paging.js';
-import { ETAG_SEPARATOR, buildItem, getEvents, itemEtag, itemOf, readItems, readSeries } from './item-reader.js';
+import { ETAG_SEPARATOR, buildItem, failsTheListing, getEvents, itemEtag, itemOf, readItems, readSeries } from './item-reader.js';
 import { deleteEvent, patchEvent, postEvent, readBackFailed, seriesIsOurs, syncOccurrences } from './item-writer.js';
 import { eventToGraph } from './mapping/event-to-graph.js';
 import { supportsRecurrence } from './mapping/recurrence-to-graph.js';
@@ -112,7 +112,7 @@ export class GraphProvider implements CalendarProvider {
         items.set(id, await buildItem(this.ctx, event));
       } catch (err) {
         // As in listings (change-listing.ts): a failed request keeps its code, anything else is the data.
-        if (err instanceof CalsyncError && err.code.startsWith('PROVIDER_')) throw err;
+        if (failsTheListing(err)) throw err;
         unreadable.push({ id, reason: err instanceof Error ? err.message : String(err) });
       }
     }
