@@ -14,6 +14,7 @@ import type { Clock } from '../../util/clock.js';
 import { systemClock } from '../../util/clock.js';
 import type { CalendarProvider, ChangeSet, ProviderCapabilities, RemoteCalendar, RemoteItem, RequestStats, WriteOptions, WriteResult } from '../types.js';
 import type { GraphClient } from './client.js';
+import type { BudgetSnapshot } from './http/budget.js';
 import { GRAPH_PROVIDER_KIND, OUTLOOK_MAX_CONCURRENCY, UID_PROPERTY } from './constants.js';
 import type { ProviderContext, SyncWindow } from './context.js';
 import { EXPAND_QUERY, calendarEventsPath } from './context.js';
@@ -76,6 +77,9 @@ export class GraphProvider implements CalendarProvider {
     this.stats = {
       get requests(): number {
         return client.requests;
+      },
+      get throttled(): number {
+        return client.throttled;
       },
     };
   }
@@ -172,6 +176,11 @@ export class GraphProvider implements CalendarProvider {
 
   async delete(_calendarId: string, remoteId: string, etag: string): Promise<void> {
     await deleteEvent(this.ctx, remoteId, etag);
+  }
+
+  /** The mailbox's request budget now (health: "close to its budget"). */
+  requestBudget(): BudgetSnapshot {
+    return this.ctx.client.budget.snapshot();
   }
 
   async close(): Promise<void> {
