@@ -128,6 +128,7 @@ export function resolveOptions(o: GraphEmulatorOptions): ResolvedOptions {
       reauthorizationIntervalMs: 15 * MINUTE,
       reauthorizationGraceMs: 60 * MINUTE,
       tickIntervalMs: 1000,
+      grantLifetimeMinutes: 0,
       ...o.subscriptions,
     },
     strict: {

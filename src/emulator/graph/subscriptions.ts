@@ -39,6 +39,11 @@ export interface SubscriptionOptions {
   reauthorizationGraceMs: number;
   /** Real-time period of the lifecycle check (it reads the injected clock). Default 1 s. */
   tickIntervalMs: number;
+  /**
+   * Grant at most this lifetime, whatever was asked (Graph decides the expiry it returns; clients must
+   * use it). Default 0: as asked.
+   */
+  grantLifetimeMinutes: number;
 }
 
 export type { LifecycleEvent, Subscription } from './subscription-json.js';
@@ -84,7 +89,7 @@ export class SubscriptionService {
     }
     if (clientState !== undefined && clientState !== null && (typeof clientState !== 'string' || clientState.length > 128))
       throw badRequest("'clientState' must be a string of at most 128 characters.");
-    const expirationMs = checkExpiration(expirationDateTime, this.clock.now(), this.opts.maxLifetimeMinutes);
+    const expirationMs = this.granted(checkExpiration(expirationDateTime, this.clock.now(), this.opts.maxLifetimeMinutes));
     const scope = this.resolveResource(resource, principal);
     const active = [...this.subs.values()].filter((s) => s.mailboxId === scope.mailboxId && s.expirationMs > this.clock.now());
     if (active.length >= this.opts.maxPerMailbox)
@@ -123,6 +128,12 @@ export class SubscriptionService {
     return { mailboxId: mb.id, calendarId: calendarId === undefined ? mb.defaultCalendarId : this.store.calendar(mb, calendarId).id };
   }
 
+  /** The expiry granted for an accepted request: as asked, or capped by `grantLifetimeMinutes`. */
+  private granted(askedMs: number): number {
+    const grant = this.opts.grantLifetimeMinutes;
+    return grant > 0 ? Math.min(askedMs, this.clock.now() + grant * 60_000) : askedMs;
+  }
+
   /** A subscription this app may see; expired ones are gone. */
   get(principal: Principal, id: string): Subscription {
     this.sweep();
@@ -140,7 +151,7 @@ export class SubscriptionService {
     const sub = this.get(principal, id);
     if (!isRecord(body)) throw badRequest('The request body must be a JSON object.');
     if ('lifecycleNotificationUrl' in body) throw badRequest("'lifecycleNotificationUrl' cannot be changed; recreate the subscription.");
-    if ('expirationDateTime' in body) sub.expirationMs = checkExpiration(body.expirationDateTime, this.clock.now(), this.opts.maxLifetimeMinutes);
+    if ('expirationDateTime' in body) sub.expirationMs = this.granted(checkExpiration(body.expirationDateTime, this.clock.now(), this.opts.maxLifetimeMinutes));
     if ('notificationUrl' in body) {
       if (typeof body.notificationUrl !== 'string') throw badRequest("Invalid 'notificationUrl'.");
       checkNotificationUrl(body.notificationUrl, 'notificationUrl', this.opts.allowHttpLoopback);

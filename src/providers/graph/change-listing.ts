@@ -86,7 +86,7 @@ async function itemsFor(ctx: ProviderContext, events: Iterable<GraphEvent>): Pro
       if (failsTheListing(err)) throw err;
       // One unreadable event (unmappable, or a read Graph refused) is reported on its own: never read as
       // deleted, never in the way of the others.
-      const code = isCalsyncError(err) ? 'GRAPH_ITEM_REFUSED' : 'GRAPH_UNMAPPABLE';
+      const code = isCalsyncError(err) && err.code === 'PROVIDER_REJECTED' ? 'GRAPH_ITEM_REFUSED' : 'GRAPH_UNMAPPABLE';
       out.problems.push({ remoteId: event.id, code, message: err instanceof Error ? err.message : String(err) });
     }
   }

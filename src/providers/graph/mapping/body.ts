@@ -36,11 +36,25 @@ export interface BodyParts {
   html?: string;
 }
 
+/** Markup that carries no formatting: the document frame and line structure Exchange wraps text in. */
+const PLAIN_TAG = /^<\/?(html|body|br|p|div(\s+class="?PlainText"?)?)\s*\/?>$/i;
+
+/**
+ * Whether an HTML body is only text in Exchange's frame (`<div class="PlainText">…<br>…`): what Outlook
+ * returns for a body written as text, ours included. Its text says everything; keeping the HTML would
+ * only make a plain description differ from its iCalendar twin.
+ */
+export function isPlainHtml(html: string): boolean {
+  const tags = html.replace(/<head\b[\s\S]*?<\/head>/gi, '').match(/<[^>]*>/g) ?? [];
+  return tags.every((t) => PLAIN_TAG.test(t));
+}
+
 export function bodyFromGraph(body: { contentType?: string | null; content?: string | null } | null | undefined): BodyParts {
   const content = body?.content ?? '';
   if (content.trim() === '') return {};
   if (body?.contentType === 'html') {
     const text = htmlToText(content);
+    if (isPlainHtml(content)) return text === '' ? {} : { description: text };
     return text === '' ? { html: content } : { description: text, html: content };
   }
   return { description: content };
