@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type EmulatorContext, header, linkWith, mailboxOf, odataContext, queryOf, renderOptions } from '../context.js';
 import { parseEventInput } from '../event-input.js';
 import { type RenderOptions, renderInstance } from '../event-json.js';
+import { notFound } from '../graph-error.js';
 import { asSingle } from '../instances.js';
 import type { Mailbox } from '../model.js';
 import { parseFilter, parseIntParam, parseOrderBy } from '../odata.js';
@@ -54,6 +55,8 @@ export function registerEventRoutes(app: FastifyInstance, ctx: EmulatorContext):
     app.get(path, async (req) => {
       const mb = mailboxOf(ctx, req);
       const inst = ctx.store.instance(mb, eventIdOf(req));
+      // Through a calendar, an event of another calendar (one moved away, say) is not found.
+      if (path.includes('/calendar') && inst.event.calendarId !== calendarIdOf(ctx, mb, req)) throw notFound();
       return { '@odata.context': odataContext(ctx, req, mb, 'events/$entity'), ...renderInstance(inst, mb, renderOptions(ctx, req)) };
     });
 
