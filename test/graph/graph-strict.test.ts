@@ -12,7 +12,7 @@ import { graphFixture, USER, type GraphFixture } from './support/emulator-fixtur
 const IMMUTABLE = { prefer: 'IdType="ImmutableId"' };
 const HUB = { hubId: 'hub-1' };
 
-function fullItems(changes: ChangeSet): { items: RemoteItem[]; problems: { remoteId: string; code: string }[] } {
+function fullItems(changes: ChangeSet): { items: RemoteItem[]; cursor: string; problems: { remoteId: string; code: string }[] } {
   if (changes.kind !== 'full') throw new Error(`expected a full listing, got ${changes.kind}`);
   return changes;
 }
@@ -180,7 +180,7 @@ describe('Graph connector on the strict emulator', () => {
     const again = there.items[0] as RemoteItem;
     await f.provider.update(other.id, again.remoteId, { ...again.event, title: 'Edited after the move' }, again.etag, HUB);
     // Where it was, it is gone.
-    const here = await f.provider.listChanges(f.calendarId, (cursor as { cursor: string }).cursor);
+    const here = await f.provider.listChanges(f.calendarId, cursor.cursor);
     expect(here.kind).toBe('delta');
     if (here.kind === 'delta') expect(here.removed).toEqual([written.item.remoteId]);
   });

@@ -40,7 +40,7 @@ describe('Graph limits in the Outlook service', () => {
     const x = h;
     x.emu.admin.addFault({ rule: { kind: 'throttle', retryAfterS: 0 }, count: 2, pathPrefix: `/me/calendars/${x.calendar.remoteId}/calendarView/delta` });
     const statuses: SyncStatus[] = [];
-    const report = await runCalendarSync({ store: x.store, providers: x.providers, clock: x.clock, onStatus: (s) => statuses.push(s) }, x.tenantId, { calendarId: x.calendar.id });
+    const report = await runCalendarSync({ store: x.store, providers: x.providers, clock: x.clock, onStatus: (s) => statuses.push(s) }, x.tenantId, { calendarId: x.calendar.id, reason: 'test' });
     expect(report.errors).toEqual([]);
     const done = statuses.find((s) => s.type === 'completed');
     expect(done && 'throttled' in done ? done.throttled : undefined).toBe(2);
