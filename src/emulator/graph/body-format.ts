@@ -25,7 +25,10 @@ export function textToHtml(text: string): string {
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
 
-/** HTML → text as Outlook does for `Prefer: outlook.body-content-type="text"`: markup dropped, breaks kept. */
+/**
+ * HTML → text as Outlook does for `Prefer: outlook.body-content-type="text"`: markup dropped, breaks kept.
+ * Written apart from the connector's reader on purpose: one shared function would hide its own bugs.
+ */
 export function htmlToText(html: string): string {
   return html
     .replace(/<(head|style|script)\b[\s\S]*?<\/\1>/gi, '')
