@@ -46,7 +46,10 @@ describe('Graph subscription manager (against the emulator)', () => {
 
   it('renews before expiry through a queued job, and the sweep catches what the schedule missed (injected clock)', async () => {
     const clock = new ManualClock(Date.UTC(2026, 5, 1, 12));
-    h = await outlookHarness({ clock, subscriptions: { lifetimeMinutes: 4000 } });
+    // The emulator's lifecycle check runs only when told (not on a real-time tick): jumping the clock two
+    // days past the access token's expiry would otherwise race a `reauthorizationRequired` (and its
+    // renewal) against the assertions below.
+    h = await outlookHarness({ clock, subscriptions: { lifetimeMinutes: 4000 }, emulator: { subscriptions: { tickIntervalMs: 24 * 3_600_000 } } });
     await h.manager.ensure(h.tenantId, h.calendar.id);
     const first = (await record(h))!;
     expect(Date.parse(first.expiresAt) - clock.now()).toBe(4000 * MINUTE);
