@@ -14,14 +14,15 @@ const PROVIDERS = {
 /**
  * healthy / warning / failing from the integration's status and health numbers:
  * failing = needs re-auth, flagged, a failing sync or an open circuit; warning = something waits for a
- * person (conflicts, failed jobs) or the last success is old.
+ * person (conflicts, failed jobs), the last success is old, or an Outlook mailbox is close to its
+ * Graph request budget (requests will soon wait for the next 10-minute window).
  */
 export function healthLevel(integration, health) {
   if (integration.status === 'needs_reauth' || integration.status === 'flagged') return 'failing';
   if (integration.status === 'disabled') return 'warning';
   if (!health) return 'unknown';
   if (health.lastError || health.circuit === 'open') return 'failing';
-  if (health.openConflicts > 0 || health.deadLetters > 0 || health.circuit === 'half-open' || (health.lagS ?? 0) > 3600) return 'warning';
+  if (health.openConflicts > 0 || health.deadLetters > 0 || health.circuit === 'half-open' || (health.lagS ?? 0) > 3600 || health.requestBudget?.near) return 'warning';
   return health.healthy === false ? 'warning' : 'healthy';
 }
 
@@ -99,6 +100,7 @@ function card(integration, health, calendars) {
       stat('Connection', health?.circuit ? circuitText(health.circuit) : 'ok'),
       health?.subscriptionExpiresAt ? stat('Push until', ago(health.subscriptionExpiresAt)) : null,
       health?.canRefreshToken === false ? stat('Sign-in', 'expired') : null,
+      health?.requestBudget?.near ? stat('Requests', `${health.requestBudget.used} of ${health.requestBudget.limit}, resets ${ago(health.requestBudget.resetsAt)}`) : null,
     ),
     h('ul', { class: 'calendar-rows' }, calendars.map(calendarRow)),
   );
