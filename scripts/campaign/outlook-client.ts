@@ -99,7 +99,8 @@ export class OutlookClient {
     const out: EventView[] = [];
     const top = 250;
     for (let skip = 0; ; skip += top) {
-      const res = await this.emu.admin.act(this.mailbox, 'GET', `/events?$top=${top}&$skip=${skip}&$select=subject,location,body,start,end,type`);
+      // Outlook hands bodies out as HTML unless asked for text (the emulator does so by default, as Graph does).
+      const res = await this.emu.admin.act(this.mailbox, 'GET', `/events?$top=${top}&$skip=${skip}&$select=subject,location,body,start,end,type`, undefined, { prefer: 'outlook.body-content-type="text"' });
       if (res.status !== 200) throw new Error(`Graph GET /events: HTTP ${res.status}`);
       const page = (res.body as { value: GraphEventJson[] }).value;
       for (const e of page) {

@@ -89,6 +89,8 @@ export interface WriteResult {
 export interface RequestStats {
   /** Requests sent since the provider was created (benchmarks and `sync --json` report them). */
   requests: number;
+  /** Throttling answers (429/503) received since the provider was created, retried or not (`calsync_throttled_total`). */
+  throttled?: number;
 }
 
 export interface CalendarProvider {

@@ -78,14 +78,21 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   });
   const throttled = new Counter({
     name: 'calsync_throttled_total',
-    help: 'Requests a provider throttled (429 / Retry-After)',
+    help: 'Throttling answers (429/503) providers gave, whether a retry absorbed them or they failed the job',
     labelNames: ['provider'] as const,
     registers: [registry],
   });
 
-  const countError = (provider: string, code: string): void => {
+  /**
+   * A provider that counts its throttling answers (Graph) reports them with the sync's status, each one
+   * counted, retried or not; for the others a job or item that failed throttled counts once.
+   */
+  const countError = (provider: string, code: string, providerCounts: boolean): void => {
     providerErrors.inc({ provider, code });
-    if (code === THROTTLED) throttled.inc({ provider });
+    if (code === THROTTLED && !providerCounts) throttled.inc({ provider });
+  };
+  const countThrottled = (provider: string, count: number | undefined): void => {
+    if (count !== undefined && count > 0) throttled.inc({ provider }, count);
   };
 
   return {
@@ -105,13 +112,15 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
         case 'completed':
           started.delete(status.calendarId);
           syncDuration.observe({ provider, outcome: status.report.errors.length > 0 ? 'partial' : 'success' }, status.report.durationMs / 1000);
-          for (const e of status.report.errors) countError(provider, e.code);
+          for (const e of status.report.errors) countError(provider, e.code, status.throttled !== undefined);
+          countThrottled(provider, status.throttled);
           return;
         case 'failed': {
           const at = started.get(status.calendarId);
           started.delete(status.calendarId);
           if (at !== undefined) syncDuration.observe({ provider, outcome: 'failure' }, Math.max(0, clock.now() - at) / 1000);
-          countError(provider, status.code ?? 'UNKNOWN');
+          countError(provider, status.code ?? 'UNKNOWN', status.throttled !== undefined);
+          countThrottled(provider, status.throttled);
           return;
         }
       }

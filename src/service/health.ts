@@ -43,6 +43,18 @@ export interface IntegrationHealthReport {
   deadLetters: number;
   /** The provider's circuit breaker (`closed`/`open`/`half-open`), when it keeps one. */
   circuit: string | null;
+  /**
+   * Outlook: the mailbox's request budget in the current window (10,000 requests per 10 minutes), and
+   * whether it is close to spent (`near`, from 80 %: requests will soon wait for the next window).
+   */
+  requestBudget: RequestBudgetReport | null;
+}
+
+export interface RequestBudgetReport {
+  used: number;
+  limit: number;
+  resetsAt: string;
+  near: boolean;
 }
 
 export interface TenantHealth {
@@ -105,6 +117,18 @@ async function circuitOf(providers: ProviderRegistry | undefined, integration: I
   }
 }
 
+async function budgetOf(providers: ProviderRegistry | undefined, integration: Integration): Promise<RequestBudgetReport | null> {
+  if (!providers) return null;
+  try {
+    const provider = (await providers.forIntegration(integration)) as { requestBudget?: () => { used: number; limit: number; resetsAtMs: number; near: boolean } };
+    if (typeof provider.requestBudget !== 'function') return null;
+    const b = provider.requestBudget();
+    return { used: b.used, limit: b.limit, resetsAt: new Date(b.resetsAtMs).toISOString(), near: b.near };
+  } catch {
+    return null;
+  }
+}
+
 function latest(values: (string | undefined)[]): string | null {
   return values.filter((v): v is string => v !== undefined).sort().at(-1) ?? null;
 }
@@ -139,6 +163,7 @@ export async function integrationHealth(store: Store, queue: JobQueue | undefine
       const token = integration.provider === 'outlook' ? tokenInfo(await store.integrations.getCredentials(tenantId, integration.id).catch(() => ({}))) : { expiresAt: null, canRefresh: null };
       const dead = deadLetters.filter((j) => ids.has(String((j.payload as { calendarId?: unknown } | null)?.calendarId))).length;
       const circuit = await circuitOf(opts.providers, integration);
+      const requestBudget = await budgetOf(opts.providers, integration);
 
       const reasons: string[] = [];
       if (integration.status !== 'active') reasons.push(`integration is ${integration.status}${integration.statusReason ? `: ${integration.statusReason}` : ''}`);
@@ -170,6 +195,7 @@ export async function integrationHealth(store: Store, queue: JobQueue | undefine
         openConflicts: openConflicts.filter((c) => ids.has(c.calendarId)).length,
         deadLetters: dead,
         circuit,
+        requestBudget,
       };
     }),
   );

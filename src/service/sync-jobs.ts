@@ -7,6 +7,7 @@
 import { NotFoundError } from '../errors.js';
 import type { Priority } from '../model/event.js';
 import type { JobHandler, JobQueue } from '../queue/types.js';
+import type { CalendarProvider } from '../providers/types.js';
 import { syncCalendar, type SyncReport } from '../sync/engine.js';
 import type { CalendarRecord, Integration, Store } from '../store/types.js';
 import type { Clock } from '../util/clock.js';
@@ -59,8 +60,14 @@ export interface SyncServiceDeps {
 export type SyncStatus =
   | { type: 'started'; tenantId: string; calendarId: string; at: number }
   | { type: 'in_progress'; tenantId: string; calendarId: string; phase: string; done: number; total: number; operation?: string }
-  | { type: 'completed'; tenantId: string; calendarId: string; report: SyncReport }
-  | { type: 'failed'; tenantId: string; calendarId: string; error: string; code?: string };
+  | { type: 'completed'; tenantId: string; calendarId: string; report: SyncReport; throttled?: number }
+  | { type: 'failed'; tenantId: string; calendarId: string; error: string; code?: string; throttled?: number };
+
+/** Throttling answers the provider received since `before` (undefined when it does not count them). */
+function throttledSince(provider: CalendarProvider | undefined, before: number | undefined): number | undefined {
+  const now = provider?.stats.throttled;
+  return now === undefined || before === undefined ? undefined : now - before;
+}
 
 /** Runs one calendar sync with the integration's provider, reporting status as it goes. */
 export async function runCalendarSync(deps: SyncServiceDeps, tenantId: string, payload: SyncJobPayload, opts: { dryRun?: boolean; allowMassDelete?: boolean; signal?: AbortSignal } = {}): Promise<SyncReport> {
@@ -69,9 +76,12 @@ export async function runCalendarSync(deps: SyncServiceDeps, tenantId: string, p
   const integration = calendar ? await store.integrations.get(tenantId, calendar.integrationId) : undefined;
   if (!calendar || !integration) throw new NotFoundError('calendar', payload.calendarId);
   deps.onStatus?.({ type: 'started', tenantId, calendarId: calendar.id, at: clock.now() });
+  let provider: CalendarProvider | undefined;
+  let throttledBefore: number | undefined;
   try {
     // Inside the try: a provider that cannot be built (credentials gone, unknown kind) is a failed sync too.
-    const provider = await providers.forIntegration(integration);
+    provider = await providers.forIntegration(integration);
+    throttledBefore = provider.stats.throttled;
     const report = await syncCalendar(
       {
         store,
@@ -85,12 +95,14 @@ export async function runCalendarSync(deps: SyncServiceDeps, tenantId: string, p
       { tenantId, calendarId: calendar.id },
       { full: payload.full === true, dryRun: opts.dryRun === true, allowMassDelete: opts.allowMassDelete === true },
     );
-    deps.onStatus?.({ type: 'completed', tenantId, calendarId: calendar.id, report });
+    const throttled = throttledSince(provider, throttledBefore);
+    deps.onStatus?.({ type: 'completed', tenantId, calendarId: calendar.id, report, ...(throttled === undefined ? {} : { throttled }) });
     return report;
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === 'PROVIDER_AUTH' && !opts.dryRun) await markNeedsReauth(store, integration, err);
-    deps.onStatus?.({ type: 'failed', tenantId, calendarId: calendar.id, error: err instanceof Error ? err.message : String(err), ...(code ? { code } : {}) });
+    const throttled = throttledSince(provider, throttledBefore);
+    deps.onStatus?.({ type: 'failed', tenantId, calendarId: calendar.id, error: err instanceof Error ? err.message : String(err), ...(code ? { code } : {}), ...(throttled === undefined ? {} : { throttled }) });
     throw err;
   }
 }

@@ -111,14 +111,15 @@ describe('Graph emulator: calendarView delta', () => {
     expect(second.items.map((i) => i.subject)).toEqual(['Dup', 'Dup']);
   });
 
-  it('expires delta tokens by age on the clock, by admin, and by cache eviction: 410 syncStateNotFound', async () => {
+  it('expires delta tokens by age on the clock, by admin, and by cache eviction: 410 SyncStateNotFound', async () => {
     const first = await round(`/me/calendarView/delta?${WINDOW}`);
     clock.advance(8 * 86_400_000);
     h.renewToken();
     const old = await h.call('GET', first.deltaLink.slice(h.emu.graphUrl.length));
     expect(old.status).toBe(410);
-    expect(old.body).toMatchObject({ error: { code: 'syncStateNotFound' } });
-    await expect(h.client.api(first.deltaLink).get()).rejects.toMatchObject({ statusCode: 410, code: 'syncStateNotFound' });
+    // As live Graph answers it (microsoft-graph-docs#2350), not as documented (`syncStateNotFound`).
+    expect(old.body).toMatchObject({ error: { code: 'SyncStateNotFound', message: expect.stringMatching(/^The sync state generation is not found; generation=\d+;/) } });
+    await expect(h.client.api(first.deltaLink).get()).rejects.toMatchObject({ statusCode: 410, code: 'SyncStateNotFound' });
 
     const fresh = await round(`/me/calendarView/delta?${WINDOW}`);
     h.emu.admin.expireDeltaTokens();

@@ -207,7 +207,7 @@ describe('paging', () => {
 });
 
 describe('$batch', () => {
-  it('splits into 20s, keeps order, and resends throttled inner requests after Retry-After', async () => {
+  it('splits into 4s (the mailbox concurrency), keeps order, and resends throttled inner requests after Retry-After', async () => {
     let throttledOnce = false;
     const fetch = fakeFetch((call) => {
       const requests = (call.body as { requests: { id: string; url: string }[] }).requests;
@@ -227,11 +227,15 @@ describe('$batch', () => {
     expect(results.every((r) => r.status === 200)).toBe(true);
     expect(sleep.waits).toEqual([5000]);
     const sizes = fetch.calls.map((call) => (call.body as { requests: unknown[] }).requests.length);
-    expect(sizes).toEqual([20, 1, 5]);
+    // 25 items: batches of 4, the throttled one resent alone after the first batch, the last holds 1.
+    expect(sizes).toEqual([4, 1, 4, 4, 4, 4, 4, 1]);
+    // Each inner request is spent from the budget, and the inner 429 counts as throttled.
+    expect(c.budget.snapshot().used).toBe(26);
+    expect(c.throttled).toBe(1);
     expect(fetch.calls.every((call) => call.url === `${BASE}/$batch`)).toBe(true);
     const first = (fetch.calls[0]?.body as { requests: { headers: Record<string, string> }[] }).requests[0];
     expect(first?.headers).toEqual({ 'Content-Type': 'application/json', Prefer: 'IdType="ImmutableId"' });
-    // A batch of 20 counts as 4 concurrent requests against the mailbox: it held every permit.
+    // A batch of 4 counts as 4 concurrent requests against the mailbox: it held every permit.
     expect(c.semaphore.peak).toBe(4);
   });
 

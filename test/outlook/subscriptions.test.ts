@@ -46,10 +46,11 @@ describe('Graph subscription manager (against the emulator)', () => {
 
   it('renews before expiry through a queued job, and the sweep catches what the schedule missed (injected clock)', async () => {
     const clock = new ManualClock(Date.UTC(2026, 5, 1, 12));
-    // Access tokens that outlive the clock jumps below: with the emulator's default hour, every jump
-    // also made it send reauthorizationRequired, and that notice (delivered over HTTP, whenever it
-    // arrives) renewed the subscription too — before or after the checks, depending on the load.
-    h = await outlookHarness({ clock, subscriptions: { lifetimeMinutes: 4000 }, emulator: { tokens: { accessTokenLifetimeMs: 30 * 24 * 60 * MINUTE } } });
+    // Access tokens that outlive the clock jumps below, and the emulator's lifecycle check only when told
+    // (not on a real-time tick): with the emulator's default hour, every jump also made it send
+    // reauthorizationRequired, and that notice (delivered over HTTP, whenever it arrives) renewed the
+    // subscription too — before or after the checks, depending on the load.
+    h = await outlookHarness({ clock, subscriptions: { lifetimeMinutes: 4000 }, emulator: { tokens: { accessTokenLifetimeMs: 30 * 24 * 60 * MINUTE }, subscriptions: { tickIntervalMs: 24 * 3_600_000 } } });
     await h.manager.ensure(h.tenantId, h.calendar.id);
     const first = (await record(h))!;
     expect(Date.parse(first.expiresAt) - clock.now()).toBe(4000 * MINUTE);

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
 import { buildApp } from '../../src/server/app.js';
 import { SYNC_CALENDAR_JOB } from '../../src/service/sync-jobs.js';
 import { ENSURE_SUBSCRIPTION_JOB } from '../../src/service/outlook/subscription-manager.js';
@@ -88,8 +89,8 @@ describe('Graph webhook endpoint', () => {
     expect([plain.statusCode, plain.json().error.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
     const noTarget = await post('/webhooks/graph/notify', { value: [notification('sub-1', s.clientState)] });
     expect(noTarget.statusCode).toBe(400);
-    const badLifecycle = await post(lifecycle, { value: [{ subscriptionId: 'sub-1', clientState: s.clientState, lifecycleEvent: 'somethingElse' }] });
-    expect(badLifecycle.statusCode).toBe(400);
+    const noEvent = await post(lifecycle, { value: [{ subscriptionId: 'sub-1', clientState: s.clientState }] });
+    expect(noEvent.statusCode).toBe(400);
     expect(s.queue.specs).toHaveLength(0);
   });
 
@@ -110,6 +111,22 @@ describe('Graph webhook endpoint', () => {
       [ENSURE_SUBSCRIPTION_JOB, 'recreate', 'high'],
       [SYNC_CALENDAR_JOB, null, 'high'],
     ]);
+  });
+
+  it('accepts a lifecycle event it does not know (202, logged) and still handles the batch\'s other items', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
+    const logged = await buildApp({ store: s.store, queue: s.queue, clock: s.clock, logger });
+    try {
+      const item = (lifecycleEvent: string) => ({ subscriptionId: 'sub-1', subscriptionExpirationDateTime: '2026-06-04T12:00:00Z', tenantId: 't', clientState: s.clientState, lifecycleEvent });
+      const res = await logged.inject({ method: 'POST', url: lifecycle, headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ value: [item('subscriptionPaused'), item('missed')] }) });
+      expect(res.statusCode).toBe(202);
+      expect(s.queue.specs.map((j) => [j.type, j.priority])).toEqual([[SYNC_CALENDAR_JOB, 'high']]);
+      const warned = lines.map((l) => JSON.parse(l) as { msg: string; lifecycleEvent?: string });
+      expect(warned.some((w) => w.msg === 'unknown graph lifecycle event ignored' && w.lifecycleEvent === 'subscriptionPaused')).toBe(true);
+    } finally {
+      await logged.close();
+    }
   });
 
   it('is not mounted without a queue (nowhere durable to put the work)', async () => {

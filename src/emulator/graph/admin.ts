@@ -11,6 +11,7 @@ import type { DeliveryRecord, NotificationFaults } from './notifier.js';
 import { principalFor } from './routes/oauth.js';
 import type { LifecycleEvent, Subscription } from './subscriptions.js';
 import type { MailboxSeed } from './store.js';
+import type { LoggedRequest } from './request-log.js';
 
 export interface ActResult {
   status: number;
@@ -106,6 +107,25 @@ export class GraphEmulatorAdmin {
   flushNotifications(): Promise<void> {
     this.ctx.subscriptions.tick();
     return this.ctx.notifier.drain();
+  }
+
+  /** Graph requests clients made (inner `$batch` requests marked), oldest first. */
+  requests(): LoggedRequest[] {
+    return this.ctx.requestLog.list();
+  }
+
+  clearRequests(): void {
+    this.ctx.requestLog.clear();
+  }
+
+  /**
+   * Move an event to another calendar of the same mailbox, as a user dragging it in Outlook does: its
+   * immutable id stays, its regular id changes. Returns both.
+   */
+  moveEvent(user: string, eventId: string, calendarId: string): { immutableId: string; regularId: string } {
+    const mb = this.ctx.store.mailbox(user);
+    const ev = this.ctx.store.moveEvent(mb, eventId, calendarId);
+    return { immutableId: ev.id, regularId: mb.regularIds.get(ev.id) ?? ev.id };
   }
 
   subscriptions(): Subscription[] {

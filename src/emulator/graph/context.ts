@@ -2,6 +2,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Clock } from '../../util/clock.js';
 import type { DeltaService } from './delta.js';
+import { preferredBodyType } from './body-format.js';
 import type { RenderOptions } from './event-json.js';
 import { GraphError } from './graph-error.js';
 import type { Mailbox } from './model.js';
@@ -13,6 +14,8 @@ import type { FaultInjector } from './faults.js';
 import type { Throttle } from './throttle.js';
 import { preferredTimeZone, toIana } from './time-zones.js';
 import type { Principal, TokenService } from './tokens.js';
+import type { RequestLog } from './request-log.js';
+import type { StrictOptions } from './options.js';
 
 export interface EmulatorContext {
   clock: Clock;
@@ -31,6 +34,10 @@ export interface EmulatorContext {
   /** Default page size of delta rounds without Prefer: odata.maxpagesize. */
   deltaPageSize: number;
   protocol: 'https' | 'http';
+  /** Every client request, for tests that count them. */
+  requestLog: RequestLog;
+  /** Where live Graph is stricter than its documentation (or varies): what the emulator does. */
+  strict: StrictOptions;
 }
 
 declare module 'fastify' {
@@ -67,14 +74,30 @@ export function header(req: FastifyRequest, name: string): string | undefined {
   return Array.isArray(v) ? v.join(',') : v;
 }
 
-/** Render options from Prefer, $select and $expand; an unknown Prefer zone is Graph's 400. */
-export function renderOptions(req: FastifyRequest, opts: { select?: boolean } = { select: true }): RenderOptions {
+/** `Prefer: IdType="ImmutableId"` (outlook-immutable-id.md). */
+export function wantsImmutableIds(prefer: string | undefined): boolean {
+  return prefer !== undefined && /IdType\s*=\s*"?ImmutableId"?/i.test(prefer);
+}
+
+/**
+ * Render options from Prefer, $select and $expand; an unknown Prefer zone is Graph's 400. Bodies are
+ * HTML unless the reader prefers text (or the emulator runs lenient); ids are immutable on request.
+ */
+export function renderOptions(ctx: EmulatorContext, req: FastifyRequest, opts: { select?: boolean } = { select: true }): RenderOptions {
   const q = queryOf(req);
-  const zone = preferredTimeZone(header(req, 'prefer'));
+  const prefer = header(req, 'prefer');
+  const zone = preferredTimeZone(prefer);
   if (zone) toIana(zone);
   const select = opts.select ? parseSelect(q) : undefined;
   const expandExtended = parseExpand(q);
-  return { zone, ...(select ? { select } : {}), ...(expandExtended ? { expandExtended } : {}) };
+  return {
+    zone,
+    ...(select ? { select } : {}),
+    ...(expandExtended ? { expandExtended } : {}),
+    body: preferredBodyType(prefer) ?? (ctx.strict.htmlBodies ? 'html' : 'stored'),
+    immutableIds: wantsImmutableIds(prefer),
+    allDaySeriesZoneUtc: ctx.strict.allDayOriginalZoneUtc,
+  };
 }
 
 /** `@odata.context` for a user-scoped resource. */

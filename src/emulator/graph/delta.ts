@@ -55,8 +55,15 @@ export interface DeltaPage {
   deltaToken?: string;
 }
 
-export const syncStateNotFound = (): GraphError =>
-  new GraphError(410, 'syncStateNotFound', 'The sync state generation was not found or has expired. Start a full synchronization.');
+/**
+ * 410 for an unknown or expired token: as live Graph answers it (`SyncStateNotFound`, naming the
+ * generation; microsoft-graph-docs#2350) or as the documentation spells it (`syncStateNotFound`).
+ */
+export function syncStateNotFound(style: 'observed' | 'documented' = 'documented', generation = 0): GraphError {
+  if (style === 'observed')
+    return new GraphError(410, 'SyncStateNotFound', `The sync state generation is not found; generation=${generation};[highest=${generation + 2}][${generation + 2}][${generation + 1}].`);
+  return new GraphError(410, 'syncStateNotFound', 'The sync state generation was not found or has expired. Start a full synchronization.');
+}
 
 export class DeltaService {
   private readonly snapshots = new Map<string, Snapshot>();
@@ -69,7 +76,12 @@ export class DeltaService {
   constructor(
     private readonly clock: Clock,
     private readonly opts: DeltaOptions,
+    private readonly expiredStyle: 'observed' | 'documented' = 'observed',
   ) {}
+
+  private notFound(): GraphError {
+    return syncStateNotFound(this.expiredStyle, this.seq);
+  }
 
   /** Remember a change; series masters are skipped because delta never reports them. */
   record(change: StoreChange): void {
@@ -87,7 +99,7 @@ export class DeltaService {
   /** The window and owner a delta token was issued for; 410 when it is unknown or expired. */
   snapshotFor(deltaToken: string, mb: Mailbox, calendarId: string): Snapshot {
     const snap = this.snapshots.get(deltaToken);
-    if (!snap || snap.mailboxId !== mb.id || snap.calendarId !== calendarId || this.expired(snap.createdMs)) throw syncStateNotFound();
+    if (!snap || snap.mailboxId !== mb.id || snap.calendarId !== calendarId || this.expired(snap.createdMs)) throw this.notFound();
     return snap;
   }
 
@@ -120,7 +132,7 @@ export class DeltaService {
     const [roundId = '', offsetText = ''] = skipToken.split('.');
     const round = this.rounds.get(roundId);
     const offset = Number(offsetText);
-    if (!round || !Number.isInteger(offset) || this.expired(round.createdMs)) throw syncStateNotFound();
+    if (!round || !Number.isInteger(offset) || this.expired(round.createdMs)) throw this.notFound();
     const value = round.items.slice(offset, offset + pageSize);
     if (offset + pageSize < round.items.length) return { value, skipToken: `${roundId}.${offset + pageSize}` };
     const deltaToken = newOpaqueToken();

@@ -3,7 +3,9 @@
  * every property present (unset ones as Graph's defaults or null), `@odata.etag` = W/"changeKey",
  * times in the `Prefer: outlook.timezone` zone or UTC.
  */
+import { type BodyType, type StoredBody, renderBody } from './body-format.js';
 import { occurrenceICalUId } from './ids.js';
+import { publicId } from './instances.js';
 import type { Calendar, Instance, Mailbox } from './model.js';
 import { instantToWall, iso7, toWindows } from './time-zones.js';
 
@@ -14,6 +16,12 @@ export interface RenderOptions {
   select?: Set<string>;
   /** `$expand=singleValueExtendedProperties($filter=…)`: which extended properties to include. */
   expandExtended?: (id: string) => boolean;
+  /** The body's form: HTML unless the reader asked for text (`stored`: as written, the lenient mode). */
+  body?: BodyType | 'stored';
+  /** `Prefer: IdType="ImmutableId"`: ids that survive moves; otherwise regular ids. */
+  immutableIds?: boolean;
+  /** All-day series report `originalStartTimeZone: "UTC"` (live quirk; StrictOptions.allDayOriginalZoneUtc). */
+  allDaySeriesZoneUtc?: boolean;
 }
 
 export const etag = (changeKey: string): string => `W/"${changeKey}"`;
@@ -33,35 +41,45 @@ function dateTimeTimeZone(ms: number, originalZone: string, isAllDay: boolean, z
 
 const originalStart = (ms: number): string => new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
 
+function bodyOf(props: Record<string, unknown>, wanted: BodyType | 'stored'): StoredBody {
+  const b = props.body as { contentType?: unknown; content?: unknown } | null | undefined;
+  const stored: StoredBody = { contentType: b?.contentType === 'text' ? 'text' : 'html', content: typeof b?.content === 'string' ? b.content : '' };
+  return renderBody(stored, wanted);
+}
+
 export function renderInstance(inst: Instance, mb: Mailbox, opts: RenderOptions): Record<string, unknown> {
   const ev = inst.event;
   const p = inst.props;
+  const id = publicId(mb, inst.id, opts.immutableIds === true);
+  const body = bodyOf(p, opts.body ?? 'stored');
+  // The quirk: an all-day series (and its instances) claims UTC while its times are the creator's midnight.
+  const zoneQuirk = opts.allDaySeriesZoneUtc === true && inst.times.isAllDay && ev.recurrence !== null;
   const full: Record<string, unknown> = {
     '@odata.etag': etag(inst.changeKey),
-    id: inst.id,
+    id,
     createdDateTime: iso7(ev.createdMs),
     lastModifiedDateTime: iso7(inst.lastModifiedMs),
     changeKey: inst.changeKey,
     categories: p.categories ?? [],
     transactionId: inst.type === 'occurrence' || inst.type === 'exception' ? null : ev.transactionId,
-    originalStartTimeZone: toWindows(inst.times.startZone),
-    originalEndTimeZone: toWindows(inst.times.endZone),
+    originalStartTimeZone: zoneQuirk ? 'UTC' : toWindows(inst.times.startZone),
+    originalEndTimeZone: zoneQuirk ? 'UTC' : toWindows(inst.times.endZone),
     iCalUId: inst.originalStartMs === null ? ev.iCalUId : occurrenceICalUId(ev.iCalUId, inst.originalStartMs),
     reminderMinutesBeforeStart: p.reminderMinutesBeforeStart ?? 15,
     isReminderOn: p.isReminderOn ?? true,
     hasAttachments: false,
     subject: p.subject ?? '',
-    bodyPreview: bodyPreview(p.body),
+    bodyPreview: bodyPreview(body),
     importance: p.importance ?? 'normal',
     sensitivity: p.sensitivity ?? 'normal',
     isAllDay: inst.times.isAllDay,
     isCancelled: false,
     isOrganizer: true,
     responseRequested: p.responseRequested ?? true,
-    seriesMasterId: inst.originalStartMs === null ? null : ev.id,
+    seriesMasterId: inst.originalStartMs === null ? null : publicId(mb, ev.id, opts.immutableIds === true),
     showAs: p.showAs ?? 'busy',
     type: inst.type,
-    webLink: `https://outlook.office365.com/owa/?itemid=${encodeURIComponent(inst.id)}&exvsurl=1&path=/calendar/item`,
+    webLink: `https://outlook.office365.com/owa/?itemid=${encodeURIComponent(id)}&exvsurl=1&path=/calendar/item`,
     onlineMeetingUrl: null,
     isOnlineMeeting: p.isOnlineMeeting ?? false,
     onlineMeetingProvider: p.onlineMeetingProvider ?? 'unknown',
@@ -69,7 +87,7 @@ export function renderInstance(inst: Instance, mb: Mailbox, opts: RenderOptions)
     isDraft: false,
     hideAttendees: p.hideAttendees ?? false,
     responseStatus: { response: 'organizer', time: '0001-01-01T00:00:00Z' },
-    body: p.body ?? { contentType: 'html', content: '' },
+    body,
     start: dateTimeTimeZone(inst.times.startMs, inst.times.startZone, inst.times.isAllDay, opts.zone),
     end: dateTimeTimeZone(inst.times.endMs, inst.times.endZone, inst.times.isAllDay, opts.zone),
     location: p.location ?? { displayName: '', locationType: 'default', uniqueIdType: 'unknown', address: {}, coordinates: {} },

@@ -12,6 +12,9 @@ import { newRequestId } from './ids.js';
 const CANONICAL = ['calendarView', 'calendars', 'calendar', 'events', 'instances', 'delta', 'subscriptions', 'reauthorize', 'me', 'users', '$batch', 'cancel', 'v1.0'];
 const BY_LOWER = new Map(CANONICAL.map((s) => [s.toLowerCase(), s]));
 
+/** Marks an inner `$batch` request (its value is the admin secret, so a client cannot forge it). */
+export const INNER_HEADER = 'x-emulator-batch-inner';
+
 export function canonicalUrl(url: string): string {
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
@@ -92,7 +95,17 @@ export function installGraphPipeline(app: FastifyInstance, ctx: EmulatorContext)
   const release = async (req: FastifyRequest): Promise<void> => {
     req.releaseThrottle?.();
   };
-  app.addHook('onResponse', release);
+  app.addHook('onResponse', async (req, reply) => {
+    await release(req);
+    if (!req.url.startsWith('/v1.0/') || header(req, 'x-emulator-admin') === ctx.adminSecret) return;
+    ctx.requestLog.add({
+      method: req.method,
+      path: req.url.slice('/v1.0'.length).split('?')[0] ?? '',
+      status: reply.statusCode,
+      inBatch: header(req, INNER_HEADER) === ctx.adminSecret,
+      atMs: ctx.clock.now(),
+    });
+  });
   app.addHook('onRequestAbort', release);
 }
 
@@ -104,6 +117,9 @@ function appliedPreferences(prefer: string | undefined): string | undefined {
   if (zone) applied.push(zone[0]);
   const pageSize = /odata\.maxpagesize\s*=\s*\d+/i.exec(prefer);
   if (pageSize) applied.push(pageSize[0]);
+  const body = /outlook\.body-content-type\s*=\s*"?(text|html)"?/i.exec(prefer);
+  if (body) applied.push(`outlook.body-content-type="${body[1]?.toLowerCase()}"`);
+  if (/IdType\s*=\s*"?ImmutableId"?/i.test(prefer)) applied.push('IdType="ImmutableId"');
   return applied.length > 0 ? applied.join(', ') : undefined;
 }
 

@@ -7,7 +7,10 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 
 const b64url = (buf: Buffer): string => buf.toString('base64url');
 
-export const newEventId = (): string => `AAMkEv${b64url(randomBytes(18))}`;
+/** An event's immutable id (`Prefer: IdType="ImmutableId"`). */
+export const newEventId = (): string => `AAkALgEv${b64url(randomBytes(18))}`;
+/** An event's regular id, which changes when the event moves to another calendar. */
+export const newRegularEventId = (): string => `AAMkEv${b64url(randomBytes(18))}`;
 export const newCalendarId = (): string => `AAMkCa${b64url(randomBytes(18))}`;
 export const newGuid = (): string => randomUUID();
 

@@ -24,6 +24,7 @@ import { registerViewRoutes } from './routes/views.js';
 import { GraphStore } from './store.js';
 import { SubscriptionService } from './subscriptions.js';
 import { Throttle } from './throttle.js';
+import { RequestLog } from './request-log.js';
 import { generateCertificate } from './tls.js';
 import { TokenService } from './tokens.js';
 
@@ -67,16 +68,18 @@ export async function createGraphEmulator(options: GraphEmulatorOptions = {}): P
     clock,
     store,
     tokens: new TokenService(clock, opts.tokens),
-    delta: new DeltaService(clock, opts.delta),
+    delta: new DeltaService(clock, opts.delta, opts.strict.expiredDeltaToken),
     throttle: new Throttle(clock, opts.throttle),
     faults: new FaultInjector(),
     notifier,
-    subscriptions: new SubscriptionService(clock, store, notifier, sender, opts.subscriptions),
+    subscriptions: new SubscriptionService(clock, store, notifier, sender, opts.subscriptions, opts.strict),
     tenantId: opts.tenantId,
     adminSecret: randomUUID(),
     pageSize: opts.pageSize,
     deltaPageSize: opts.delta.defaultPageSize,
     protocol: tls ? 'https' : 'http',
+    requestLog: new RequestLog(),
+    strict: opts.strict,
   };
   store.onChange((change) => ctx.delta.record(change));
   const admin = new GraphEmulatorAdmin(ctx, app);

@@ -97,13 +97,29 @@ export function isOccurrenceStart(ev: StoredEvent, startMs: number): boolean {
   return false;
 }
 
-/** Resolve any id a client may hold: single, series master, occurrence or exception. */
+/** The stored event an immutable or (current) regular id names. */
+export function storedEvent(mailbox: Mailbox, id: string): StoredEvent | undefined {
+  return mailbox.events.get(id) ?? mailbox.events.get(mailbox.byRegularId.get(id) ?? '');
+}
+
+/**
+ * The id a client sees for an internal (immutable) id: itself with `Prefer: IdType="ImmutableId"`, else
+ * the event's regular id (occurrence ids are derived from whichever master id the client sees).
+ */
+export function publicId(mailbox: Mailbox, id: string, immutable: boolean): string {
+  if (immutable) return id;
+  const occ = parseOccurrenceId(id);
+  if (occ) return occurrenceId(mailbox.regularIds.get(occ.masterId) ?? occ.masterId, occ.originalStartMs);
+  return mailbox.regularIds.get(id) ?? id;
+}
+
+/** Resolve any id a client may hold: single, series master, occurrence or exception, immutable or regular. */
 export function findInstance(mailbox: Mailbox, id: string): Instance | undefined {
-  const stored = mailbox.events.get(id);
+  const stored = storedEvent(mailbox, id);
   if (stored) return asSingle(stored);
   const occ = parseOccurrenceId(id);
   if (!occ) return undefined;
-  const master = mailbox.events.get(occ.masterId);
+  const master = storedEvent(mailbox, occ.masterId);
   if (!master?.recurrence || master.deletedOccurrences.has(occ.originalStartMs)) return undefined;
   const rec = master.exceptions.get(occ.originalStartMs);
   if (rec) return exception(master, occ.originalStartMs, rec);

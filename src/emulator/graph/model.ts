@@ -57,7 +57,17 @@ export interface Mailbox {
   userPrincipalName: string;
   displayName: string;
   calendars: Map<string, Calendar>;
+  /** Events by immutable id (the id that survives moves between calendars). */
   events: Map<string, StoredEvent>;
+  /**
+   * The regular id of each event (immutable id → regular id), kept after deletion. A regular id names
+   * the event in its folder: moving the event to another calendar gives it a new one, and the old one
+   * is then unknown (outlook-immutable-id.md). Clients get regular ids unless they send
+   * `Prefer: IdType="ImmutableId"`.
+   */
+  regularIds: Map<string, string>;
+  /** Regular id → immutable id, for the events that hold it now. */
+  byRegularId: Map<string, string>;
   defaultCalendarId: string;
 }
 

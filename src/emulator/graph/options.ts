@@ -25,7 +25,11 @@ export interface GraphEmulatorOptions {
   tenantId?: string;
   /** Page size of event collections without $top. Default 10 (Graph's). */
   pageSize?: number;
-  /** Inner requests of a $batch run at once. Default 4 (the mailbox concurrency limit). */
+  /**
+   * Inner requests of a $batch run at once. Default 20: every inner request at once, so a batch of more
+   * than 4 to one mailbox gets per-request 429 MailboxConcurrency inside its 200, as live Graph answered
+   * (microsoft-graph-docs#2886, #8760). 4 reproduces Graph's documented behaviour since 2022 (4 in parallel).
+   */
   batchConcurrency?: number;
   /** Extra CA certificates trusted when POSTing to webhook receivers. */
   notificationCa?: string[];
@@ -34,6 +38,40 @@ export interface GraphEmulatorOptions {
   tokens?: Partial<TokenOptions>;
   delivery?: Partial<DeliveryOptions>;
   subscriptions?: Partial<SubscriptionOptions>;
+  /** Where live Graph is stricter than its documentation, or varies. Each defaults to the strict side. */
+  strict?: Partial<StrictOptions>;
+}
+
+/**
+ * Graph behaviour a lenient emulator would hide (issue 15). Every default is the strict side, so the
+ * connector is tested against it; a test that needs the documented or kinder behaviour turns one off.
+ */
+export interface StrictOptions {
+  /**
+   * GETs return `body` as HTML, whatever was written ("in only HTML format", event-get.md), unless
+   * `Prefer: outlook.body-content-type="text"` asks for text. Default true.
+   */
+  htmlBodies: boolean;
+  /**
+   * Longest window of calendarView, calendarView/delta and instances, in days; longer is 400
+   * ErrorInvalidRequest "… Maximum number of days: 1825" (microsoft-graph-docs#6284). 0: unlimited.
+   * Default 1825. (For instances the limit is not documented; the same is applied.)
+   */
+  maxWindowDays: number;
+  /** A new event raises `created` and then `updated`, as users observe live (microsoft-graph-docs#7598). Default true. */
+  createAlsoUpdates: boolean;
+  /** The validation token is sent form-encoded (`Validation%3a+Testing+…`), as Graph sends it. Default true. */
+  formEncodedValidationToken: boolean;
+  /**
+   * An expired delta token: `observed` answers 410 `SyncStateNotFound` "The sync state generation is not
+   * found; generation=…" (microsoft-graph-docs#2350); `documented` answers `syncStateNotFound`. Default observed.
+   */
+  expiredDeltaToken: 'observed' | 'documented';
+  /**
+   * All-day recurring series report `originalStartTimeZone: "UTC"` while `originalStart` is local
+   * midnight in the creator's zone (a live quirk). Default true.
+   */
+  allDayOriginalZoneUtc: boolean;
 }
 
 export interface ResolvedOptions {
@@ -50,6 +88,7 @@ export interface ResolvedOptions {
   tokens: TokenOptions;
   delivery: DeliveryOptions;
   subscriptions: SubscriptionOptions;
+  strict: StrictOptions;
 }
 
 const MINUTE = 60_000;
@@ -62,7 +101,7 @@ export function resolveOptions(o: GraphEmulatorOptions): ResolvedOptions {
     users: o.users ?? [{ id: '87d349ed-44d7-43e1-9a83-5f2406dee5bd', userPrincipalName: 'adele@contoso.onmicrosoft.com', displayName: 'Adele Vance' }],
     tenantId: o.tenantId ?? 'b6b5e7a4-3f5c-4b8e-9d21-0c6f1a2e7d11',
     pageSize: o.pageSize ?? 10,
-    batchConcurrency: o.batchConcurrency ?? 4,
+    batchConcurrency: o.batchConcurrency ?? 20,
     notificationCa: o.notificationCa ?? [],
     delta: { tokenLifetimeMs: 30 * 24 * 60 * MINUTE, cacheSize: 1000, defaultPageSize: 10, ...o.delta },
     throttle: { concurrency: 4, budget: 10_000, windowMs: 10 * MINUTE, concurrencyRetryAfterS: 1, ...o.throttle },
@@ -89,7 +128,17 @@ export function resolveOptions(o: GraphEmulatorOptions): ResolvedOptions {
       reauthorizationIntervalMs: 15 * MINUTE,
       reauthorizationGraceMs: 60 * MINUTE,
       tickIntervalMs: 1000,
+      grantLifetimeMinutes: 0,
       ...o.subscriptions,
+    },
+    strict: {
+      htmlBodies: true,
+      maxWindowDays: 1825,
+      createAlsoUpdates: true,
+      formEncodedValidationToken: true,
+      expiredDeltaToken: 'observed',
+      allDayOriginalZoneUtc: true,
+      ...o.strict,
     },
   };
 }

@@ -8,8 +8,8 @@ import type { Clock } from '../../util/clock.js';
 import type { EventInput } from './event-input.js';
 import { resolveTimes } from './event-input.js';
 import { GraphError, invalidRequest, notFound, staleChangeKey } from './graph-error.js';
-import { newCalendarId, newChangeKey, newEventId, newGuid, newICalUId } from './ids.js';
-import { findInstance, instancesInWindow, sortByStart } from './instances.js';
+import { newCalendarId, newChangeKey, newEventId, newGuid, newICalUId, newRegularEventId } from './ids.js';
+import { findInstance, instancesInWindow, sortByStart, storedEvent } from './instances.js';
 import type { Calendar, Instance, Mailbox, StoreChange, StoredEvent } from './model.js';
 
 export interface MailboxSeed {
@@ -43,6 +43,8 @@ export class GraphStore {
       displayName: seed.displayName ?? seed.userPrincipalName.split('@')[0] ?? seed.userPrincipalName,
       calendars: new Map(),
       events: new Map(),
+      regularIds: new Map(),
+      byRegularId: new Map(),
       defaultCalendarId: calendarId,
     };
     mailbox.calendars.set(calendarId, { id: calendarId, name: 'Calendar', color: 'auto', hexColor: '', changeKey: newChangeKey(), isDefaultCalendar: true });
@@ -94,6 +96,7 @@ export class GraphStore {
     if (cal.isDefaultCalendar) throw new GraphError(400, 'ErrorDeleteDistinguishedFolder', 'Distinguished folders cannot be deleted.');
     for (const ev of [...mb.events.values()].filter((e) => e.calendarId === id)) {
       mb.events.delete(ev.id);
+      mb.byRegularId.delete(mb.regularIds.get(ev.id) ?? '');
       this.publish({ mailbox: mb, calendarId: id, resourceId: ev.id, changeType: 'deleted', changeKey: ev.changeKey, series: ev.recurrence !== null });
     }
     mb.calendars.delete(id);
@@ -142,8 +145,38 @@ export class GraphStore {
       deletedOccurrences: new Set(),
     };
     mb.events.set(event.id, event);
+    this.assignRegularId(mb, event.id);
     this.publish({ mailbox: mb, calendarId, resourceId: event.id, changeType: 'created', changeKey: event.changeKey, series: event.recurrence !== null });
     return { event, created: true };
+  }
+
+  private assignRegularId(mb: Mailbox, id: string): void {
+    const previous = mb.regularIds.get(id);
+    if (previous !== undefined) mb.byRegularId.delete(previous);
+    const regular = newRegularEventId();
+    mb.regularIds.set(id, regular);
+    mb.byRegularId.set(regular, id);
+  }
+
+  /**
+   * Move an event (single or series) to another calendar, as a user dragging it in Outlook does: for
+   * the old calendar it is deleted, for the new one created; its immutable id stays, its regular id
+   * changes (the old one is then unknown).
+   */
+  moveEvent(mb: Mailbox, id: string, calendarId: string): StoredEvent {
+    const ev = storedEvent(mb, id);
+    if (!ev) throw notFound();
+    const target = this.calendar(mb, calendarId);
+    if (target.id === ev.calendarId) return ev;
+    const from = ev.calendarId;
+    ev.calendarId = target.id;
+    ev.changeKey = newChangeKey();
+    ev.lastModifiedMs = this.clock.now();
+    this.assignRegularId(mb, ev.id);
+    const series = ev.recurrence !== null;
+    this.publish({ mailbox: mb, calendarId: from, resourceId: ev.id, changeType: 'deleted', changeKey: ev.changeKey, series });
+    this.publish({ mailbox: mb, calendarId: target.id, resourceId: ev.id, changeType: 'created', changeKey: ev.changeKey, series });
+    return ev;
   }
 
   /** PATCH any instance. Editing an occurrence turns it into an exception. */
@@ -189,6 +222,7 @@ export class GraphStore {
     const ev = inst.event;
     if (inst.originalStartMs === null) {
       mb.events.delete(ev.id);
+      mb.byRegularId.delete(mb.regularIds.get(ev.id) ?? '');
     } else {
       ev.exceptions.delete(inst.originalStartMs);
       ev.deletedOccurrences.add(inst.originalStartMs);

@@ -2,6 +2,8 @@
  * Subscription resources and notification payloads as Graph sends them (resources/subscription.md,
  * concepts/change-notifications-delivery-webhooks.md, change-notifications-lifecycle-events.md).
  */
+import { newOpaqueToken } from './ids.js';
+import { publicId } from './instances.js';
 import type { StoreChange } from './model.js';
 import type { NotificationItem } from './notifier.js';
 
@@ -25,6 +27,8 @@ export interface Subscription {
   /** Expiry of the access token the subscription was last authorized with (null: never lapses). */
   tokenExpiresMs: number | null;
   lastReauthNoticeMs: number | null;
+  /** Created with `Prefer: IdType="ImmutableId"`: notifications name events by immutable id. */
+  immutableIds: boolean;
 }
 
 /** Every documented property; unset ones are null. */
@@ -51,13 +55,16 @@ export function renderSubscription(sub: Subscription): Record<string, unknown> {
 
 /** A change notification without resource data: the resource path and id, never the event. */
 export function changeNotification(sub: Subscription, change: StoreChange): NotificationItem {
-  const path = `Users/${change.mailbox.id}/Events/${change.resourceId}`;
+  const resourceId = publicId(change.mailbox, change.resourceId, sub.immutableIds);
+  const path = `Users/${change.mailbox.id}/Events/${resourceId}`;
   return {
+    // Each notification carries an id of its own (the samples' "id": "lsgTZMr9KwAAA").
+    id: newOpaqueToken(9),
     subscriptionId: sub.id,
     subscriptionExpirationDateTime: new Date(sub.expirationMs).toISOString(),
     changeType: change.changeType,
     resource: path,
-    resourceData: { '@odata.type': '#Microsoft.Graph.Event', '@odata.id': path, '@odata.etag': `W/"${change.changeKey}"`, id: change.resourceId },
+    resourceData: { '@odata.type': '#Microsoft.Graph.Event', '@odata.id': path, '@odata.etag': `W/"${change.changeKey}"`, id: resourceId },
     clientState: sub.clientState,
     tenantId: sub.tenantId,
   };

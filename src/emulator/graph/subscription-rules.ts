@@ -43,13 +43,23 @@ export function parseResource(resource: string): { user: string | undefined; cal
 }
 
 /**
+ * The token as Graph puts it in the query: form-encoded, spaces as `+` and escapes in lower case
+ * (`Validation%3a+Testing+client+application+reachability…`), so a receiver must decode `+` too.
+ */
+export function formEncode(value: string): string {
+  return encodeURIComponent(value)
+    .replace(/%20/g, '+')
+    .replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase());
+}
+
+/**
  * POST `url?validationToken=…` (text/plain); the receiver must answer 200, text/plain, with the
  * URL-decoded token as the body, within the timeout. The token contains spaces and colons, as
  * Graph's does, so a receiver that echoes the raw query string fails here as it would live.
  */
-export async function validationHandshake(sender: WebhookPoster, url: string, timeoutMs: number): Promise<void> {
+export async function validationHandshake(sender: WebhookPoster, url: string, timeoutMs: number, formEncoded = true): Promise<void> {
   const token = `Validation: Testing client application reachability for subscription Request-Id: ${randomUUID()}`;
-  const target = `${url}${url.includes('?') ? '&' : '?'}validationToken=${encodeURIComponent(token)}`;
+  const target = `${url}${url.includes('?') ? '&' : '?'}validationToken=${formEncoded ? formEncode(token) : encodeURIComponent(token)}`;
   const ok = await sender
     .post(target, '', 'text/plain; charset=utf-8', timeoutMs)
     .then((r) => r.status === 200 && r.contentType.toLowerCase().startsWith('text/plain') && r.body === token)

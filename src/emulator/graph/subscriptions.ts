@@ -15,6 +15,7 @@ import type { Clock } from '../../util/clock.js';
 import { GraphError, badRequest } from './graph-error.js';
 import type { WebhookPoster } from './http-post.js';
 import type { StoreChange } from './model.js';
+import type { StrictOptions } from './options.js';
 import type { Notifier } from './notifier.js';
 import { type LifecycleEvent, type Subscription, changeNotification, lifecycleNotification } from './subscription-json.js';
 import { CHANGE_TYPES, checkExpiration, checkNotificationUrl, parseResource, validationHandshake } from './subscription-rules.js';
@@ -38,6 +39,11 @@ export interface SubscriptionOptions {
   reauthorizationGraceMs: number;
   /** Real-time period of the lifecycle check (it reads the injected clock). Default 1 s. */
   tickIntervalMs: number;
+  /**
+   * Grant at most this lifetime, whatever was asked (Graph decides the expiry it returns; clients must
+   * use it). Default 0: as asked.
+   */
+  grantLifetimeMinutes: number;
 }
 
 export type { LifecycleEvent, Subscription } from './subscription-json.js';
@@ -56,6 +62,7 @@ export class SubscriptionService {
     private readonly notifier: Notifier,
     private readonly sender: WebhookPoster,
     private readonly opts: SubscriptionOptions,
+    private readonly strict: Pick<StrictOptions, 'createAlsoUpdates' | 'formEncodedValidationToken'> = { createAlsoUpdates: true, formEncodedValidationToken: true },
   ) {
     store.onChange((c) => this.onChange(c));
     this.timer = setInterval(() => this.tick(), opts.tickIntervalMs);
@@ -68,7 +75,7 @@ export class SubscriptionService {
     };
   }
 
-  async create(principal: Principal, body: unknown): Promise<Subscription> {
+  async create(principal: Principal, body: unknown, prefs: { immutableIds?: boolean } = {}): Promise<Subscription> {
     if (!isRecord(body)) throw badRequest('The request body must be a JSON object.');
     const { changeType, notificationUrl, resource, expirationDateTime, clientState, lifecycleNotificationUrl } = body;
     if (typeof changeType !== 'string' || changeType.split(',').some((c) => !CHANGE_TYPES.includes(c.trim())))
@@ -82,13 +89,14 @@ export class SubscriptionService {
     }
     if (clientState !== undefined && clientState !== null && (typeof clientState !== 'string' || clientState.length > 128))
       throw badRequest("'clientState' must be a string of at most 128 characters.");
-    const expirationMs = checkExpiration(expirationDateTime, this.clock.now(), this.opts.maxLifetimeMinutes);
+    const expirationMs = this.granted(checkExpiration(expirationDateTime, this.clock.now(), this.opts.maxLifetimeMinutes));
     const scope = this.resolveResource(resource, principal);
     const active = [...this.subs.values()].filter((s) => s.mailboxId === scope.mailboxId && s.expirationMs > this.clock.now());
     if (active.length >= this.opts.maxPerMailbox)
       throw new GraphError(403, 'ExtensionError', 'Operation: Create; Exception: [Status Code: Forbidden; Reason: Number of subscriptions exceeds limit]');
-    await validationHandshake(this.sender, notificationUrl, this.opts.validationTimeoutMs);
-    if (typeof lifecycleNotificationUrl === 'string') await validationHandshake(this.sender, lifecycleNotificationUrl, this.opts.validationTimeoutMs);
+    const formEncoded = this.strict.formEncodedValidationToken;
+    await validationHandshake(this.sender, notificationUrl, this.opts.validationTimeoutMs, formEncoded);
+    if (typeof lifecycleNotificationUrl === 'string') await validationHandshake(this.sender, lifecycleNotificationUrl, this.opts.validationTimeoutMs, formEncoded);
     const sub: Subscription = {
       id: randomUUID(),
       resource,
@@ -106,6 +114,7 @@ export class SubscriptionService {
       includeResourceData: body.includeResourceData === true,
       tokenExpiresMs: principal.tokenExpiresMs ?? null,
       lastReauthNoticeMs: null,
+      immutableIds: prefs.immutableIds === true,
     };
     this.subs.set(sub.id, sub);
     return sub;
@@ -117,6 +126,12 @@ export class SubscriptionService {
     const mb = this.store.mailbox(user ?? principal.userId);
     if (mb.id !== principal.userId) throw new GraphError(403, 'ExtensionError', 'Operation: Create; Exception: [Status Code: Forbidden; Reason: Access is denied.]');
     return { mailboxId: mb.id, calendarId: calendarId === undefined ? mb.defaultCalendarId : this.store.calendar(mb, calendarId).id };
+  }
+
+  /** The expiry granted for an accepted request: as asked, or capped by `grantLifetimeMinutes`. */
+  private granted(askedMs: number): number {
+    const grant = this.opts.grantLifetimeMinutes;
+    return grant > 0 ? Math.min(askedMs, this.clock.now() + grant * 60_000) : askedMs;
   }
 
   /** A subscription this app may see; expired ones are gone. */
@@ -136,7 +151,7 @@ export class SubscriptionService {
     const sub = this.get(principal, id);
     if (!isRecord(body)) throw badRequest('The request body must be a JSON object.');
     if ('lifecycleNotificationUrl' in body) throw badRequest("'lifecycleNotificationUrl' cannot be changed; recreate the subscription.");
-    if ('expirationDateTime' in body) sub.expirationMs = checkExpiration(body.expirationDateTime, this.clock.now(), this.opts.maxLifetimeMinutes);
+    if ('expirationDateTime' in body) sub.expirationMs = this.granted(checkExpiration(body.expirationDateTime, this.clock.now(), this.opts.maxLifetimeMinutes));
     if ('notificationUrl' in body) {
       if (typeof body.notificationUrl !== 'string') throw badRequest("Invalid 'notificationUrl'.");
       checkNotificationUrl(body.notificationUrl, 'notificationUrl', this.opts.allowHttpLoopback);
@@ -217,13 +232,17 @@ export class SubscriptionService {
   private onChange(change: StoreChange): void {
     this.tick();
     const now = this.clock.now();
+    // Live Graph follows a `created` with an `updated` for the same event (microsoft-graph-docs#7598).
+    const changes: StoreChange[] = change.changeType === 'created' && this.strict.createAlsoUpdates ? [change, { ...change, changeType: 'updated' }] : [change];
     for (const sub of this.subs.values()) {
       if (sub.mailboxId !== change.mailbox.id || sub.calendarId !== change.calendarId) continue;
-      if (!sub.changeType.split(',').includes(change.changeType)) continue;
-      const item = changeNotification(sub, change);
-      const paused = sub.tokenExpiresMs !== null && now - sub.tokenExpiresMs > this.opts.reauthorizationGraceMs;
-      if (paused) this.notifier.discard(sub.notificationUrl, item, 'subscription awaits reauthorization');
-      else this.notifier.enqueue(sub.notificationUrl, item);
+      for (const c of changes) {
+        if (!sub.changeType.split(',').includes(c.changeType)) continue;
+        const item = changeNotification(sub, c);
+        const paused = sub.tokenExpiresMs !== null && now - sub.tokenExpiresMs > this.opts.reauthorizationGraceMs;
+        if (paused) this.notifier.discard(sub.notificationUrl, item, 'subscription awaits reauthorization');
+        else this.notifier.enqueue(sub.notificationUrl, item);
+      }
     }
   }
 }

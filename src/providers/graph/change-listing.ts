@@ -25,7 +25,7 @@ import { decodeCursor, encodeCursor } from './cursor.js';
 import type { GraphCursor } from './cursor.js';
 import type { GraphEvent } from './graph-types.js';
 import { collectListing } from './http/paging.js';
-import { buildItem, getEvents } from './item-reader.js';
+import { buildItem, failsTheListing, getEvents } from './item-reader.js';
 
 /** Events per page of the full listing and of delta (Graph's default is 10). */
 const EVENTS_PAGE = '100';
@@ -83,8 +83,11 @@ async function itemsFor(ctx: ProviderContext, events: Iterable<GraphEvent>): Pro
       for (const message of cuts) out.problems.push({ remoteId: event.id, code: 'FIELD_TRUNCATED', message });
       if (event.recurrence) out.series[item.remoteId] = item.etag;
     } catch (err) {
-      if (isCalsyncError(err) && err.code.startsWith('PROVIDER_')) throw err;
-      out.problems.push({ remoteId: event.id, code: 'GRAPH_UNMAPPABLE', message: err instanceof Error ? err.message : String(err) });
+      if (failsTheListing(err)) throw err;
+      // One unreadable event (unmappable, or a read Graph refused) is reported on its own: never read as
+      // deleted, never in the way of the others.
+      const code = isCalsyncError(err) && err.code === 'PROVIDER_REJECTED' ? 'GRAPH_ITEM_REFUSED' : 'GRAPH_UNMAPPABLE';
+      out.problems.push({ remoteId: event.id, code, message: err instanceof Error ? err.message : String(err) });
     }
   }
   return out;

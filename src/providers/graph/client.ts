@@ -32,7 +32,11 @@ import type { Clock } from '../../util/clock.js';
 import { systemClock } from '../../util/clock.js';
 import { GRAPH_V1_BASE_URL, OUTLOOK_MAX_CONCURRENCY, PREFER_IMMUTABLE_ID } from './constants.js';
 import { errorFromResponse, graphErrorCode } from './http/graph-errors.js';
+import { type BudgetOptions, RequestBudget } from './http/budget.js';
 import { Semaphore } from './http/semaphore.js';
+
+/** Answers that say "too much": counted in `throttled` (`calsync_throttled_total`). */
+export const THROTTLE_STATUSES: ReadonlySet<number> = new Set([429, 503]);
 
 export type GetToken = (opts: { forceRefresh: boolean }) => Promise<string>;
 
@@ -58,6 +62,8 @@ export interface GraphClientOptions {
   resilience?: Pick<ResilienceOptions, 'breakerThreshold' | 'halfOpenAfterMs'>;
   /** Share breakers between the clients of all mailboxes. Default: one set per client. */
   policies?: ServerPolicies;
+  /** The mailbox's request budget (default: Outlook's 10,000 requests per 10 minutes). */
+  budget?: Partial<BudgetOptions>;
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -71,6 +77,8 @@ export interface GraphRequest {
   body?: unknown;
   /** Semaphore permits this request holds (a `$batch` takes one per inner request, up to the cap). */
   permits?: number;
+  /** Requests Graph counts against the mailbox's budget: 1, or a `$batch`'s inner requests. */
+  cost?: number;
 }
 
 export interface GraphResult<T> {
@@ -107,12 +115,16 @@ export class GraphClient {
   readonly semaphore: Semaphore;
   /** HTTP requests sent, retries included (`RequestStats`). */
   requests = 0;
-  private readonly opts: Required<Omit<GraphClientOptions, 'baseUrl' | 'resilience' | 'policies'>>;
+  /** 429/503 answers received, inner `$batch` ones included, whether a retry absorbed them or not. */
+  throttled = 0;
+  /** The mailbox's request budget, spent before each request is sent. */
+  readonly budget: RequestBudget;
+  private readonly opts: Required<Omit<GraphClientOptions, 'baseUrl' | 'resilience' | 'policies' | 'budget'>>;
   private readonly policies: ServerPolicies;
 
   constructor(options: GraphClientOptions) {
     this.baseUrl = (options.baseUrl ?? GRAPH_V1_BASE_URL).replace(/\/+$/, '');
-    const { resilience, policies, ...rest } = options;
+    const { resilience, policies, budget, ...rest } = options;
     this.opts = {
       maxConcurrency: OUTLOOK_MAX_CONCURRENCY,
       maxAttempts: 6,
@@ -125,6 +137,12 @@ export class GraphClient {
     };
     this.policies = policies ?? new ServerPolicies(resilience);
     this.semaphore = new Semaphore(this.opts.maxConcurrency);
+    this.budget = new RequestBudget(() => this.opts.clock.now(), this.opts.sleep, budget);
+  }
+
+  /** Counts throttling answers seen outside `send` (inner `$batch` responses). */
+  noteThrottled(count: number): void {
+    this.throttled += count;
   }
 
   resolve(url: string, query?: Record<string, string>): string {
@@ -152,6 +170,7 @@ export class GraphClient {
       const { response, body } = outcome;
       if (response.status >= 200 && response.status < 300) return { status: response.status, headers: response.headers, body: body as T };
       const retryAfterS = parseRetryAfter(response.headers.get('retry-after'), this.opts.clock.now());
+      if (THROTTLE_STATUSES.has(response.status)) this.throttled += 1;
       if (response.status === 401 && !refreshed && graphErrorCode(body) !== 'ErrorAccessDenied') {
         // An expired or revoked access token: refresh once; a second 401 means the grant is gone.
         refreshed = true;
@@ -196,6 +215,8 @@ export class GraphClient {
       init.body = JSON.stringify(req.body);
     }
     const origin = new URL(url).origin;
+    // The budget first: waiting for the next window must not hold one of the mailbox's 4 permits.
+    await this.budget.spend(req.cost ?? 1);
     const release = await this.semaphore.acquire(req.permits ?? 1);
     try {
       return await this.policies.breaker(origin).execute(async () => {

@@ -14,13 +14,14 @@ import type { Clock } from '../../util/clock.js';
 import { systemClock } from '../../util/clock.js';
 import type { CalendarProvider, ChangeSet, ProviderCapabilities, RemoteCalendar, RemoteItem, RequestStats, WriteOptions, WriteResult } from '../types.js';
 import type { GraphClient } from './client.js';
+import type { BudgetSnapshot } from './http/budget.js';
 import { GRAPH_PROVIDER_KIND, OUTLOOK_MAX_CONCURRENCY, UID_PROPERTY } from './constants.js';
 import type { ProviderContext, SyncWindow } from './context.js';
 import { EXPAND_QUERY, calendarEventsPath } from './context.js';
 import { asListingFailure, deltaListing, fullListing } from './change-listing.js';
 import type { GraphCalendar, GraphEvent } from './graph-types.js';
 import { collectListing, collectPages } from './http/paging.js';
-import { ETAG_SEPARATOR, buildItem, getEvents, itemEtag, itemOf, readItems, readSeries } from './item-reader.js';
+import { ETAG_SEPARATOR, buildItem, failsTheListing, getEvents, itemEtag, itemOf, readItems, readSeries } from './item-reader.js';
 import { deleteEvent, patchEvent, postEvent, readBackFailed, seriesIsOurs, syncOccurrences } from './item-writer.js';
 import { eventToGraph } from './mapping/event-to-graph.js';
 import { supportsRecurrence } from './mapping/recurrence-to-graph.js';
@@ -77,6 +78,9 @@ export class GraphProvider implements CalendarProvider {
       get requests(): number {
         return client.requests;
       },
+      get throttled(): number {
+        return client.throttled;
+      },
     };
   }
 
@@ -112,7 +116,7 @@ export class GraphProvider implements CalendarProvider {
         items.set(id, await buildItem(this.ctx, event));
       } catch (err) {
         // As in listings (change-listing.ts): a failed request keeps its code, anything else is the data.
-        if (err instanceof CalsyncError && err.code.startsWith('PROVIDER_')) throw err;
+        if (failsTheListing(err)) throw err;
         unreadable.push({ id, reason: err instanceof Error ? err.message : String(err) });
       }
     }
@@ -174,6 +178,11 @@ export class GraphProvider implements CalendarProvider {
 
   async delete(_calendarId: string, remoteId: string, etag: string): Promise<void> {
     await deleteEvent(this.ctx, remoteId, etag);
+  }
+
+  /** The mailbox's request budget now (health: "close to its budget"). */
+  requestBudget(): BudgetSnapshot {
+    return this.ctx.client.budget.snapshot();
   }
 
   async close(): Promise<void> {

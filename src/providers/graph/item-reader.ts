@@ -8,6 +8,7 @@
  * the exception, not necessarily the master, yet for the engine the series item did change.
  */
 import { createHash } from 'node:crypto';
+import { isCalsyncError } from '../../errors.js';
 import type { EventTime } from '../../model/event.js';
 import { stableStringify } from '../../model/hash.js';
 import { localToMs, toInstantMs } from '../../model/time.js';
@@ -69,13 +70,43 @@ function startInfo(master: GraphEvent): { start: EventTime; allDayZone: string |
   return { start, allDayZone: master.originalStartTimeZone ? resolveTzid(master.originalStartTimeZone) : undefined };
 }
 
+/**
+ * Graph refuses a view window over 1,825 days ("Maximum number of days: 1825", microsoft-graph-docs#6284),
+ * so a series older than about three years is listed in windows of at most this many days.
+ */
+export const MAX_VIEW_DAYS = 1800;
+
+/**
+ * A series' instances in [fromMs, toMs), window by window (each ≤ MAX_VIEW_DAYS). An instance spanning a
+ * window boundary is listed by both windows and kept once.
+ */
+async function listInstances(ctx: ProviderContext, masterId: string, fromMs: number, toMs: number): Promise<GraphEvent[]> {
+  const byId = new Map<string, GraphEvent>();
+  for (let from = fromMs; from < toMs; from += MAX_VIEW_DAYS * DAY_MS) {
+    const to = Math.min(toMs, from + MAX_VIEW_DAYS * DAY_MS);
+    const { items } = await collectPages<GraphEvent>(ctx.client, {
+      method: 'GET',
+      url: `${eventPath(masterId)}/instances`,
+      query: { startDateTime: isoSeconds(from), endDateTime: isoSeconds(to), $top: INSTANCES_PAGE },
+    });
+    for (const instance of items) if (!byId.has(instance.id)) byId.set(instance.id, instance);
+  }
+  return [...byId.values()];
+}
+
+/**
+ * Whether a failure while reading one item fails the whole listing (throttling, outages, auth, a gone
+ * sync state: the calendar cannot be read now) or only that item. Graph refusing a request about one
+ * event (400, PROVIDER_REJECTED) or an event we cannot map says nothing about the others, so that item
+ * is reported on its own and the others are read (lessons.md row 16).
+ */
+export function failsTheListing(err: unknown): boolean {
+  return isCalsyncError(err) && err.code.startsWith('PROVIDER_') && err.code !== 'PROVIDER_REJECTED';
+}
+
 /** Lists a series' instances and works out its exceptions and cancelled occurrences. */
 export async function readSeries(ctx: ProviderContext, master: GraphEvent): Promise<SeriesSnapshot> {
   const { start, allDayZone } = startInfo(master);
-  const zones = { floatingZone: ctx.floatingZone, allDayZone };
-  const keyOfStart = (originalStart: string): string => occurrenceKey(recurrenceIdFromGraph(originalStart, start, zones));
-  const keyOf = (instance: GraphEvent): string =>
-    keyOfStart(instance.originalStart ?? (instance.start ? isoSeconds(localToMs(instance.start.dateTime.slice(0, 19))) : ''));
   const startMs = start.kind === 'date' ? localToMs(start.date) : toInstantMs(start);
   // From the series' first occurrence (so cancellations before the sync window are seen too) to the
   // end of the window, at most MAX_OCCURRENCES occurrences.
@@ -84,11 +115,12 @@ export async function readSeries(ctx: ProviderContext, master: GraphEvent): Prom
   const expected = master.recurrence ? expandOccurrences(master.recurrence, start, fromMs, toMs, allDayZone) : [];
   const last = expected[expected.length - 1];
   if (expected.length >= MAX_OCCURRENCES && last) toMs = last.ms + 1;
-  const { items: instances } = await collectPages<GraphEvent>(ctx.client, {
-    method: 'GET',
-    url: `${eventPath(master.id)}/instances`,
-    query: { startDateTime: isoSeconds(fromMs), endDateTime: isoSeconds(toMs), $top: INSTANCES_PAGE },
-  });
+  const instances = await listInstances(ctx, master.id, fromMs, toMs);
+  const allDayOffsetMs = start.kind === 'date' ? allDayOffsetOf(instances) : undefined;
+  const zones = { floatingZone: ctx.floatingZone, allDayZone, ...(allDayOffsetMs === undefined ? {} : { allDayOffsetMs }) };
+  const keyOfStart = (originalStart: string): string => occurrenceKey(recurrenceIdFromGraph(originalStart, start, zones));
+  const keyOf = (instance: GraphEvent): string =>
+    keyOfStart(instance.originalStart ?? (instance.start ? isoSeconds(localToMs(instance.start.dateTime.slice(0, 19))) : ''));
   const present = new Set(instances.map(keyOf));
   // Occurrences right at the end of the listing may be cut off by how the server clips the window;
   // only those a day inside count as cancelled. (The listing starts a day before the first one.)
@@ -96,7 +128,19 @@ export async function readSeries(ctx: ProviderContext, master: GraphEvent): Prom
   const cancelledStarts = inside.filter((iso) => !present.has(keyOfStart(iso)));
   const exceptions = instances.filter((i) => i.type === 'exception' || i.isCancelled === true);
   const heldKeys = new Set([...present, ...inside.map(keyOfStart)]);
-  return { parts: { exceptions, cancelledStarts }, instances, keyOf, heldKeys, cancelledKeys: new Set(cancelledStarts.map(keyOfStart)) };
+  const parts = { exceptions, cancelledStarts, ...(allDayOffsetMs === undefined ? {} : { allDayOffsetMs }) };
+  return { parts, instances, keyOf, heldKeys, cancelledKeys: new Set(cancelledStarts.map(keyOfStart)) };
+}
+
+/**
+ * How far an all-day series' `originalStart` instants lie from UTC midnight: the creator's zone, which
+ * `originalStartTimeZone` does not reliably name (live Graph says "UTC" for all-day series whatever
+ * the zone). Read off a plain occurrence, whose start date is its original date.
+ */
+function allDayOffsetOf(instances: readonly GraphEvent[]): number | undefined {
+  const plain = instances.find((i) => i.type === 'occurrence' && i.originalStart && i.start);
+  if (!plain?.originalStart || !plain.start) return undefined;
+  return Date.parse(plain.originalStart) - localToMs(plain.start.dateTime.slice(0, 10));
 }
 
 export function itemEtag(master: GraphEvent, parts: SeriesParts): string {

@@ -117,7 +117,8 @@ export async function syncOccurrences(ctx: ProviderContext, master: GraphEvent, 
     if (exdates.has(k)) ops.push({ method: 'DELETE', url, ...(headers ? { headers } : {}) });
     else if (override && !sameOnOutlook(override, current, opts)) ops.push({ method: 'PATCH', url, body: fieldsToGraph(override, opts), ...(headers ? { headers } : {}) });
     else if (!override && instance.type === 'exception' && instance.originalStart) {
-      const plain = plainOccurrence(event, recurrenceIdFromGraph(instance.originalStart, event.start, opts));
+      const zones = { ...opts, ...(series.parts.allDayOffsetMs === undefined ? {} : { allDayOffsetMs: series.parts.allDayOffsetMs }) };
+      const plain = plainOccurrence(event, recurrenceIdFromGraph(instance.originalStart, event.start, zones));
       if (!sameOnOutlook(plain, current, opts)) ops.push({ method: 'PATCH', url, body: fieldsToGraph(plain, opts), ...(headers ? { headers } : {}) });
     }
     if (ops.length > before) targets.push(instance);

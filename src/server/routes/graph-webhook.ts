@@ -8,7 +8,8 @@
  *   coalesced delta-sync job, and the answer is 202 — the sync never runs inside the request, because
  *   Graph throttles and then drops endpoints slower than ~3 s. Well-formed notifications that do not
  *   verify are ignored but still answered 202, so Graph does not retry them for hours.
- * - `POST /webhooks/graph/lifecycle?t=…&c=…`: lifecycle notifications, handled the same way.
+ * - `POST /webhooks/graph/lifecycle?t=…&c=…`: lifecycle notifications, handled the same way; an event
+ *   name calsync does not know is accepted (202) and logged, the batch's other items handled.
  *
  * The routes live in their own plugin: Graph posts the handshake as text/plain and notifications as
  * JSON, and both are read as raw text here and parsed once. A notification must come as
@@ -49,7 +50,9 @@ const lifecycleSchema = z.object({
       z.object({
         subscriptionId: text,
         clientState: z.string().max(512).nullish(),
-        lifecycleEvent: z.enum(['reauthorizationRequired', 'subscriptionRemoved', 'missed']),
+        // Any name: Graph may add lifecycle events (it has before); one calsync does not know is logged
+        // by the intake, never a 400 that Graph would retry for hours, losing the batch's valid items.
+        lifecycleEvent: z.string().min(1).max(128),
       }).passthrough(),
     )
     .min(1)

@@ -38,6 +38,11 @@ export const healthSchema = {
     pushCalendars: { type: 'integer', description: 'enabled calendars whose changes arrive by push now (Graph subscription or WebDAV-Push registration); the others are polled' },
     tokenExpiresAt: { type: ['string', 'null'], description: 'access token expiry (Outlook)' },
     canRefreshToken: { type: ['boolean', 'null'], description: 'whether a refresh token can renew it (Outlook)' },
+    requestBudget: {
+      type: ['object', 'null'],
+      description: "the mailbox's request budget in the current window (Outlook: 10,000 per 10 minutes); `near` from 80 %",
+      properties: { used: { type: 'integer' }, limit: { type: 'integer' }, resetsAt: { type: 'string' }, near: { type: 'boolean' } },
+    },
   },
 } as const;
 

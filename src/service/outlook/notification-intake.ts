@@ -22,11 +22,18 @@ export interface ChangeNotification {
   resourceData?: { id?: string } | null;
 }
 
+/** The lifecycle events Graph documents (change-notifications-lifecycle-events.md). */
+export const KNOWN_LIFECYCLE_EVENTS = ['reauthorizationRequired', 'subscriptionRemoved', 'missed'] as const;
+export type KnownLifecycleEvent = (typeof KNOWN_LIFECYCLE_EVENTS)[number];
+
 export interface LifecycleNotification {
   subscriptionId: string;
   clientState?: string | null;
-  lifecycleEvent: 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed';
+  /** A known event, or any other name Graph may send (logged and otherwise ignored). */
+  lifecycleEvent: string;
 }
+
+const isKnownLifecycleEvent = (name: string): name is KnownLifecycleEvent => (KNOWN_LIFECYCLE_EVENTS as readonly string[]).includes(name);
 
 export interface IntakeDeps {
   store: Store;
@@ -72,6 +79,11 @@ export class NotificationIntake {
     let accepted = 0;
     for (const n of notifications) {
       if (!(await this.deps.directory.verify(tenantId, calendarId, n.subscriptionId, n.clientState))) continue;
+      if (!isKnownLifecycleEvent(n.lifecycleEvent)) {
+        // Not ours to act on; Graph must not retry it (the batch is answered 202), but someone should know.
+        this.deps.logger?.warn({ tenantId, calendarId, subscriptionId: n.subscriptionId, lifecycleEvent: n.lifecycleEvent }, 'unknown graph lifecycle event ignored');
+        continue;
+      }
       accepted += 1;
       if (n.lifecycleEvent === 'missed') {
         await enqueueCalendarSync(this.deps.queue, tenantId, calendarId, { priority: 'high', reason: 'graph notifications missed' });

@@ -32,7 +32,10 @@ export interface EnsurePayload {
 }
 
 export interface SubscriptionOptions {
-  /** Requested lifetime. Default 10,000 minutes (Graph: at most 10,070 for events, observed). */
+  /**
+   * Requested lifetime. Default 10,000 minutes (Graph: at most 10,070 for events observed, 10,080
+   * documented). Graph's answer decides: a shorter expiry it grants is what renewal is planned from.
+   */
   lifetimeMinutes?: number;
   /** Renew once this fraction of the lifetime has passed. Default 0.75. */
   renewAtFraction?: number;
@@ -67,6 +70,7 @@ const CHANGE_TYPES = 'created,updated,deleted';
 
 export class SubscriptionManager {
   private readonly lifetimeMs: number;
+  private readonly renewAtFraction: number;
   private readonly marginMs: number;
   private readonly sweepIntervalMs: number;
 
@@ -75,7 +79,8 @@ export class SubscriptionManager {
     if (problem) throw new CalsyncError('CONFIG', `CALSYNC_PUBLIC_URL ${problem}`, { details: { variable: 'CALSYNC_PUBLIC_URL' } });
     const o = deps.options ?? {};
     this.lifetimeMs = (o.lifetimeMinutes ?? 10_000) * 60_000;
-    this.marginMs = Math.round(this.lifetimeMs * (1 - (o.renewAtFraction ?? 0.75)));
+    this.renewAtFraction = o.renewAtFraction ?? 0.75;
+    this.marginMs = Math.round(this.lifetimeMs * (1 - this.renewAtFraction));
     this.sweepIntervalMs = o.sweepIntervalMs ?? 15 * 60_000;
   }
 
@@ -117,15 +122,13 @@ export class SubscriptionManager {
     try {
       if (mode === 'reauthorize') {
         await client.send({ method: 'POST', url: `/subscriptions/${encodeURIComponent(record.subscriptionId)}/reauthorize`, body: {} });
-      } else if (mode === 'ensure' && Date.parse(record.expiresAt) - now > this.marginMs) {
+      } else if (mode === 'ensure' && Date.parse(record.expiresAt) - now > this.marginOf(record)) {
         return 'kept';
       }
-      const renewed = await client.json<GraphSubscription>({
-        method: 'PATCH',
-        url: `/subscriptions/${encodeURIComponent(record.subscriptionId)}`,
-        body: { expirationDateTime: this.expiry() },
-      });
-      await this.save(calendar, { ...record, expiresAt: renewed.expirationDateTime });
+      const renewed = await this.withGrantedLifetime((expirationDateTime) =>
+        client.json<GraphSubscription>({ method: 'PATCH', url: `/subscriptions/${encodeURIComponent(record.subscriptionId)}`, body: { expirationDateTime } }),
+      );
+      await this.save(calendar, { ...record, expiresAt: renewed.expirationDateTime, grantedMs: this.granted(renewed) });
       return mode === 'reauthorize' ? 'reauthorized' : 'renewed';
     } catch (err) {
       // Graph removed it (expired, deleted by an admin, lifecycle `subscriptionRemoved` lost): recreate.
@@ -141,19 +144,27 @@ export class SubscriptionManager {
     const url = notificationUrl(this.publicUrl(), calendar.tenantId, calendar.id);
     // Notifications for the new id can arrive before the record below is saved: the webhook re-reads
     // the store on an id it does not know (SubscriptionDirectory), and the delta sync below covers them.
-    const created = await client.json<GraphSubscription>({
-      method: 'POST',
-      url: '/subscriptions',
-      body: {
-        changeType: CHANGE_TYPES,
-        notificationUrl: url,
-        lifecycleNotificationUrl: lifecycleUrl(this.publicUrl(), calendar.tenantId, calendar.id),
-        resource: `/me/calendars/${calendar.remoteId}/events`,
-        expirationDateTime: this.expiry(),
-        clientState,
-      },
+    const created = await this.withGrantedLifetime((expirationDateTime) =>
+      client.json<GraphSubscription>({
+        method: 'POST',
+        url: '/subscriptions',
+        body: {
+          changeType: CHANGE_TYPES,
+          notificationUrl: url,
+          lifecycleNotificationUrl: lifecycleUrl(this.publicUrl(), calendar.tenantId, calendar.id),
+          resource: `/me/calendars/${calendar.remoteId}/events`,
+          expirationDateTime,
+          clientState,
+        },
+      }),
+    );
+    await this.save(calendar, {
+      subscriptionId: created.id,
+      expiresAt: created.expirationDateTime,
+      clientState: sealClientState(credentials, calendar.id, clientState),
+      notificationUrl: url,
+      grantedMs: this.granted(created),
     });
-    await this.save(calendar, { subscriptionId: created.id, expiresAt: created.expirationDateTime, clientState: sealClientState(credentials, calendar.id, clientState), notificationUrl: url });
     if (old && old.subscriptionId !== created.id) await this.deleteRemote(client, old.subscriptionId);
     // Changes made while no subscription was listening reach us through delta.
     await enqueueCalendarSync(this.deps.queue, calendar.tenantId, calendar.id, { priority: 'medium', reason: 'graph subscription created' });
@@ -189,7 +200,7 @@ export class SubscriptionManager {
     for (const calendar of await store.calendars.list(tenantId)) {
       if (!calendar.enabled || !integrations.has(calendar.integrationId)) continue;
       const record = readRecord(await store.syncState.get(tenantId, calendar.id));
-      if (record && Date.parse(record.expiresAt) - now > this.marginMs) continue;
+      if (record && Date.parse(record.expiresAt) - now > this.marginOf(record)) continue;
       await this.enqueueEnsure(tenantId, calendar.id, 'ensure', { priority: 'high' });
       due.push(calendar.id);
     }
@@ -210,7 +221,7 @@ export class SubscriptionManager {
   }
 
   private async scheduleRenewal(tenantId: string, calendarId: string, record: SubscriptionRecord): Promise<void> {
-    const delayMs = Math.max(0, Date.parse(record.expiresAt) - this.marginMs - this.deps.clock.now());
+    const delayMs = Math.max(0, Date.parse(record.expiresAt) - this.marginOf(record) - this.deps.clock.now());
     await this.enqueueEnsure(tenantId, calendarId, 'ensure', { priority: 'medium', delayMs });
   }
 
@@ -227,8 +238,34 @@ export class SubscriptionManager {
     this.deps.onRecordChanged?.(calendar.id);
   }
 
-  private expiry(): string {
-    return new Date(this.deps.clock.now() + this.lifetimeMs).toISOString();
+  private expiry(lifetimeMs = this.lifetimeMs): string {
+    return new Date(this.deps.clock.now() + lifetimeMs).toISOString();
+  }
+
+  /** How long before expiry a subscription is renewed: a share of what Graph granted (or of what we ask). */
+  private marginOf(record: SubscriptionRecord): number {
+    return record.grantedMs === undefined ? this.marginMs : Math.min(this.marginMs, Math.round(record.grantedMs * (1 - this.renewAtFraction)));
+  }
+
+  /** The lifetime Graph granted: its expiry, whatever we asked for, from now. */
+  private granted(sub: GraphSubscription): number {
+    return Math.max(1, Date.parse(sub.expirationDateTime) - this.deps.clock.now());
+  }
+
+  /**
+   * A create or renewal asking for our lifetime; when Graph refuses it as too long (400 "Subscription
+   * expiration can only be N minutes in the future." — 10,070 live, 10,080 documented, other limits
+   * elsewhere) it is asked once more for a minute less than the N Graph named.
+   */
+  private async withGrantedLifetime(request: (expirationDateTime: string) => Promise<GraphSubscription>): Promise<GraphSubscription> {
+    try {
+      return await request(this.expiry());
+    } catch (err) {
+      const allowed = err instanceof CalsyncError ? /can only be (\d+) minutes in the future/i.exec(err.message)?.[1] : undefined;
+      if (allowed === undefined || Number(allowed) < 2) throw err;
+      this.deps.logger?.info({ allowedMinutes: Number(allowed) }, 'graph subscription lifetime capped by Graph');
+      return request(this.expiry((Number(allowed) - 1) * 60_000));
+    }
   }
 }
 

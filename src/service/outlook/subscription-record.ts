@@ -16,6 +16,12 @@ export interface SubscriptionRecord {
   /** Sealed clientState (see `sealClientState`). */
   clientState: string;
   notificationUrl: string;
+  /**
+   * The lifetime Graph granted when it last set `expiresAt` (ms). Graph decides the expiry — the
+   * documented maximum (10,080 minutes) and the one observed live (10,070) differ, and it may grant
+   * less than asked — so renewal is planned from what it granted, never from what we asked for.
+   */
+  grantedMs?: number;
 }
 
 const PROVIDER = 'graph';
@@ -23,9 +29,9 @@ const PROVIDER = 'graph';
 export function readRecord(state: Pick<SyncState, 'push'>): SubscriptionRecord | undefined {
   const push = state.push;
   if (!push || push.provider !== PROVIDER) return undefined;
-  const { subscriptionId, expiresAt, clientState, notificationUrl } = push;
+  const { subscriptionId, expiresAt, clientState, notificationUrl, grantedMs } = push;
   if (typeof subscriptionId !== 'string' || typeof expiresAt !== 'string' || typeof clientState !== 'string' || typeof notificationUrl !== 'string') return undefined;
-  return { subscriptionId, expiresAt, clientState, notificationUrl };
+  return { subscriptionId, expiresAt, clientState, notificationUrl, ...(typeof grantedMs === 'number' && grantedMs > 0 ? { grantedMs } : {}) };
 }
 
 /**

@@ -59,8 +59,10 @@ export async function graphFixture(opts: FixtureOptions = {}): Promise<GraphFixt
     ...opts.client,
   });
   const provider = new GraphProvider({ client, ...opts.provider });
+  // Another client that names events as calsync does (`Prefer: IdType="ImmutableId"`), so a test can
+  // compare the ids it made with the ones calsync lists.
   const act = async (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<unknown> => {
-    const res = await emu.admin.act(USER, method, path, body);
+    const res = await emu.admin.act(USER, method, path, body, { prefer: 'IdType="ImmutableId"' });
     if (res.status >= 400) throw new Error(`emulator ${method} ${path} → ${res.status} ${JSON.stringify(res.body)}`);
     return res.body;
   };

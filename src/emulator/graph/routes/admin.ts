@@ -118,6 +118,20 @@ export function registerAdminRoutes(app: FastifyInstance, admin: GraphEmulatorAd
     return admin.sendLifecycle(id, b.event) ? reply.code(202).send() : reply.code(404).send({ error: { code: 'NotFound', message: 'No such subscription with a lifecycleNotificationUrl.' } });
   });
 
+  app.get('/_admin/requests', async () => ({ requests: admin.requests() }));
+
+  app.delete('/_admin/requests', async (_req, reply) => {
+    admin.clearRequests();
+    return reply.code(204).send();
+  });
+
+  app.post('/_admin/users/:user/events/:id/move', async (req, reply) => {
+    const b = parse(z.object({ calendarId: z.string().min(1) }), req.body, reply);
+    if (!b) return reply;
+    const { user, id } = req.params as { user: string; id: string };
+    return admin.moveEvent(user, id, b.calendarId);
+  });
+
   app.post('/_admin/users/:user/act', async (req, reply) => {
     const b = parse(actSchema, req.body, reply);
     if (!b) return reply;

@@ -7,6 +7,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type EmulatorContext, header } from '../context.js';
 import { badRequest } from '../graph-error.js';
+import { INNER_HEADER } from '../hooks.js';
 
 const MAX_REQUESTS = 20;
 const FORWARDED_HEADERS = ['content-type', 'retry-after', 'location', 'etag', 'preference-applied'];
@@ -62,7 +63,7 @@ export function registerBatchRoute(app: FastifyInstance, ctx: EmulatorContext, b
       const runnable = ready.filter((r) => !failedDeps.includes(r));
       for (let i = 0; i < runnable.length; i += batchConcurrency) {
         const wave = runnable.slice(i, i + batchConcurrency);
-        const results = await Promise.all(wave.map((r) => runInner(app, req, r)));
+        const results = await Promise.all(wave.map((r) => runInner(app, ctx, req, r)));
         for (const res of results) done.set(res.id, res);
       }
     }
@@ -81,12 +82,13 @@ function failedDependency(id: string): InnerResponse {
   };
 }
 
-async function runInner(app: FastifyInstance, outer: FastifyRequest, r: InnerRequest): Promise<InnerResponse> {
+async function runInner(app: FastifyInstance, ctx: EmulatorContext, outer: FastifyRequest, r: InnerRequest): Promise<InnerResponse> {
   const headers: Record<string, string> = { ...r.headers, host: outer.headers.host ?? 'localhost' };
   for (const name of ['authorization', 'x-emulator-admin', 'x-emulator-user']) {
     const value = header(outer, name);
     if (value !== undefined) headers[name] = value;
   }
+  headers[INNER_HEADER] = ctx.adminSecret;
   const res = await app.inject({
     method: r.method as 'GET',
     url: `/v1.0${r.url}`,

@@ -2,7 +2,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type EmulatorContext, header, linkWith, mailboxOf, odataContext, queryOf, renderOptions } from '../context.js';
 import { parseEventInput } from '../event-input.js';
-import { renderInstance } from '../event-json.js';
+import { type RenderOptions, renderInstance } from '../event-json.js';
+import { notFound } from '../graph-error.js';
 import { asSingle } from '../instances.js';
 import type { Mailbox } from '../model.js';
 import { parseFilter, parseIntParam, parseOrderBy } from '../odata.js';
@@ -27,7 +28,7 @@ export function registerEventRoutes(app: FastifyInstance, ctx: EmulatorContext):
       const top = parseIntParam(q, '$top', ctx.pageSize);
       const skip = parseIntParam(q, '$skip', 0);
       const filter = parseFilter(q);
-      const opts = renderOptions(req);
+      const opts = renderOptions(ctx, req);
       const all = ctx.store.listEvents(mb, calendarId).map(asSingle).filter((i) => !filter || filter(i));
       const order = parseOrderBy(q);
       if (order) all.sort(order);
@@ -45,8 +46,8 @@ export function registerEventRoutes(app: FastifyInstance, ctx: EmulatorContext):
       const input = parseEventInput(req.body);
       const { event } = ctx.store.createEvent(mb, calendarId, input);
       // The create response does not echo extended properties (they are read with $expand).
-      const body = renderInstance(asSingle(event), mb, { zone: renderOptions(req, { select: false }).zone });
-      return reply.code(201).header('location', `${linkWith(ctx, req, {}).split('?')[0]}/${event.id}`).send({ '@odata.context': odataContext(ctx, req, mb, 'events/$entity'), ...body });
+      const body = renderInstance(asSingle(event), mb, writeAnswerOptions(ctx, req));
+      return reply.code(201).header('location', `${linkWith(ctx, req, {}).split('?')[0]}/${String(body.id)}`).send({ '@odata.context': odataContext(ctx, req, mb, 'events/$entity'), ...body });
     });
   }
 
@@ -54,13 +55,15 @@ export function registerEventRoutes(app: FastifyInstance, ctx: EmulatorContext):
     app.get(path, async (req) => {
       const mb = mailboxOf(ctx, req);
       const inst = ctx.store.instance(mb, eventIdOf(req));
-      return { '@odata.context': odataContext(ctx, req, mb, 'events/$entity'), ...renderInstance(inst, mb, renderOptions(req)) };
+      // Through a calendar, an event of another calendar (one moved away, say) is not found.
+      if (path.includes('/calendar') && inst.event.calendarId !== calendarIdOf(ctx, mb, req)) throw notFound();
+      return { '@odata.context': odataContext(ctx, req, mb, 'events/$entity'), ...renderInstance(inst, mb, renderOptions(ctx, req)) };
     });
 
     app.patch(path, async (req) => {
       const mb = mailboxOf(ctx, req);
       const inst = ctx.store.updateInstance(mb, eventIdOf(req), parseEventInput(req.body), header(req, 'if-match'));
-      return { '@odata.context': odataContext(ctx, req, mb, 'events/$entity'), ...renderInstance(inst, mb, { zone: renderOptions(req, { select: false }).zone }) };
+      return { '@odata.context': odataContext(ctx, req, mb, 'events/$entity'), ...renderInstance(inst, mb, writeAnswerOptions(ctx, req)) };
     });
 
     app.delete(path, async (req, reply) => {
@@ -76,6 +79,12 @@ export function registerEventRoutes(app: FastifyInstance, ctx: EmulatorContext):
       return reply.code(202).send();
     });
   }
+}
+
+/** A POST/PATCH answer: rendered as a GET would be, without $select or extended properties. */
+function writeAnswerOptions(ctx: EmulatorContext, req: FastifyRequest): RenderOptions {
+  const { expandExtended: _ignored, ...opts } = renderOptions(ctx, req, { select: false });
+  return opts;
 }
 
 function eventIdOf(req: FastifyRequest): string {

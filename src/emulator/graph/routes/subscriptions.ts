@@ -1,6 +1,6 @@
 /** `/subscriptions` (api/subscription-post-subscriptions.md and siblings). */
 import type { FastifyInstance } from 'fastify';
-import { type EmulatorContext, baseUrl, linkWith, principalOf, queryOf } from '../context.js';
+import { type EmulatorContext, baseUrl, header, linkWith, principalOf, queryOf, wantsImmutableIds } from '../context.js';
 import { renderSubscription } from '../subscription-json.js';
 
 /** Subscriptions per page of a list (Graph pages with @odata.nextLink). */
@@ -10,7 +10,7 @@ export function registerSubscriptionRoutes(app: FastifyInstance, ctx: EmulatorCo
   const context = (host: string, suffix: string): string => `${host}/v1.0/$metadata#subscriptions${suffix}`;
 
   app.post('/v1.0/subscriptions', async (req, reply) => {
-    const sub = await ctx.subscriptions.create(principalOf(req), req.body);
+    const sub = await ctx.subscriptions.create(principalOf(req), req.body, { immutableIds: wantsImmutableIds(header(req, 'prefer')) });
     return reply.code(201).send({ '@odata.context': context(baseUrl(ctx, req), '/$entity'), ...renderSubscription(sub) });
   });
 

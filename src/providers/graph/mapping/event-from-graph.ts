@@ -104,6 +104,8 @@ export interface SeriesParts {
   exceptions: readonly GraphEvent[];
   /** Original starts (UTC instants) of occurrences that were deleted or cancelled. */
   cancelledStarts: readonly string[];
+  /** For an all-day series: how far its occurrences' `originalStart` lie from UTC midnight (the creator's zone). */
+  allDayOffsetMs?: number;
 }
 
 /** A single event or a series master (with its exceptions and cancellations) as one model event. */
@@ -116,7 +118,11 @@ export function eventFromGraph(event: GraphEvent, series: SeriesParts = { except
     wedding: classify({ title: fields.title, categories: fields.categories }),
   };
   if (!event.recurrence) return calendarEvent;
-  const zones = { floatingZone: opts.floatingZone ?? 'UTC', allDayZone: event.originalStartTimeZone ? resolveTzid(event.originalStartTimeZone) : undefined };
+  const zones = {
+    floatingZone: opts.floatingZone ?? 'UTC',
+    allDayZone: event.originalStartTimeZone ? resolveTzid(event.originalStartTimeZone) : undefined,
+    ...(series.allDayOffsetMs === undefined ? {} : { allDayOffsetMs: series.allDayOffsetMs }),
+  };
   const recurrenceIdOf = (originalStart: string): EventTime => recurrenceIdFromGraph(originalStart, fields.start, zones);
   const exdates = new Map<string, EventTime>();
   for (const start of series.cancelledStarts) exdates.set(start, recurrenceIdOf(start));

@@ -13,6 +13,8 @@ import { localToMs, msToLocal, toInstantMs, utcToZoneLocalMs } from '../../../mo
 import { ianaToWindows, resolveTzid, windowsToIana } from '../../../model/timezones.js';
 import type { GraphDateTimeTimeZone } from '../graph-types.js';
 
+const DAY_MS = 86_400_000;
+
 const GRAPH_DATE_TIME = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2})(:\d{2})?)?/;
 
 /** `YYYY-MM-DDTHH:mm:ss` from Graph's `2026-06-20T15:00:00.0000000` (fraction and any offset dropped). */
@@ -81,19 +83,24 @@ export function timeToGraph(t: EventTime, floatingZone = 'UTC'): GraphDateTimeTi
 export function recurrenceIdFromGraph(
   originalStart: string,
   masterStart: EventTime,
-  zones: { floatingZone?: string; allDayZone?: string | undefined } = {},
+  zones: { floatingZone?: string; allDayZone?: string | undefined; allDayOffsetMs?: number } = {},
 ): EventTime {
   const ms = Date.parse(originalStart);
   switch (masterStart.kind) {
     case 'utc':
       return { kind: 'utc', utc: `${msToLocal(ms)}Z` };
-    case 'date':
+    case 'date': {
       // An all-day occurrence starts at midnight: UTC midnight as some servers report it, or local
-      // midnight of the zone the series was created in; without that zone, the nearest UTC midnight
-      // (right for zones from UTC-12 to UTC+11).
-      if (ms % 86_400_000 === 0) return { kind: 'date', date: msToLocal(ms).slice(0, 10) };
-      if (zones.allDayZone) return { kind: 'date', date: msToLocal(utcToZoneLocalMs(zones.allDayZone, ms)).slice(0, 10) };
-      return { kind: 'date', date: msToLocal(ms + 12 * 3_600_000).slice(0, 10) };
+      // midnight of the zone the series was created in. That zone is not reliably named (live Graph
+      // reports "UTC" for all-day series whatever the creator's zone), so: the offset read off the
+      // series' own occurrences (DST moves it by an hour, which rounding absorbs); else the named zone,
+      // when its midnight is what we got; else the nearest UTC midnight (right from UTC-11 to UTC+12).
+      if (ms % DAY_MS === 0) return { kind: 'date', date: msToLocal(ms).slice(0, 10) };
+      if (zones.allDayOffsetMs !== undefined) return { kind: 'date', date: msToLocal(Math.round((ms - zones.allDayOffsetMs) / DAY_MS) * DAY_MS).slice(0, 10) };
+      const local = zones.allDayZone ? msToLocal(utcToZoneLocalMs(zones.allDayZone, ms)) : undefined;
+      if (local?.endsWith('T00:00:00')) return { kind: 'date', date: local.slice(0, 10) };
+      return { kind: 'date', date: msToLocal(Math.round(ms / DAY_MS) * DAY_MS).slice(0, 10) };
+    }
     case 'floating':
       return { kind: 'floating', local: msToLocal(utcToZoneLocalMs(zones.floatingZone ?? 'UTC', ms)) };
     case 'zoned': {

@@ -16,14 +16,15 @@ const PROVIDERS = {
 /**
  * healthy / warning / failing from the integration's status and health numbers:
  * failing = needs re-auth, flagged, a failing sync or an open circuit; warning = something waits for a
- * person (conflicts, failed jobs) or the last success is old.
+ * person (conflicts, failed jobs), the last success is old, or an Outlook mailbox is close to its
+ * Graph request budget (requests will soon wait for the next 10-minute window).
  */
 export function healthLevel(integration, health) {
   if (integration.status === 'needs_reauth' || integration.status === 'flagged') return 'failing';
   if (integration.status === 'disabled') return 'warning';
   if (!health) return 'unknown';
   if (health.lastError || health.circuit === 'open') return 'failing';
-  if (health.openConflicts > 0 || health.deadLetters > 0 || health.circuit === 'half-open' || (health.lagS ?? 0) > 3600) return 'warning';
+  if (health.openConflicts > 0 || health.deadLetters > 0 || health.circuit === 'half-open' || (health.lagS ?? 0) > 3600 || health.requestBudget?.near) return 'warning';
   return health.healthy === false ? 'warning' : 'healthy';
 }
 
@@ -135,6 +136,7 @@ function card(integration, health, calendars) {
     ),
     reason ? h('p', { class: 'reason', 'data-testid': 'reason' }, reason, reauth ? ' ' : null, reauth) : null,
     h('p', { class: 'muted last-sync' }, `Last synced ${ago(health?.lastSuccessAt ?? undefined)}`),
+    health?.requestBudget?.near ? h('p', { class: 'muted', 'data-testid': 'request-budget' }, `Close to Outlook's request limit: ${health.requestBudget.used} of ${health.requestBudget.limit} requests, resets ${ago(health.requestBudget.resetsAt)}`) : null,
     h('ul', { class: 'calendar-rows' }, calendars.map(calendarRow)),
     h('details', { class: 'technical' },
       h('summary', {}, 'Details'),
