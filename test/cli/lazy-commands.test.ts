@@ -18,11 +18,11 @@ describe('calsync loads only the command it runs', () => {
 
   it('picks the one group that owns the command, none for --version, all for help and unknown commands', () => {
     expect(groupsFor(['events', '--help']).map((g) => g.names)).toEqual([['events', 'event']]);
-    expect(groupsFor(['resolve', 'c1', '--take', 'wedsync']).map((g) => g.names)).toEqual([['conflicts', 'resolve']]);
+    expect(groupsFor(['resolve', 'c1', '--take', 'wedsync']).map((g) => g.names)).toEqual([['conflicts', 'conflict', 'resolve']]);
     expect(groupsFor(['--version'])).toEqual([]);
     expect(groupsFor(['-V'])).toEqual([]);
     const all = groupsFor(undefined).length;
-    expect(all).toBe(12);
+    expect(all).toBe(14);
     expect(groupsFor(['--help'])).toHaveLength(all);
     expect(groupsFor([])).toHaveLength(all);
     expect(groupsFor(['help', 'events'])).toHaveLength(all);

@@ -60,7 +60,8 @@ describe('Graph data enters the model within its limits', () => {
 
   it('does not keep an over-large HTML body as unmodelled data', () => {
     const cuts: string[] = [];
-    const html = `<html><body><p>${'word '.repeat(UNMODELLED_TEXT_LIMIT / 4)}</p></body></html>`;
+    // Formatted (a plain-text frame is never kept at all: its text says everything).
+    const html = `<html><body><p><b>${'word '.repeat(UNMODELLED_TEXT_LIMIT / 4)}</b></p></body></html>`;
     const event = eventFromGraph({ ...base, body: { contentType: 'html', content: html } } as GraphEvent, undefined, { cuts });
     expect(JSON.stringify(event.extra ?? {})).not.toContain('word word');
     expect(cuts.some((c) => c.startsWith('HTML body'))).toBe(true);

@@ -147,7 +147,7 @@ describe('/api/v1/notification-endpoints', () => {
     const body = created.json();
     expect(body).toMatchObject({ url: 'https://93.184.215.14/hook', description: 'planner', events: ['schedule.changed'], secret: expect.stringMatching(/^whsec_/) });
     const listed = await app.inject({ method: 'GET', url: '/api/v1/notification-endpoints', headers: auth() });
-    expect(listed.json()).toEqual([{ id: body.id, url: body.url, description: 'planner', events: ['schedule.changed'], createdAt: body.createdAt }]);
+    expect(listed.json()).toEqual([{ id: body.id, url: body.url, description: 'planner', events: ['schedule.changed'], legacyHeaders: false, createdAt: body.createdAt }]);
 
     const other = await h.store.tenants.create('other');
     const otherKey = (await h.store.apiKeys.create(other.id, 'x')).key;

@@ -90,9 +90,12 @@ export async function violations(world: SimWorld, quiet: QuietResult): Promise<s
     const wrong = ownedValues(e, live.event);
     if (its.length === 0) for (const [field, why] of wrong) out.push(`reverted ${field}: ${e.uid} ${field} ${why}, no conflict recorded`);
     for (const c of its) {
-      // A create repeated after its answer was lost leaves a settled record of the doubt (plan.ts
-      // `createAgain`): not a conflict anyone must answer, as long as it changed nothing.
-      if (c.status === 'resolved' && c.resolution?.by === 'sync:create-unsure' && wrong.length === 0) continue;
+      // A create repeated without knowing whether the first landed (its answer lost, or its run died)
+      // leaves a record of the doubt (plan.ts `createAgain`: edit vs delete with no link, base or
+      // calendar copy), closed by the sync — or answered by a user when a crash left it open. Not a
+      // conflict between writers, as long as nothing was changed by it.
+      const doubt = c.type === 'edit_delete' && c.linkId === undefined && c.base === undefined && c.remote === undefined;
+      if (doubt && wrong.length === 0) continue;
       const onlyContested = e.contested && c.type === 'field' && c.fields.every((f) => f === 'recurrence');
       const after = wrong.length > 0 ? `; after its resolution (${c.resolution?.take ?? 'open'}) ${wrong.map(([f, why]) => `${f} ${why}`).join('; ')}` : '';
       if (!onlyContested) out.push(`spurious-conflict ${c.type}: on ${e.uid} (${c.fields.join(',')}) in ${c.calendarId === world.calendars.caldav.id ? 'caldav' : 'graph'}, though no two users wrote the same field or item${after}`);
