@@ -177,9 +177,9 @@ describe('Graph emulator: notification delivery and lifecycle', () => {
   });
   afterAll(() => h.close());
 
-  async function subscribeTo(url: string, lifecycleUrl?: string): Promise<{ id: string }> {
+  async function subscribeTo(url: string, lifecycleUrl?: string, changeType = 'created,updated,deleted'): Promise<{ id: string }> {
     return h.client.api('/subscriptions').post({
-      changeType: 'created,updated,deleted',
+      changeType,
       notificationUrl: url,
       ...(lifecycleUrl ? { lifecycleNotificationUrl: lifecycleUrl } : {}),
       resource: '/me/events',
@@ -200,7 +200,9 @@ describe('Graph emulator: notification delivery and lifecycle', () => {
       return { status: 202 };
     });
     try {
-      const sub = await subscribeTo(rx.url);
+      // `created` only: a new event also raises `updated` (strict emulator), and that second delivery
+      // would race the first one's retries for the receiver's calls.
+      const sub = await subscribeTo(rx.url, undefined, 'created');
       await h.client.api('/me/events').post(event('Retry me', '2026-06-20T10:00:00', '2026-06-20T11:00:00'));
       await until(() => h.emu.admin.deliveries().some((d) => d.outcome === 'delivered' && d.url === rx.url));
       const log = h.emu.admin.deliveries().filter((d) => d.url === rx.url);

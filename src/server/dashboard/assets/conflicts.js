@@ -14,6 +14,9 @@ const TYPE_TEXT = {
 
 let conflicts = [];
 let selectedId;
+// The planner's per-field choices, by conflict: a refresh (a sync finishing, a live update) redraws the
+// diff and must not put the radios back to their defaults under the planner's hand.
+const picks = new Map();
 let calendarNames = new Map();
 let onResolved = () => undefined;
 
@@ -27,6 +30,7 @@ const titleOf = (c) => c.hub?.title ?? c.remote?.title ?? c.base?.title ?? 'Unti
 
 export async function renderConflicts() {
   conflicts = await api.conflicts();
+  for (const id of picks.keys()) if (!conflicts.some((c) => c.id === id)) picks.delete(id);
   $('conflict-count').textContent = conflicts.length ? String(conflicts.length) : '';
   $('conflict-empty').hidden = conflicts.length > 0;
   $('conflicts').classList.toggle('has-items', conflicts.length > 0);
@@ -83,17 +87,18 @@ function renderDetail() {
   if (!c) return replace(el);
   const inConflict = new Set(c.fields);
   const calendarLabel = calendarNames.get(c.calendarId) ?? 'Calendar';
-  const choices = {}; // field → 'wedsync' | 'provider'
+  const choices = picks.get(c.id) ?? {}; // field → 'wedsync' | 'provider'
+  picks.set(c.id, choices);
   const rows = fieldsToShow(c).map((field) => {
     const hubChanged = c.base && c.hub ? differs(c.base, c.hub, field) : false;
     const remoteChanged = c.base && c.remote ? differs(c.base, c.remote, field) : false;
     const conflicting = inConflict.has(field);
     let choice = null;
     if (conflicting && c.hub && c.remote) {
-      choices[field] = 'wedsync';
+      choices[field] ??= 'wedsync';
       const radio = (side, label) =>
         h('label', { class: 'choice' },
-          h('input', { type: 'radio', name: `choice-${field}`, value: side, checked: side === 'wedsync', 'data-testid': `choose-${field}-${side}`, onchange: () => (choices[field] = side) }),
+          h('input', { type: 'radio', name: `choice-${field}`, value: side, checked: side === choices[field], 'data-testid': `choose-${field}-${side}`, onchange: () => (choices[field] = side) }),
           label);
       choice = h('td', { class: 'choice-cell', 'data-label': 'Keep' },
         h('fieldset', { class: 'choice-group' }, h('legend', { class: 'sr-only' }, `Which ${(FIELD_LABELS[field] ?? field).toLowerCase()} to keep`), radio('wedsync', 'WedSync’s'), radio('provider', 'The calendar’s')));
