@@ -24,7 +24,7 @@ export async function openServiceProcess(): Promise<ServiceProcess> {
   const runtime = await openRuntime(config);
   const queue = await openRuntimeQueue(runtime);
   // One bucket and one breaker per host for every provider: in Redis for the whole deployment when there is one.
-  const politeness = openPoliteness({ clock: runtime.clock, ...(config.redisUrl ? { redis: { url: config.redisUrl, prefix: config.redisPrefix } } : {}) });
+  const politeness = await openPoliteness({ clock: runtime.clock, ...(config.redisUrl ? { redis: { url: config.redisUrl, prefix: config.redisPrefix } } : {}) });
   const providers = new ProviderRegistry({ store: runtime.store, clock: runtime.clock, allowPrivateUrls: config.allowPrivateUrls, politeness });
   cliHooks.configureProviders?.(providers);
   return { config, logger, runtime, queue, providers };

@@ -4,11 +4,11 @@
  * deployment shares one bucket per account on a server and one circuit per server; without it they are
  * shared in the process.
  */
-import { Redis } from 'ioredis';
 import { ServerPolicies } from '../net/resilience.js';
 import { RedisCircuit, RedisTokenBuckets, type HostRateLimiter } from '../net/shared-politeness.js';
 import { TokenBuckets, type TokenBucketOptions } from '../net/token-bucket.js';
 import type { Clock } from '../util/clock.js';
+import { connectRedis } from '../util/redis-client.js';
 
 /** Requests per account on a host, for the whole deployment (the rate each CalDAV client had on its own before). */
 export const HOST_RATE_LIMIT: TokenBucketOptions = { capacity: 20, refillPerSecond: 10 };
@@ -26,14 +26,12 @@ export interface PolitenessOptions {
   rateLimit?: TokenBucketOptions;
 }
 
-export function openPoliteness(opts: PolitenessOptions): Politeness {
+export async function openPoliteness(opts: PolitenessOptions): Promise<Politeness> {
   const rate = opts.rateLimit ?? HOST_RATE_LIMIT;
   if (!opts.redis) {
     return { backend: 'process', rateLimiter: new TokenBuckets(rate, opts.clock), policies: new ServerPolicies(), close: async () => undefined };
   }
-  const redis = new Redis(opts.redis.url, { maxRetriesPerRequest: 2 });
-  // ioredis reconnects by itself; without a listener an outage would crash the process.
-  redis.on('error', () => undefined);
+  const redis = await connectRedis(opts.redis.url);
   const prefix = `${opts.redis.prefix}:hosts`;
   return {
     backend: 'redis',

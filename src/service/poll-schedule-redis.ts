@@ -10,7 +10,8 @@
  * with it: the first process to notice hands every calendar back to the store as due now, and the set
  * fills again — nothing is forgotten.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectRedis } from '../util/redis-client.js';
 import { POLL_HANDED_OFF } from '../store/schema.js';
 import type { Store } from '../store/types.js';
 import type { PollSchedule } from './poll-schedule.js';
@@ -34,7 +35,9 @@ export interface RedisPollScheduleOptions {
 }
 
 export class RedisPollSchedule implements PollSchedule {
-  private readonly redis: Redis;
+  /** Connected on first use: constructing a schedule loads nothing. */
+  private readonly client: () => Promise<Redis>;
+  private connected: Promise<Redis> | undefined;
   private readonly key: string;
   private readonly epochKey: string;
   private readonly leaseMs: number;
@@ -43,9 +46,7 @@ export class RedisPollSchedule implements PollSchedule {
     private readonly store: Store,
     opts: RedisPollScheduleOptions,
   ) {
-    this.redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: 2 });
-    // ioredis reconnects by itself; without a listener an outage would crash the process.
-    this.redis.on('error', () => undefined);
+    this.client = () => (this.connected ??= connectRedis(opts.redisUrl));
     this.key = `${opts.prefix}:poll:due`;
     this.epochKey = `${opts.prefix}:poll:epoch`;
     this.leaseMs = opts.leaseMs ?? 60_000;
@@ -54,11 +55,12 @@ export class RedisPollSchedule implements PollSchedule {
   async claim(now: number, limit: number, until: number): Promise<string[]> {
     await this.recoverIfLost(now);
     await this.intake(now, limit);
-    return (await this.redis.eval(CLAIM, 1, this.key, String(now), String(limit), String(until))) as string[];
+    const redis = await this.client();
+    return (await redis.eval(CLAIM, 1, this.key, String(now), String(limit), String(until))) as string[];
   }
 
   async reschedule(times: readonly { calendarId: string; at: number }[], gone: readonly string[]): Promise<void> {
-    const pipeline = this.redis.pipeline();
+    const pipeline = (await this.client()).pipeline();
     for (let i = 0; i < times.length; i += CHUNK) pipeline.zadd(this.key, ...times.slice(i, i + CHUNK).flatMap((t) => [Math.ceil(t.at), t.calendarId]));
     for (let i = 0; i < gone.length; i += CHUNK) pipeline.zrem(this.key, ...gone.slice(i, i + CHUNK));
     if (pipeline.length === 0) return;
@@ -68,24 +70,26 @@ export class RedisPollSchedule implements PollSchedule {
   }
 
   async nextDueAt(): Promise<number | undefined> {
-    const [first, inStore] = await Promise.all([this.redis.zrange(this.key, 0, 0, 'WITHSCORES'), this.store.pollSchedule.nextDueAt(POLL_HANDED_OFF)]);
+    const [first, inStore] = await Promise.all([(await this.client()).zrange(this.key, 0, 0, 'WITHSCORES'), this.store.pollSchedule.nextDueAt(POLL_HANDED_OFF)]);
     const inRedis = first.length === 2 ? Number(first[1]) : undefined;
     if (inRedis === undefined) return inStore;
     return inStore === undefined ? inRedis : Math.min(inRedis, inStore);
   }
 
   /** Calendars in the set (tests, the scale benchmark). */
-  size(): Promise<number> {
-    return this.redis.zcard(this.key);
+  async size(): Promise<number> {
+    return (await this.client()).zcard(this.key);
   }
 
   async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    if (!this.connected) return;
+    const redis = await this.connected;
+    await redis.quit().catch(() => redis.disconnect());
   }
 
   /** The set was lost (the epoch key with it): every calendar handed to it is due again in the store. */
   private async recoverIfLost(now: number): Promise<void> {
-    if ((await this.redis.set(this.epochKey, String(now), 'NX')) === 'OK') await this.store.pollSchedule.releaseAt(POLL_HANDED_OFF);
+    if ((await (await this.client()).set(this.epochKey, String(now), 'NX')) === 'OK') await this.store.pollSchedule.releaseAt(POLL_HANDED_OFF);
   }
 
   /**
@@ -96,7 +100,7 @@ export class RedisPollSchedule implements PollSchedule {
     for (;;) {
       const claims = await this.store.pollSchedule.claimDue(now, limit, now + this.leaseMs);
       if (claims.length === 0) return;
-      await this.redis.zadd(this.key, ...claims.flatMap((c) => [0, c.calendarId]));
+      await (await this.client()).zadd(this.key, ...claims.flatMap((c) => [0, c.calendarId]));
       await this.store.pollSchedule.reschedule(claims.map((c) => ({ calendarId: c.calendarId, at: POLL_HANDED_OFF })));
       if (claims.length < limit) return;
     }

@@ -106,11 +106,11 @@ describe('a host circuit in Redis', () => {
 
 describe('openPoliteness', () => {
   it('shares in the process without Redis, and in Redis with it', async () => {
-    const local = openPoliteness({ clock });
+    const local = await openPoliteness({ clock });
     expect(local.backend).toBe('process');
     await local.rateLimiter.take('h');
     await local.close();
-    const shared = openPoliteness({ clock, redis: { url: REDIS_URL, prefix }, rateLimit: { capacity: 1, refillPerSecond: 1 } });
+    const shared = await openPoliteness({ clock, redis: { url: REDIS_URL, prefix }, rateLimit: { capacity: 1, refillPerSecond: 1 } });
     expect(shared.backend).toBe('redis');
     const other = new RedisTokenBuckets(client(), `${prefix}:hosts`, { capacity: 1, refillPerSecond: 1 }, clock);
     await shared.rateLimiter.take('h');
