@@ -16,7 +16,7 @@ import { chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, unlinkSync, writ
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitUntilAnswering, type DavServer } from './radicale.js';
+import { freePort, killAndWait, superviseUntilAnswering, type DavServer } from './radicale.js';
 
 export const CYRUS_USER = 'test';
 export const CYRUS_PASSWORD = 'x';
@@ -179,36 +179,21 @@ export async function startCyrus(user: { name: string; password: string } = { na
     }
   };
   const start = async (): Promise<void> => {
-    let log = '';
     const proc = spawn(MASTER, ['-D', '-C', join(dir, 'imapd.conf'), '-M', join(dir, 'cyrus.conf'), '-p', join(dir, 'master.pid'), '-l', '64'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       uid,
       gid,
       detached: true,
     });
-    proc.stdout?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
-    proc.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
     child = proc;
     // A test run that dies must not leave master or its services behind.
-    const reap = (): void => killGroup(proc, 'SIGKILL');
-    process.once('exit', reap);
-    proc.once('exit', () => process.removeListener('exit', reap));
-    try {
-      await waitUntilAnswering(url, proc, () => log);
-    } catch (err) {
-      reap();
-      throw err;
-    }
+    await superviseUntilAnswering(proc, url, () => killGroup(proc, 'SIGKILL'));
   };
   const kill = async (): Promise<void> => {
     const proc = child;
     child = undefined;
-    if (!proc || proc.pid === undefined) return;
-    if (proc.exitCode === null && proc.signalCode === null) {
-      const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-      killGroup(proc, 'SIGKILL');
-      await exited;
-    }
+    if (!proc) return;
+    await killAndWait(proc, () => killGroup(proc, 'SIGKILL'));
     // Services forked by master share its process group (and its listening sockets).
     killGroup(proc, 'SIGKILL');
   };

@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitUntilAnswering, type DavServer } from './radicale.js';
+import { freePort, killAndWait, superviseUntilAnswering, type DavServer } from './radicale.js';
 
 export const DAVICAL_USER = 'test';
 export const DAVICAL_PASSWORD = 'x';
@@ -112,35 +112,20 @@ export async function startDavical(user: { name: string; password: string } = { 
     }
   };
   const start = async (): Promise<void> => {
-    let log = '';
     const proc = spawn(PHP, ['-S', `127.0.0.1:${port}`, '-t', HTDOCS, join(dir, 'router.php')], {
       cwd: HTDOCS,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
       env: { ...process.env, PHP_CLI_SERVER_WORKERS: '4' },
     });
-    proc.stdout?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
-    proc.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
     child = proc;
-    const reap = (): void => killGroup(proc);
-    process.once('exit', reap);
-    proc.once('exit', () => process.removeListener('exit', reap));
-    try {
-      await waitUntilAnswering(url, proc, () => log);
-    } catch (err) {
-      reap();
-      throw err;
-    }
+    await superviseUntilAnswering(proc, url, () => killGroup(proc));
   };
   const kill = async (): Promise<void> => {
     const proc = child;
     child = undefined;
-    if (!proc || proc.pid === undefined) return;
-    if (proc.exitCode === null && proc.signalCode === null) {
-      const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-      killGroup(proc);
-      await exited;
-    }
+    if (!proc) return;
+    await killAndWait(proc, () => killGroup(proc));
     killGroup(proc); // the workers php forked
   };
 

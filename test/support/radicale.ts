@@ -55,6 +55,35 @@ export async function waitUntilAnswering(url: string, child: ChildProcess, outpu
   throw new Error(`server at ${url} did not answer within 20 s: ${output()}`);
 }
 
+/**
+ * Supervises a server a test started: keeps the tail of its output for error messages, reaps it when
+ * the test process exits (a timeout, a crash), and waits until it answers `url` (reaped when it never does).
+ */
+export async function superviseUntilAnswering(proc: ChildProcess, url: string, reap: () => void): Promise<void> {
+  let log = '';
+  const keep = (d: Buffer): void => {
+    log = (log + d.toString()).slice(-4000);
+  };
+  proc.stdout?.on('data', keep);
+  proc.stderr?.on('data', keep);
+  process.once('exit', reap);
+  proc.once('exit', () => process.removeListener('exit', reap));
+  try {
+    await waitUntilAnswering(url, proc, () => log);
+  } catch (err) {
+    reap();
+    throw err;
+  }
+}
+
+/** Kills a supervised server (`kill`) and waits for it to exit; nothing when it already has. */
+export async function killAndWait(proc: ChildProcess | undefined, kill: () => void): Promise<void> {
+  if (!proc || proc.pid === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  kill();
+  await exited;
+}
+
 export async function startDavServer(binary: string, aptPackage: string, args: (port: number, dir: string) => string[]): Promise<DavServer> {
   ensureBinary(binary, aptPackage);
   const port = await freePort();
@@ -63,31 +92,14 @@ export async function startDavServer(binary: string, aptPackage: string, args: (
   let child: ChildProcess | undefined;
 
   const start = async (): Promise<void> => {
-    let log = '';
     const proc = spawn(binary, args(port, dir), { stdio: ['ignore', 'pipe', 'pipe'] });
-    proc.stdout?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
-    proc.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
     child = proc;
-    // A test run that dies (timeout, crash) must not leave the server behind.
-    const reap = (): void => {
-      proc.kill('SIGKILL');
-    };
-    process.once('exit', reap);
-    proc.once('exit', () => process.removeListener('exit', reap));
-    try {
-      await waitUntilAnswering(url, proc, () => log);
-    } catch (err) {
-      reap();
-      throw err;
-    }
+    await superviseUntilAnswering(proc, url, () => proc.kill('SIGKILL'));
   };
   const kill = async (): Promise<void> => {
     const proc = child;
     child = undefined;
-    if (!proc || proc.exitCode !== null || proc.pid === undefined) return;
-    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    proc.kill('SIGKILL');
-    await exited;
+    await killAndWait(proc, () => proc?.kill('SIGKILL'));
   };
   await start();
   return {
